@@ -1,0 +1,27 @@
+"""What a notebook's test cells call: ``check("a01.sigmoid")``.
+
+The checks run on the notebook's own functions through the same encoding as the self-check, so
+there is one copy of every check. A failure raises AssertionError with the check's message.
+"""
+from __future__ import annotations
+
+import sys
+
+from .calls import CheckFailure, LocalCaller, StudentProblem
+from .registry import checks_for
+
+
+def check(target: str, /, **params) -> None:
+    """Run the public checks of a task (``"a01.sigmoid"``), or one check with other inputs."""
+    __tracebackhide__ = True  # IPython and pytest hide this frame from tracebacks
+    selected = checks_for(target)
+    if params and len(selected) != 1:
+        raise TypeError("inputs can be given to one check only, e.g. check('a01.sigmoid.values', z=...)")
+    caller = LocalCaller(sys._getframe(1).f_globals)
+    for item in selected:
+        try:
+            item.run(caller, **{**item.params, **params})
+        except (CheckFailure, StudentProblem) as exc:
+            message = exc.message if isinstance(exc, StudentProblem) else str(exc)
+            raise CheckFailure(f"{item.id}: {message}") from None
+    print(f"✓ {target}: {len(selected)} check{'s' if len(selected) != 1 else ''} passed")

@@ -1,0 +1,102 @@
+"""Calling student functions from a check, in the notebook or through a worker process.
+
+A check never touches the student's objects: it calls ``call("sigmoid", z)`` and gets back a value
+rebuilt from plain data (see :mod:`autograder.channel`), or a :class:`StudentProblem` that says,
+in words for the student, why there is no value.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .channel import decode, encode
+from .execute import execute_call
+from .sandbox import Limits, Worker, WorkerGone
+
+
+class StudentProblem(Exception):
+    """The student's function could not produce a value to check."""
+
+    def __init__(self, message: str, *, not_implemented: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.not_implemented = not_implemented
+
+
+class CheckFailure(AssertionError):
+    """A value was produced and it is wrong; the message says how."""
+
+
+def _load_errors_text(load_errors: list[dict]) -> str:
+    return "".join(f"\n\n{e['cell']} raised an error when it ran:\n{e['traceback']}"
+                   for e in load_errors)
+
+
+def interpret(reply: dict, fn: str, load_errors: list[dict] = ()):
+    """The value a reply carries, or the StudentProblem it describes."""
+    status = reply.get("status")
+    if status == "ok":
+        if reply.get("mutated"):
+            names = ", ".join(f"`{n}`" for n in reply["mutated"])
+            raise CheckFailure(f"`{fn}` changed its input {names} in place. Leave inputs untouched: "
+                               "work on a copy (e.g. `x = x.copy()`) or build new arrays.")
+        if reply.get("warnings"):
+            raise CheckFailure(f"`{fn}` emitted a numerical warning: {'; '.join(reply['warnings'])}. "
+                               "Rewrite the computation so it cannot overflow or divide by zero.")
+        return decode(reply["result"])
+    if status == "not_implemented":
+        origin = reply.get("origin")
+        via = f" (it calls `{origin}`, which)" if origin and origin != fn else ""
+        raise StudentProblem(
+            f"not implemented yet: `{fn}`{via} still raises NotImplementedError. "
+            "Replace `raise NotImplementedError()` under `# YOUR CODE HERE` with your code.",
+            not_implemented=True)
+    if status == "missing":
+        raise StudentProblem(f"`{fn}` is not defined in the notebook. Keep the function's name "
+                             "and its answer cell as given." + _load_errors_text(load_errors))
+    if status == "not_callable":
+        raise StudentProblem(f"`{fn}` should be a function but is a {reply.get('type')}.")
+    if status == "exception":
+        raise StudentProblem(f"`{fn}` raised {reply.get('type')}:\n{reply.get('traceback', '')}")
+    raise StudentProblem(f"`{fn}` could not be checked: unexpected reply {status!r}")
+
+
+class LocalCaller:
+    """Calls functions of a live namespace (a notebook's globals) through the same encoding."""
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+
+    def __call__(self, fn: str, *args):
+        reply = execute_call(self.namespace, fn, [encode(a) for a in args])
+        return interpret(reply, fn)
+
+
+class WorkerCaller:
+    """Calls functions of a notebook loaded in a sandboxed worker process."""
+
+    def __init__(self, notebook: Path, limits: Limits = Limits()):
+        self.notebook = Path(notebook)
+        self.worker = Worker(self.notebook, limits)
+        self.load_errors: list[dict] = []
+
+    def _start(self) -> None:
+        try:
+            report = self.worker.start()
+        except WorkerGone as exc:
+            raise StudentProblem(f"the notebook's answer cells could not be loaded: {exc.reason}") from None
+        if report.get("status") == "unreadable":
+            self.worker.stop()
+            raise StudentProblem(str(report.get("message")))
+        self.load_errors = list(report.get("load_errors", []))
+
+    def __call__(self, fn: str, *args):
+        if not self.worker.running:
+            self._start()
+        try:
+            reply = self.worker.request({"op": "call", "fn": fn, "args": [encode(a) for a in args]})
+        except WorkerGone as exc:
+            raise StudentProblem(f"`{fn}`: {exc.reason}") from None
+        return interpret(reply, fn, self.load_errors)
+
+    def close(self) -> None:
+        self.worker.close()

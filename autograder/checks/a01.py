@@ -1,0 +1,185 @@
+"""Assignment 1 -- gradient descent and one neuron.
+
+Expected values are fixed numbers worked out offline at 40 digits (``tests/mp_reference.py``
+recomputes each of them), properties every correct answer has, or numeric gradients.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..calls import CheckFailure
+from ..channel import Polynomial
+from ..compare import as_float, expect_array, expect_float, expect_float_array
+from ..gradcheck import assert_gradient, numeric_derivative_elementwise, numeric_gradient
+from ..registry import check, task
+
+EPS = 1e-12  # the clipping bound the notebook asks for
+
+# ---------------------------------------------------------------- gradient descent
+gradient_descent = task("a01.gradient_descent", points=2)
+
+
+@check(gradient_descent, "lesson", coeffs=(2.0, 2.0), x0=10.0, lr=0.05, n_steps=5,
+       expected=(10.0, 8.9, 7.91, 7.019, 6.2171, 5.49539))
+def _gd_lesson(call, coeffs, x0, lr, n_steps, expected):
+    got = call("gradient_descent", Polynomial(coeffs), x0, lr, n_steps)
+    expect_array(got, expected, fn="gradient_descent", what="trajectory",
+                 where=f" for grad = {Polynomial(coeffs)!r}, x0={x0}, lr={lr}, n_steps={n_steps}",
+                 rtol=1e-12)
+
+
+@check(gradient_descent, "recurrence", coeffs=(0.0, 4.0, 9.0, 4.0), x0=0.5, lr=0.05, n_steps=30)
+def _gd_recurrence(call, coeffs, x0, lr, n_steps):
+    grad = Polynomial(coeffs)
+    where = f" for grad = {grad!r}, x0={x0}, lr={lr}, n_steps={n_steps}"
+    got = call("gradient_descent", grad, x0, lr, n_steps)
+    if type(got) is not np.ndarray or got.shape != (n_steps + 1,):
+        shape = getattr(got, "shape", None)
+        raise CheckFailure(f"`gradient_descent` should return {n_steps + 1} values (x0 and one per "
+                           f"step){where}; it returned {type(got).__name__} of shape {shape}")
+    expect_array(got[:1], [x0], fn="gradient_descent", what="first entry (x0)", where=where)
+    expect_array(got[1:], got[:-1] - lr * grad(got[:-1]), fn="gradient_descent",
+                 what="step x_t = x_{t-1} - lr * grad(x_{t-1})", where=where, rtol=1e-10)
+
+
+# ---------------------------------------------------------------- sigmoid
+sigmoid = task("a01.sigmoid", points=2)
+
+
+@check(sigmoid, "values", z=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
+       expected=np.array([[0.11920292202211756, 0.37754066879814546, 0.5],
+                          [0.6224593312018546, 0.8807970779778824, 0.9933071490757152]]))
+def _sigmoid_values(call, z, expected):
+    expect_array(call("sigmoid", z), expected, fn="sigmoid", where=f" for z of shape {z.shape}")
+
+
+@check(sigmoid, "logit_inverse", z=np.random.default_rng(1).normal(0.0, 5.0, size=(2, 3, 4)))
+def _sigmoid_logit_inverse(call, z):
+    """log(s / (1 - s)) recovers z: true of the sigmoid and of no other function."""
+    s = call("sigmoid", z)
+    expect_float_array(s, z.shape, fn="sigmoid", where=f" for z of shape {z.shape}")
+    expect_array(np.log(s) - np.log1p(-s), z, fn="sigmoid", what="value (its logit is not z)",
+                 where=f" for z of shape {z.shape}", rtol=1e-6, atol=1e-6)
+
+
+@check(sigmoid, "extremes", z=np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0]))
+def _sigmoid_extremes(call, z):
+    s = call("sigmoid", z)  # an overflow warning fails here already
+    expect_array(s, [0.0, 4.248354255291589e-18, 0.5, 1.0, 1.0], fn="sigmoid",
+                 where=" for very large |z|", rtol=1e-9, atol=0.0)
+
+
+# ---------------------------------------------------------------- sigmoid_grad
+sigmoid_grad = task("a01.sigmoid_grad", points=1)
+
+
+@check(sigmoid_grad, "values", z=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
+       expected=np.array([[0.10499358540350652, 0.2350037122015945, 0.25],
+                          [0.2350037122015945, 0.10499358540350652, 0.006648056670790155]]))
+def _sigmoid_grad_values(call, z, expected):
+    expect_array(call("sigmoid_grad", z), expected, fn="sigmoid_grad", where=f" for z = {z.tolist()}")
+
+
+@check(sigmoid_grad, "numeric", z=np.linspace(-6.0, 6.0, 13).reshape(13, 1))
+def _sigmoid_grad_numeric(call, z):
+    analytic = expect_float_array(call("sigmoid_grad", z), z.shape, fn="sigmoid_grad")
+    numeric = numeric_derivative_elementwise(lambda v: call("sigmoid", v), z)
+    assert_gradient(analytic, numeric, fn="sigmoid_grad", wrt="z", rtol=1e-6)
+
+
+# ---------------------------------------------------------------- dense_sigmoid
+dense_sigmoid = task("a01.dense_sigmoid", points=2)
+
+
+@check(dense_sigmoid, "values", X=np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]]),
+       W=np.array([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]), b=np.array([0.05, -0.1]),
+       expected=np.array([[0.6681877721681662, 0.598687660112452],
+                          [0.17508626816403983, 0.6681877721681662]]))
+def _dense_values(call, X, W, b, expected):
+    expect_array(call("dense_sigmoid", X, W, b), expected, fn="dense_sigmoid",
+                 where=f" for X {X.shape}, W {W.shape}, b {b.shape}")
+
+
+_rng = np.random.default_rng(2)
+
+
+@check(dense_sigmoid, "logit_affine", X=_rng.normal(size=(5, 3)), W=_rng.normal(size=(3, 4)),
+       b=_rng.normal(size=4))
+def _dense_logit_affine(call, X, W, b):
+    """The logit of each output is the affine map X @ W + b."""
+    n, m = X.shape[0], W.shape[1]
+    out = expect_float_array(call("dense_sigmoid", X, W, b), (n, m), fn="dense_sigmoid",
+                             where=f" for X {X.shape}, W {W.shape}, b {b.shape}")
+    expect_array(np.log(out) - np.log1p(-out), X @ W + b, fn="dense_sigmoid",
+                 what="value (its logit is not X @ W + b)", rtol=1e-7, atol=1e-9)
+
+
+# ---------------------------------------------------------------- binary cross-entropy
+bce = task("a01.binary_cross_entropy", points=2)
+RAIN_Y, RAIN_P = np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.2, 0.4])
+
+
+@check(bce, "values", y=RAIN_Y, p=RAIN_P, expected=0.41493159961539705)
+def _bce_values(call, y, p, expected):
+    expect_float(call("binary_cross_entropy", y, p), expected, fn="binary_cross_entropy",
+                 where=f" for y={y.tolist()}, p={p.tolist()} (the mean over samples)")
+
+
+@check(bce, "clipped", y=np.array([1.0, 0.0, 1.0, 0.0]), p=np.array([0.0, 1.0, 1.0, 0.0]),
+       expected=13.815510557964775)
+def _bce_clipped(call, y, p, expected):
+    expect_float(call("binary_cross_entropy", y, p), expected, fn="binary_cross_entropy",
+                 where=f" for y={y.tolist()}, p={p.tolist()} (clip p into [{EPS:g}, 1 - {EPS:g}])",
+                 rtol=1e-4)
+
+
+# ---------------------------------------------------------------- its derivative
+bce_grad = task("a01.binary_cross_entropy_grad", points=1)
+
+
+@check(bce_grad, "values", y=RAIN_Y, p=RAIN_P,
+       expected=np.array([-0.37037037037037035, 0.4166666666666667, -0.8333333333333334]))
+def _bce_grad_values(call, y, p, expected):
+    expect_array(call("binary_cross_entropy_grad", y, p), expected, fn="binary_cross_entropy_grad",
+                 where=f" for y={y.tolist()}, p={p.tolist()}")
+
+
+@check(bce_grad, "numeric", y=np.array([1.0, 0.0, 0.0, 1.0, 1.0]),
+       p=np.array([0.15, 0.3, 0.55, 0.7, 0.95]))
+def _bce_grad_numeric(call, y, p):
+    analytic = call("binary_cross_entropy_grad", y, p)
+    expect_float_array(analytic, p.shape, fn="binary_cross_entropy_grad")
+    numeric = numeric_gradient(
+        lambda q: as_float(call("binary_cross_entropy", y, q), fn="binary_cross_entropy"), p)
+    assert_gradient(analytic, numeric, fn="binary_cross_entropy_grad", wrt="p", rtol=1e-6)
+
+
+# ---------------------------------------------------------------- squared error
+squared_error = task("a01.squared_error", points=1)
+SE_OUT = np.array([[0.2, 0.7, 0.1], [0.9, 0.05, 0.05]])
+SE_LABEL = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+
+
+@check(squared_error, "values", output=SE_OUT, label=SE_LABEL, expected=0.0775)
+def _se_values(call, output, label, expected):
+    expect_float(call("squared_error", output, label), expected, fn="squared_error",
+                 where=" (sum over the last axis, mean over samples)")
+
+
+squared_error_grad = task("a01.squared_error_grad", points=1)
+
+
+@check(squared_error_grad, "values", output=SE_OUT, label=SE_LABEL,
+       expected=np.array([[0.2, -0.3, 0.1], [-0.1, 0.05, 0.05]]))
+def _se_grad_values(call, output, label, expected):
+    expect_array(call("squared_error_grad", output, label), expected, fn="squared_error_grad")
+
+
+@check(squared_error_grad, "numeric", output=np.random.default_rng(3).normal(size=(4, 3)),
+       label=np.eye(3)[[0, 2, 1, 2]])
+def _se_grad_numeric(call, output, label):
+    analytic = call("squared_error_grad", output, label)
+    expect_float_array(analytic, output.shape, fn="squared_error_grad")
+    numeric = numeric_gradient(
+        lambda o: as_float(call("squared_error", o, label), fn="squared_error"), output)
+    assert_gradient(analytic, numeric, fn="squared_error_grad", wrt="output", rtol=1e-6)

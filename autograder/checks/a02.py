@@ -1,0 +1,115 @@
+"""Assignment 2 -- the 2-2-1 network by hand.
+
+The nine derivative tasks are one table: each is checked against fixed numbers (40-digit values
+recomputed in ``tests/mp_reference.py``) and against a centred-difference gradient of the
+student's own ``loss``, so a wrong derivative is named even when the rest is right.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..calls import CheckFailure
+from ..compare import as_float, expect_array, expect_float, expect_float_array
+from ..gradcheck import H, assert_gradient, numeric_gradient
+from ..registry import check, register, task
+
+WEIGHT_NAMES = ("w10", "w11", "w12", "w20", "w21", "w22", "w30", "w31", "w32")
+LESSON_W = np.array([-4.0, -4.0, -3.0, 7.0, -6.0, -1.0, 4.0, 6.0, -7.0])
+X3 = np.array([[0.5, -1.0], [-1.0, 0.5], [1.5, 2.0]])
+Y3 = np.array([1.0, 0.0, 1.0])
+LESSON_PARTIALS = (-0.04586592682625303, -0.08087465510977322, 0.10380760020186786,
+                   0.01534370962431541, 0.0085122421930597, -0.012829303654118728,
+                   -0.27533400934371755, -0.0069089326401742274, -0.26658646236044886)
+
+_rng = np.random.default_rng(20)
+X_CHECK = _rng.normal(size=(8, 2))
+Y_CHECK = (_rng.random(8) < 0.5).astype(float)
+W_CHECK = _rng.normal(size=9)
+
+# ---------------------------------------------------------------- forward
+forward = task("a02.forward", points=2)
+
+
+@check(forward, "values", X=X3, w=LESSON_W,
+       expected=((0.04742587317756678, 0.18242552380635635, 1.12535162055095e-07),
+                 (0.9933071490757152, 0.9999962733607158, 0.01798620996209156),
+                 (0.06485213647716792, 0.12949617934159827, 0.9796496561500811)))
+def _forward_values(call, X, w, expected):
+    got = call("forward", X, w)
+    where = f" for X of shape {X.shape} and w = {w.tolist()}"
+    if type(got) not in (tuple, list) or len(got) != 3:
+        raise CheckFailure(f"`forward` should return a tuple (h1, h2, o){where}; "
+                           f"it returned {type(got).__name__}"
+                           + (f" of length {len(got)}" if type(got) in (tuple, list) else ""))
+    for name, value, exp in zip(("h1", "h2", "o"), got, expected):
+        expect_array(value, exp, fn="forward", what=f"`{name}`", where=where, rtol=1e-9, atol=1e-15)
+
+
+# ---------------------------------------------------------------- loss
+loss = task("a02.loss", points=1)
+
+
+@check(loss, "values", X=X3, y=Y3, w=LESSON_W, expected=0.9649629398529214)
+def _loss_values(call, X, y, w, expected):
+    expect_float(call("loss", X, y, w), expected, fn="loss",
+                 where=f" for y = {y.tolist()} at the lesson's weights (mean cross-entropy)")
+
+
+# ---------------------------------------------------------------- the nine derivatives
+def _partial_values(name: str):
+    def run(call, X, y, w, expected):
+        expect_float(call(f"d_{name}", X, y, w), expected, fn=f"d_{name}",
+                     where=f" (dCE/d{name}) for the 3 example points at w = {w.tolist()}", rtol=1e-7)
+    return run
+
+
+def _partial_numeric(name: str, k: int):
+    def run(call, X, y, w):
+        analytic = as_float(call(f"d_{name}", X, y, w), fn=f"d_{name}")
+        step = np.zeros(9)
+        step[k] = H
+        numeric = (as_float(call("loss", X, y, w + step), fn="loss")
+                   - as_float(call("loss", X, y, w - step), fn="loss")) / (2 * H)
+        assert_gradient(analytic, numeric, fn=f"d_{name}", wrt=name, rtol=1e-5)
+    return run
+
+
+for _k, _name in enumerate(WEIGHT_NAMES):
+    _task = task(f"a02.d_{_name}", points=1)
+    register(_task, "values", _partial_values(_name), X=X3, y=Y3, w=LESSON_W,
+             expected=LESSON_PARTIALS[_k])
+    register(_task, "numeric", _partial_numeric(_name, _k), X=X_CHECK, y=Y_CHECK, w=W_CHECK)
+
+
+# ---------------------------------------------------------------- training
+train = task("a02.train", points=2)
+
+
+@check(train, "first_step", X=X_CHECK, y=Y_CHECK, w0=W_CHECK, lr=0.5)
+def _train_first_step(call, X, y, w0, lr):
+    """One step of full-batch gradient descent moves w by -lr times the gradient of `loss`."""
+    got = call("train", X, y, w0, lr, 1)
+    if type(got) not in (tuple, list) or len(got) != 2:
+        raise CheckFailure(f"`train` should return a tuple (w, losses); it returned {type(got).__name__}")
+    w1, losses = got
+    expect_float_array(w1, (9,), fn="train", where=" (the trained weights)")
+    expect_float_array(losses, (1,), fn="train", where=" (losses, one per iteration, for n_iter=1)")
+    grad = numeric_gradient(lambda v: as_float(call("loss", X, y, v), fn="loss"), w0)
+    expect_array(losses, [as_float(call("loss", X, y, w0), fn="loss")], fn="train",
+                 what="losses[0] (the loss at w0, before the update)", rtol=1e-9)
+    expect_array(w1, w0 - lr * grad, fn="train", what="weights after one step",
+                 where=f" (expected w0 - lr * gradient, lr={lr})", rtol=1e-6, atol=1e-8)
+
+
+@check(train, "decreases", X=X_CHECK, y=Y_CHECK, w0=W_CHECK, lr=0.5, n_iter=300)
+def _train_decreases(call, X, y, w0, lr, n_iter):
+    got = call("train", X, y, w0, lr, n_iter)
+    if type(got) not in (tuple, list) or len(got) != 2:
+        raise CheckFailure(f"`train` should return a tuple (w, losses); it returned {type(got).__name__}")
+    w, losses = got
+    expect_float_array(w, (9,), fn="train")
+    expect_float_array(losses, (n_iter,), fn="train", where=f" (losses for n_iter={n_iter})")
+    final = as_float(call("loss", X, y, w), fn="loss")
+    if not final < losses[0] or np.any(np.diff(losses) > 1e-9):
+        raise CheckFailure(f"`train` did not steadily decrease the loss with lr={lr}: losses went "
+                           f"{losses[0]:.6g} -> {losses[-1]:.6g}, final loss {final:.6g}")

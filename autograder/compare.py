@@ -1,0 +1,94 @@
+"""Comparing a returned value with what was expected: type, then dtype, then shape, then value.
+
+Every failure names the function, says what was expected and shows what came back beside it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .calls import CheckFailure
+from .channel import Foreign
+
+np_print = dict(precision=8, suppress=False, threshold=40, edgeitems=3, max_line_width=100)
+
+
+def describe(value) -> str:
+    """A short, student-readable description of a returned value's type."""
+    if isinstance(value, Foreign):
+        return f"a {value.type_name}" + (f" ({value.detail})" if value.detail else "")
+    if type(value) is np.ndarray:
+        return f"a numpy array of dtype {value.dtype} and shape {value.shape}"
+    if isinstance(value, np.generic):
+        return f"a numpy scalar of type {type(value).__name__}"
+    if value is None:
+        return "None (did you forget `return`?)"
+    return f"a {type(value).__name__}"
+
+
+def show(value) -> str:
+    if type(value) is np.ndarray or isinstance(value, np.generic):
+        return np.array2string(np.asarray(value), **np_print)
+    return repr(value)
+
+
+def _values_message(fn: str, got: np.ndarray, expected: np.ndarray, what: str, where: str,
+                    rtol: float, atol: float) -> str:
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    diff = np.abs(got - expected)
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    index = np.unravel_index(int(np.argmax(diff)), got.shape) if got.shape else ()
+    at = f" at index {tuple(int(i) for i in index)}" if got.shape else ""
+    return (f"`{fn}` returned a wrong {what}{where}{at}: "
+            f"got {got[index]!r}, expected {expected[index]!r} "
+            f"({int(np.count_nonzero(bad))} of {max(got.size, 1)} entries differ)\n"
+            f"returned:\n{show(got)}\nexpected:\n{show(expected)}")
+
+
+def expect_float_array(got, shape: tuple, *, fn: str, where: str = "") -> np.ndarray:
+    """``got`` must be a finite float64 ndarray of ``shape``; its values are not judged here."""
+    if type(got) is not np.ndarray:
+        raise CheckFailure(f"`{fn}` should return a numpy array of shape {shape}{where}, "
+                           f"but returned {describe(got)}: {show(got)}")
+    if got.dtype != np.float64:
+        raise CheckFailure(f"`{fn}` returned an array of dtype {got.dtype}{where}; expected float64. "
+                           "Use float arithmetic (e.g. `np.asarray(x, dtype=float)`).")
+    if got.shape != tuple(shape):
+        raise CheckFailure(f"`{fn}` returned an array of shape {got.shape}{where}; expected shape "
+                           f"{tuple(shape)}.\nreturned:\n{show(got)}")
+    if not np.all(np.isfinite(got)):
+        raise CheckFailure(f"`{fn}` returned NaN or infinite values{where}.\nreturned:\n{show(got)}")
+    return got
+
+
+def expect_array(got, expected, *, fn: str, what: str = "value", where: str = "",
+                 rtol: float = 1e-7, atol: float = 1e-12) -> np.ndarray:
+    """``got`` must be a float64 ndarray of ``expected``'s shape, equal to it within tolerance."""
+    expected = np.asarray(expected, dtype=np.float64)
+    expect_float_array(got, expected.shape, fn=fn, where=where)
+    if not np.allclose(got, expected, rtol=rtol, atol=atol):
+        raise CheckFailure(_values_message(fn, got, expected, what, where, rtol, atol))
+    return got
+
+
+def as_float(got, *, fn: str, where: str = "") -> float:
+    """``got`` must be one real number: a Python float or a numpy floating scalar."""
+    if type(got) is float or (isinstance(got, np.floating) and np.asarray(got).dtype == np.float64):
+        value = float(got)
+    elif type(got) is np.ndarray and got.shape == () and got.dtype == np.float64:
+        value = float(got[()])
+    else:
+        hint = " Return a single number, e.g. `float(np.mean(...))`." if type(got) is np.ndarray else ""
+        raise CheckFailure(f"`{fn}` should return one float{where}, but returned {describe(got)}: "
+                           f"{show(got)}.{hint}")
+    if not np.isfinite(value):
+        raise CheckFailure(f"`{fn}` returned {value}{where}; expected a finite number.")
+    return value
+
+
+def expect_float(got, expected: float, *, fn: str, where: str = "", rtol: float = 1e-7,
+                 atol: float = 1e-12) -> float:
+    value = as_float(got, fn=fn, where=where)
+    if not np.isclose(value, expected, rtol=rtol, atol=atol):
+        raise CheckFailure(f"`{fn}` returned {value!r}{where}; expected {expected!r} "
+                           f"(difference {value - expected:.3g}).")
+    return value

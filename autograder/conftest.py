@@ -1,0 +1,116 @@
+"""The pytest plugin behind ``pytest autograder``: options, markers, workers and the score table."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .calls import WorkerCaller
+from .registry import CHECKS, TASKS, checks_for
+from .submission import SubmissionError, find_notebooks
+
+COURSE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--submission", default=None, metavar="PATH",
+                     help="folder of notebooks, or one notebook, to check (default: assignments/)")
+
+
+def pytest_configure(config):
+    checks_for("a01")  # registers every assignment's checks
+    for assignment in sorted({t.assignment for t in TASKS.values()}):
+        config.addinivalue_line("markers", f"{assignment}: checks of assignment {assignment}")
+    for task in TASKS.values():
+        config.addinivalue_line("markers", f"{task.id.replace('.', '_')}: checks of task {task.id}")
+    config._deepgrad_outcomes = {}
+
+
+def pytest_generate_tests(metafunc):
+    if "check_id" in metafunc.fixturenames:
+        metafunc.parametrize("check_id", [
+            pytest.param(c.id, id=c.id, marks=[getattr(pytest.mark, c.task.assignment),
+                                               getattr(pytest.mark, c.task.id.replace(".", "_"))])
+            for c in CHECKS.values()])
+
+
+class Submission:
+    """One sandboxed worker per notebook, started on first use."""
+
+    def __init__(self, target: Path):
+        self.target = target
+        self.notebooks = find_notebooks(target)
+        self.callers: dict[str, WorkerCaller] = {}
+
+    def caller(self, assignment: str) -> WorkerCaller:
+        if assignment not in self.notebooks:
+            pytest.skip(f"no notebook for {assignment} in {self.target}")
+        if assignment not in self.callers:
+            self.callers[assignment] = WorkerCaller(self.notebooks[assignment])
+        return self.callers[assignment]
+
+    def close(self) -> None:
+        for caller in self.callers.values():
+            caller.close()
+
+
+@pytest.fixture(scope="session")
+def submission(request):
+    option = request.config.getoption("--submission")
+    target = Path(option) if option else COURSE_ROOT / "assignments"
+    try:
+        sub = Submission(target)
+    except SubmissionError as exc:
+        pytest.exit(str(exc), returncode=4)
+    yield sub
+    sub.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "check_id" not in callspec.params:
+        return
+    if report.when == "call" or report.outcome != "passed":
+        outcome = "skipped" if report.skipped else report.outcome
+        item.config._deepgrad_outcomes[callspec.params["check_id"]] = outcome
+
+
+def points_table(outcomes: dict[str, str]) -> tuple[list[tuple], dict]:
+    """Rows (assignment, task, earned, possible, note) and the score summary."""
+    rows, earned_total, possible_total = [], 0.0, 0.0
+    for task in TASKS.values():
+        ids = [c.id for c in CHECKS.values() if c.task is task]
+        ran = [outcomes[i] for i in ids if i in outcomes and outcomes[i] != "skipped"]
+        if not ran:
+            continue
+        passed = sum(o == "passed" for o in ran)
+        complete = len(ran) == len(ids)
+        earned = task.points if complete and passed == len(ids) else 0.0
+        note = f"{passed}/{len(ids)} checks passed" + ("" if complete else f" ({len(ran)} run)")
+        rows.append((task.assignment, task.name, earned, task.points, note))
+        earned_total += earned
+        possible_total += task.points
+    checked = [o for o in outcomes.values() if o != "skipped"]
+    summary = {"score": earned_total, "max_score": possible_total,
+               "public_checks_passed": sum(o == "passed" for o in checked),
+               "public_checks_total": len(checked), "hidden_checks": "run at grading"}
+    return rows, summary
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    outcomes = getattr(config, "_deepgrad_outcomes", {})
+    if not outcomes:
+        return
+    rows, summary = points_table(outcomes)
+    tr = terminalreporter
+    tr.section("deepgrad self-check")
+    tr.write_line(f"{'assignment':<11}{'task':<30}{'points':>10}   checks")
+    for assignment, task, earned, possible, note in rows:
+        tr.write_line(f"{assignment:<11}{task:<30}{earned:>5g} / {possible:<4g}  {note}")
+    tr.write_line(f"{'total':<41}{summary['score']:>5g} / {summary['max_score']:<4g}")
+    tr.write_line(f"public checks: {summary['public_checks_passed']}/{summary['public_checks_total']} "
+                  "passed; hidden checks run at grading")
+    tr.write_line(json.dumps(summary))

@@ -1,0 +1,77 @@
+"""The registry of graded tasks and their checks, shared by every way of running them.
+
+A *task* is one graded cell of a notebook (``a01.sigmoid``), worth some points. A *check* is one
+property of the task's functions (``a01.sigmoid.values``), written once as ``run(call, **params)``
+with its public inputs registered beside it. Hidden tests call the same check with other inputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str            # "a01.sigmoid"
+    points: float
+
+    @property
+    def assignment(self) -> str:
+        return self.id.split(".")[0]
+
+    @property
+    def name(self) -> str:
+        return self.id.split(".", 1)[1]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str            # "a01.sigmoid.values"
+    task: Task
+    run: Callable[..., None]
+    params: dict = field(default_factory=dict)
+
+
+TASKS: dict[str, Task] = {}
+CHECKS: dict[str, Check] = {}
+
+
+def task(task_id: str, points: float) -> Task:
+    if task_id in TASKS:
+        raise ValueError(f"task {task_id} is registered twice")
+    TASKS[task_id] = Task(task_id, points)
+    return TASKS[task_id]
+
+
+def register(task_: Task, name: str, run: Callable[..., None], **public_params) -> Check:
+    check_id = f"{task_.id}.{name}"
+    if check_id in CHECKS:
+        raise ValueError(f"check {check_id} is registered twice")
+    CHECKS[check_id] = Check(check_id, task_, run, public_params)
+    return CHECKS[check_id]
+
+
+def check(task_: Task, name: str, **public_params):
+    """Decorator form of :func:`register`."""
+    def decorate(run):
+        register(task_, name, run, **public_params)
+        return run
+    return decorate
+
+
+def checks_for(target: str) -> list[Check]:
+    """The checks of a check id, a task id or an assignment (``a01``), in registration order."""
+    from . import checks  # noqa: F401 -- registers every assignment's checks
+
+    if target in CHECKS:
+        return [CHECKS[target]]
+    found = [c for c in CHECKS.values() if c.task.id == target or c.task.assignment == target]
+    if not found:
+        raise KeyError(f"no check or task named {target!r}")
+    return found
+
+
+def assignments() -> list[str]:
+    from . import checks  # noqa: F401
+
+    return sorted({t.assignment for t in TASKS.values()})

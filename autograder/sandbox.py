@@ -1,0 +1,152 @@
+"""Starting, talking to and stopping the worker process that runs student code.
+
+The worker runs in its own session (so it and anything it starts can be killed together) under
+resource limits: address space, file size, CPU time, no core dumps. A request that does not get
+its answer in time kills the worker; the next request starts a fresh one.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .channel import dumps, loads
+
+WORKER_SCRIPT = Path(__file__).resolve().parent / "worker.py"
+MAX_REPLY_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_seconds: float = 10.0      # wall time for one call of a student function
+    start_seconds: float = 60.0     # wall time to import and run the notebook's answer cells
+    memory_bytes: int = 4 * 2**30   # address space of the worker
+    output_bytes: int = 8 * 2**20   # the student's printed output
+    cpu_seconds: int = 600          # the worker's whole life
+
+
+class WorkerGone(Exception):
+    """The worker ended or stopped answering; ``reason`` says how, for the student."""
+
+    def __init__(self, reason: str, timed_out: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.timed_out = timed_out
+
+
+def _child_environment() -> dict:
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env.update(MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def _describe_exit(code: int, limits: Limits) -> str:
+    if code < 0:
+        sig = signal.Signals(-code).name
+        hint = {"SIGKILL": " (often: it used too much memory or time)",
+                "SIGXCPU": f" (it used more than {limits.cpu_seconds} s of CPU time)",
+                "SIGSEGV": " (a crash inside a library, often from running out of memory)"}
+        return f"the process running your code was killed by {sig}{hint.get(sig, '')}"
+    return f"the process running your code exited with status {code} (sys.exit or os._exit?)"
+
+
+class Worker:
+    """One worker process serving one notebook."""
+
+    def __init__(self, notebook: Path, limits: Limits = Limits()):
+        self.notebook = Path(notebook).resolve()
+        self.limits = limits
+        self._tmp = tempfile.TemporaryDirectory(prefix="deepgrad-worker-")
+        self._proc: subprocess.Popen | None = None
+        self._buffer = b""
+        self.load_report: dict | None = None
+
+    def _set_limits(self) -> None:  # runs in the child between fork and exec
+        limits = self.limits
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    def start(self) -> dict:
+        output = os.path.join(self._tmp.name, "student-output.txt")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", str(WORKER_SCRIPT), str(self.notebook), output],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.notebook.parent, env=_child_environment(), start_new_session=True,
+            preexec_fn=self._set_limits)
+        self._buffer = b""
+        self.load_report = self._read(self.limits.start_seconds, "loading the notebook")
+        return self.load_report
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def request(self, message: dict) -> dict:
+        if not self.running:
+            self.start()
+        try:
+            self._proc.stdin.write(dumps(message))
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise WorkerGone(self._ended()) from None
+        return self._read(self.limits.call_seconds, "this call")
+
+    def _read(self, seconds: float, what: str) -> dict:
+        deadline = time.monotonic() + seconds
+        fd = self._proc.stdout.fileno()
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    self.stop()
+                    raise WorkerGone(f"{what} took longer than {seconds:g} s "
+                                     "(an endless loop?) and was stopped", timed_out=True)
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise WorkerGone(self._ended())
+                self._buffer += chunk
+                if len(self._buffer) > MAX_REPLY_BYTES:
+                    self.stop()
+                    raise WorkerGone("the value returned was too large to check")
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            return loads(line)
+        except ValueError:
+            self.stop()
+            raise WorkerGone("the process running your code sent something unreadable") from None
+
+    def _ended(self) -> str:
+        code = self._proc.wait(timeout=5)
+        self.stop()
+        return _describe_exit(code, self.limits)
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.stop()
+        self._tmp.cleanup()
