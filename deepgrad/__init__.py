@@ -1,0 +1,1 @@
+"""Instructor tooling for the deepgrad course: release, demo grading run, student bundle."""

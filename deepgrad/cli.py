@@ -1,0 +1,69 @@
+"""The ``deepgrad`` command: ``demo``, ``release`` and ``bundle OUT``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from .course import CourseError, find_root
+
+
+def _demo(args) -> None:
+    from .demo import format_table, run_demo
+
+    root = find_root()
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="deepgrad-demo-"))
+    if workdir.exists() and any(workdir.iterdir()):
+        raise CourseError(f"--workdir {workdir} is not empty; give a new or empty folder")
+    print(f"deepgrad demo: grading a copy of {root} in {workdir} (about half a minute)...", flush=True)
+    result = run_demo(root, workdir)
+    print()
+    print(format_table(result))
+    print()
+    print("feedback HTML:")
+    for path in result.feedback:
+        print(f"  {path}")
+    print(f"grades CSV:     {result.csv}")
+    print(f"gradebook:      {workdir / 'gradebook.db'}")
+    print(f"done in {result.seconds:.0f} s")
+
+
+def _release(args) -> None:
+    from .release import generate_release
+
+    for path in generate_release(find_root()):
+        print(f"wrote {path}")
+
+
+def _bundle(args) -> None:
+    from .bundle import make_bundle
+
+    out = make_bundle(find_root(), Path(args.out))
+    print(f"student bundle written to {out} (leak scan clean)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="deepgrad", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="grade three sample submissions per assignment with nbgrader")
+    demo.add_argument("--workdir", help="folder for the demo's course copy (default: a new temp folder)")
+    demo.set_defaults(run=_demo)
+    sub.add_parser("release", help="regenerate assignments/ from solutions/ with nbgrader").set_defaults(run=_release)
+    bundle = sub.add_parser("bundle", help="write the student bundle (no solutions, no hidden tests)")
+    bundle.add_argument("out", help="a new or empty folder")
+    bundle.set_defaults(run=_bundle)
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except CourseError as exc:
+        print(f"deepgrad {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"deepgrad {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

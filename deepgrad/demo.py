@@ -1,0 +1,82 @@
+"""``deepgrad demo``: release, three submissions per assignment, nbgrader grading, the grade table.
+
+Everything happens in a copy of the course, so the instructor's gradebook is never touched.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .course import CourseError, Nbgrader, assignments, copy_course, notebook
+from .release import generate_release
+from .submissions import BUGS, answered, read, reference_answers, with_bug, write
+
+STUDENTS = ("reference", "stubs", "buggy")
+
+
+@dataclass
+class DemoResult:
+    workdir: Path
+    assignments: list[str]
+    grades: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    feedback: list[Path] = field(default_factory=list)
+    csv: Path | None = None
+    seconds: float = 0.0
+
+
+def make_submissions(course: Path, assignment: str) -> list[str]:
+    release_nb = read(notebook(course, "assignments", assignment))
+    answers = reference_answers(read(notebook(course, "solutions", assignment)))
+    made = {"reference": answered(release_nb, answers), "stubs": release_nb}
+    if assignment.split("_")[0] in BUGS:
+        made["buggy"] = answered(release_nb, with_bug(answers, assignment.split("_")[0]))
+    for student, nb in made.items():
+        write(nb, course / "submitted" / student / assignment / f"{assignment}.ipynb")
+    return list(made)
+
+
+def read_grades(course: Path, names: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    grades = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for assignment in names:
+            for student in STUDENTS:
+                try:
+                    sub = gradebook.find_submission(assignment, student)
+                except MissingEntry:
+                    continue
+                grades[(student, assignment)] = (float(sub.score), float(sub.max_score))
+    return grades
+
+
+def run_demo(root: Path, workdir: Path) -> DemoResult:
+    started = time.monotonic()
+    course = copy_course(root, workdir)
+    names = assignments(course)
+    generate_release(course)
+    grader = Nbgrader(course)
+    for assignment in names:
+        for student in make_submissions(course, assignment):
+            grader.autograde(assignment, student)
+            grader.generate_feedback(assignment, student)
+    csv = grader.export_csv(course / "grades.csv")
+    if not csv.is_file():
+        raise CourseError(f"nbgrader export did not write {csv}")
+    result = DemoResult(course, names, read_grades(course, names),
+                        sorted((course / "feedback").rglob("*.html")), csv)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def format_table(result: DemoResult) -> str:
+    width = max(len(a) for a in result.assignments) + 2
+    lines = [f"{'student':<12}" + "".join(f"{a:>{width}}" for a in result.assignments)]
+    for student in STUDENTS:
+        cells = []
+        for assignment in result.assignments:
+            score = result.grades.get((student, assignment))
+            cells.append(f"{score[0]:g} / {score[1]:g}" if score else "-")
+        lines.append(f"{student:<12}" + "".join(f"{c:>{width}}" for c in cells))
+    return "\n".join(lines)
