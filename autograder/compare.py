@@ -9,7 +9,7 @@ import numpy as np
 from .calls import CheckFailure
 from .channel import Foreign
 
-np_print = dict(precision=8, suppress=False, threshold=40, edgeitems=3, max_line_width=100)
+np_print = dict(precision=8, threshold=40, edgeitems=3, max_line_width=100)
 
 
 def describe(value) -> str:
@@ -39,7 +39,7 @@ def _values_message(fn: str, got: np.ndarray, expected: np.ndarray, what: str, w
     index = np.unravel_index(int(np.argmax(diff)), got.shape) if got.shape else ()
     at = f" at index {tuple(int(i) for i in index)}" if got.shape else ""
     return (f"`{fn}` returned a wrong {what}{where}{at}: "
-            f"got {got[index]!r}, expected {expected[index]!r} "
+            f"got {got[index].item()!r}, expected {expected[index].item()!r} "
             f"({int(np.count_nonzero(bad))} of {max(got.size, 1)} entries differ)\n"
             f"returned:\n{show(got)}\nexpected:\n{show(expected)}")
 

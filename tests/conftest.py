@@ -1,0 +1,37 @@
+"""Shared fixtures: the course root and namespaces holding the reference answers."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = {"a01": "a01_gradient_descent", "a02": "a02_backprop_by_hand"}
+
+
+def solution_notebook(assignment: str) -> Path:
+    name = NOTEBOOKS[assignment]
+    return ROOT / "solutions" / name / f"{name}.ipynb"
+
+
+def reference_namespace(assignment: str) -> dict:
+    """The setup and answer cells of the reference notebook, run in a fresh namespace."""
+    namespace: dict = {"__name__": f"reference_{assignment}"}
+    for cell in json.loads(solution_notebook(assignment).read_text())["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "code" and (meta.get("solution") or
+                                            str(meta.get("grade_id", "")).startswith("setup")):
+            exec(compile("".join(cell["source"]), f"<{assignment} {meta['grade_id']}>", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture
+def reference():
+    """A factory: reference(assignment) -> a namespace with that notebook's reference answers."""
+    return reference_namespace
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT

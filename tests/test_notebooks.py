@@ -1,0 +1,52 @@
+"""Do the reference notebooks run top to bottom, plots included, within nbgrader's cell timeout?"""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder.registry import TASKS, checks_for
+from conftest import NOTEBOOKS, solution_notebook
+
+CELL_TIMEOUT = 30  # nbgrader's default per-cell limit (c.Execute.timeout)
+
+
+@pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
+def test_reference_notebook_runs_and_passes_its_tests(assignment):
+    """Does every cell, test cells with hidden tests included, run without error in time?"""
+    path = solution_notebook(assignment)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    test_outputs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert test_outputs and all(any("passed" in o.get("text", "") for o in c.outputs) for c in test_outputs)
+    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
+               for c in nb.cells if c.cell_type == "code" for o in c.outputs), "no plot was drawn"
+
+
+@pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
+def test_graded_cells_match_the_registry(assignment):
+    """Does each task have one graded cell, worth the registry's points, that runs its checks?"""
+    checks_for(assignment)
+    cells = json.loads(solution_notebook(assignment).read_text())["cells"]
+    graded = {c["metadata"]["nbgrader"]["grade_id"]: c for c in cells
+              if c["metadata"].get("nbgrader", {}).get("grade")}
+    tasks = {t.id: t for t in TASKS.values() if t.assignment == assignment}
+    assert {f"test_{t.name}" for t in tasks.values()} == set(graded)
+    for task in tasks.values():
+        cell = graded[f"test_{task.name}"]
+        assert cell["metadata"]["nbgrader"]["points"] == task.points
+        source = "".join(cell["source"])
+        assert source.startswith(f'check("{task.id}")') and "### BEGIN HIDDEN TESTS" in source
+
+
+@pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
+def test_every_answer_cell_has_a_todo_hint_and_docstring(assignment):
+    """Does every answer cell keep a docstring with shapes and a one-line `# TODO` hint?"""
+    for cell in json.loads(solution_notebook(assignment).read_text())["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("solution"):
+            source = "".join(cell["source"])
+            assert '"""' in source and "# TODO:" in source and "### BEGIN SOLUTION" in source
+            assert "shape" in source or "float" in source

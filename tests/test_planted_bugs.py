@@ -1,0 +1,132 @@
+"""Do the checks catch a realistic bug in every TODO, and name what is wrong?
+
+Each row plants one bug in an otherwise correct (reference) namespace and runs the task's public
+checks on it, in-process, through the same encoding the self-check uses.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.calls import CheckFailure, LocalCaller, StudentProblem
+from autograder.checks.a02 import WEIGHT_NAMES
+from autograder.registry import TASKS, checks_for
+
+# (task, buggy definition replacing the reference one, words the failure must contain)
+BUGS = [
+    ("a01.gradient_descent", "def gradient_descent(grad, x0, lr, n_steps):\n"
+     "    xs = [float(x0)]\n    for _ in range(n_steps - 1):\n        xs.append(xs[-1] - lr * grad(xs[-1]))\n"
+     "    return np.array(xs)", ["gradient_descent", "shape"]),                      # one step short
+    ("a01.gradient_descent", "def gradient_descent(grad, x0, lr, n_steps):\n"
+     "    xs = [float(x0)]\n    for _ in range(n_steps):\n        xs.append(xs[-1] + lr * grad(xs[-1]))\n"
+     "    return np.array(xs)", ["gradient_descent"]),                               # climbs
+    ("a01.sigmoid", "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(z))", ["sigmoid"]),
+    ("a01.sigmoid", "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-np.asarray(z, float)))",
+     ["sigmoid", "RuntimeWarning"]),                                                # overflows
+    ("a01.sigmoid_grad", "def sigmoid_grad(z):\n    s = sigmoid(z)\n    return s * (1.0 + s)",
+     ["sigmoid_grad"]),
+    ("a01.dense_sigmoid", "def dense_sigmoid(X, W, b):\n    return sigmoid(X @ W)", ["dense_sigmoid"]),
+    ("a01.binary_cross_entropy", "def binary_cross_entropy(y, p):\n    p = np.clip(p, EPS, 1 - EPS)\n"
+     "    return float(np.sum(-(y * np.log(p) + (1 - y) * np.log(1 - p))))",
+     ["binary_cross_entropy", "mean"]),                                             # no mean
+    ("a01.binary_cross_entropy", "def binary_cross_entropy(y, p):\n"
+     "    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))",
+     ["binary_cross_entropy"]),                                                     # no clipping
+    ("a01.binary_cross_entropy_grad", "def binary_cross_entropy_grad(y, p):\n"
+     "    p = np.clip(p, EPS, 1 - EPS)\n    return -(y / p) + (1 - y) / (1 - p)",
+     ["binary_cross_entropy_grad"]),                                                # no 1/N
+    ("a01.squared_error", "def squared_error(output, label):\n"
+     "    return float(np.mean((output - label) ** 2))", ["squared_error"]),
+    ("a01.squared_error_grad", "def squared_error_grad(output, label):\n"
+     "    return (output - label) / output.shape[0]", ["squared_error_grad"]),       # no factor 2
+    ("a02.forward", "def forward(X, w):\n    h1, h2, o = _reference_forward(X, w)\n    return h2, h1, o",
+     ["forward", "h1"]),
+    ("a02.loss", "def loss(X, y, w):\n    o = forward(X, w)[2]\n"
+     "    return float(np.mean(y * np.log(o) + (1 - y) * np.log(1 - o)))", ["loss"]),  # no minus
+    ("a02.train", "def train(X, y, w0, lr, n_iter):\n    w = np.array(w0, float)\n    losses = []\n"
+     "    for _ in range(n_iter):\n        w = w - lr * gradient(X, y, w)\n        losses.append(loss(X, y, w))\n"
+     "    return w, np.array(losses)", ["train", "losses[0]"]),                       # loss after step
+]
+# The nine derivatives: a sign error and a forgotten factor 1/2, each in every weight.
+for _name in WEIGHT_NAMES:
+    BUGS.append((f"a02.d_{_name}", f"def d_{_name}(X, y, w):\n    return -_reference_d_{_name}(X, y, w)",
+                 [f"d_{_name}", _name]))
+    BUGS.append((f"a02.d_{_name}", f"def d_{_name}(X, y, w):\n    return 0.5 * _reference_d_{_name}(X, y, w)",
+                 [f"d_{_name}", _name]))
+
+
+def planted(reference, task_id: str, source: str) -> dict:
+    namespace = reference(task_id.split(".")[0])
+    for key in [k for k in namespace if callable(namespace[k]) and not k.startswith("_")]:
+        namespace[f"_reference_{key}"] = namespace[key]
+    exec(source, namespace)
+    return namespace
+
+
+def failures(namespace: dict, task_id: str) -> list[str]:
+    caller, messages = LocalCaller(namespace), []
+    for check in checks_for(task_id):
+        try:
+            check.run(caller, **check.params)
+        except (CheckFailure, StudentProblem) as exc:
+            messages.append(f"{check.id}: {exc}")
+    return messages
+
+
+def test_every_task_has_a_planted_bug():
+    """Is there a planted bug for every graded task of every assignment?"""
+    assert {task for task, _, _ in BUGS} == set(TASKS)
+
+
+@pytest.mark.parametrize("task_id", sorted(TASKS))
+def test_reference_passes(reference, task_id):
+    """Does the unmodified reference pass every public check of the task?"""
+    assert failures(reference(task_id.split(".")[0]), task_id) == []
+
+
+@pytest.mark.parametrize("task_id, source, words", BUGS,
+                         ids=[f"{t}-{i}" for i, (t, _, _) in enumerate(BUGS)])
+def test_planted_bug_is_caught_and_named(reference, task_id, source, words):
+    """Does a check of the task fail on the planted bug, with a message naming the culprit?"""
+    messages = failures(planted(reference, task_id, source), task_id)
+    assert messages, f"no check of {task_id} caught the bug"
+    assert any(all(w in m for w in words) for m in messages), messages
+
+
+@pytest.mark.parametrize("name", WEIGHT_NAMES)
+def test_wrong_derivative_fails_its_gradient_check(reference, name):
+    """Is a wrong derivative caught by the numeric gradient check, with weight, values and error?"""
+    namespace = planted(reference, f"a02.d_{name}", f"def d_{name}(X, y, w):\n"
+                        f"    return -_reference_d_{name}(X, y, w)")
+    (message,) = failures(namespace, f"a02.d_{name}.numeric")
+    for words in (f"`d_{name}`", f"`{name}`", "analytic", "numeric", "relative error"):
+        assert words in message
+
+
+def test_only_the_wrong_derivative_fails(reference):
+    """With one wrong derivative, do the other eight still pass?"""
+    namespace = planted(reference, "a02.d_w21", "def d_w21(X, y, w):\n    return -_reference_d_w21(X, y, w)")
+    failed = {name for name in WEIGHT_NAMES if failures(namespace, f"a02.d_{name}")}
+    assert failed == {"w21"}
+
+
+def test_mutating_an_input_is_reported(reference):
+    """Is an answer that changes its input in place reported, even when its value is right?"""
+    namespace = planted(reference, "a01.sigmoid", "def sigmoid(z):\n    r = _reference_sigmoid(z)\n"
+                        "    z *= 0\n    return r")
+    assert any("in place" in m and "`z`" in m for m in failures(namespace, "a01.sigmoid"))
+
+
+def test_a_float32_answer_is_reported_by_dtype(reference):
+    """Does a float32 result fail on its dtype, before any value is compared?"""
+    namespace = planted(reference, "a01.sigmoid",
+                        "def sigmoid(z):\n    return _reference_sigmoid(z).astype(np.float32)")
+    assert any("dtype float32" in m for m in failures(namespace, "a01.sigmoid"))
+
+
+def test_not_implemented_is_reported_as_such(reference):
+    """Does a stub produce 'not implemented yet' rather than a traceback?"""
+    namespace = planted(reference, "a02.d_w31", "def forward(X, w):\n    raise NotImplementedError()")
+    messages = failures(namespace, "a02.d_w31")
+    assert messages and all("not implemented yet" in m and "`forward`" in m for m in messages)
+    assert np.isfinite(namespace["_reference_forward"](np.zeros((1, 2)), np.zeros(9))[2]).all()
