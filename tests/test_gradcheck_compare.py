@@ -1,0 +1,125 @@
+"""Do the gradient check and the value comparisons pass what is right and name what is wrong?"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.calls import CheckFailure
+from autograder.channel import Foreign
+from autograder.compare import as_float, expect_array, expect_float
+from autograder.gradcheck import (H, assert_gradient, numeric_derivative_elementwise,
+                                  numeric_gradient, relative_error)
+
+
+def cube_sum(x):
+    return float(np.sum(x ** 3))
+
+
+def test_step_size_is_the_documented_one():
+    """Is the centred-difference step the h = 1e-5 the notebooks describe?"""
+    assert H == 1e-5
+
+
+def test_numeric_gradient_matches_calculus():
+    """Does the centred difference of sum(x**3) give 3 x**2, to second order in h?"""
+    x = np.array([[0.5, -1.25], [2.0, 0.1]])
+    assert np.allclose(numeric_gradient(cube_sum, x), 3 * x ** 2, rtol=1e-9)
+    assert np.allclose(numeric_derivative_elementwise(np.tanh, x), 1 - np.tanh(x) ** 2, rtol=1e-9)
+
+
+def test_numeric_gradient_leaves_its_input_alone():
+    """Is the point at which the gradient is taken left unchanged?"""
+    x = np.array([1.0, 2.0])
+    numeric_gradient(cube_sum, x)
+    assert x.tolist() == [1.0, 2.0]
+
+
+def test_right_gradient_passes():
+    """Does a correct analytic gradient pass?"""
+    x = np.linspace(-1, 1, 5)
+    assert_gradient(3 * x ** 2, numeric_gradient(cube_sum, x), fn="f", wrt="x")
+
+
+def test_wrong_gradient_is_named_with_index_values_and_error():
+    """Does one wrong entry fail with the parameter's name, its index, both values and the error?"""
+    x = np.linspace(-1, 1, 9)
+    analytic = 3 * x ** 2
+    analytic[4] += 0.5
+    names = [f"w{i}" for i in range(9)]
+    with pytest.raises(CheckFailure) as failure:
+        assert_gradient(analytic, numeric_gradient(cube_sum, x), fn="d_f", wrt="w", names=names)
+    message = str(failure.value)
+    for words in ("`d_f`", "`w4`", "index (4,)", "analytic 0.5", "numeric", "relative error", "1 of 9"):
+        assert words in message, message
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_gradient_fails(bad):
+    """Is a NaN or infinite analytic gradient a failure, never a pass?"""
+    with pytest.raises(CheckFailure):
+        assert_gradient(np.array([1.0, bad]), np.array([1.0, 1.0]), fn="f", wrt="x")
+
+
+def test_relative_error_is_scale_free():
+    """Is the relative error the same for a gradient and for that gradient times 1000?"""
+    assert np.isclose(relative_error(1.0, 1.01), relative_error(1000.0, 1010.0))
+
+
+EXPECTED = np.array([[0.25, 0.5], [0.75, 1.0]])
+
+
+@pytest.mark.parametrize("got, words", [
+    (0.5, ["numpy array of shape (2, 2)", "a float"]),                       # type first
+    (Foreign("MyArray", "an ndarray subclass"), ["MyArray", "ndarray subclass"]),
+    (None, ["None", "return"]),
+    (EXPECTED.astype(np.float32), ["dtype float32", "float64"]),             # then dtype
+    (EXPECTED.ravel(), ["shape (4,)", "expected shape (2, 2)"]),             # then shape
+    (np.array([[0.25, 0.5], [0.75, np.nan]]), ["NaN"]),
+    (np.array([[0.25, 0.5], [0.75, 2.0]]), ["index (1, 1)", "got 2.0", "expected 1.0",
+                                            "1 of 4", "returned:", "expected:"]),  # then values
+])
+def test_expect_array_reports_type_dtype_shape_value(got, words):
+    """Does each kind of wrong return value fail with the words that name its problem?"""
+    with pytest.raises(CheckFailure) as failure:
+        expect_array(got, EXPECTED, fn="f")
+    assert all(w in str(failure.value) for w in words), str(failure.value)
+
+
+def test_expect_array_accepts_close_values():
+    """Does a value within tolerance pass?"""
+    expect_array(EXPECTED + 1e-12, EXPECTED, fn="f")
+
+
+@pytest.mark.parametrize("got", [0.5, np.float64(0.5), np.array(0.5)])
+def test_as_float_accepts_one_number(got):
+    """Are a float, a numpy float64 and a 0-d array all one number?"""
+    assert as_float(got, fn="f") == 0.5
+
+
+@pytest.mark.parametrize("got, words", [
+    (np.array([0.5]), ["one float", "shape (1,)", "float(np.mean"]),
+    ("0.5", ["one float", "str"]),
+    (np.float32(0.5), ["one float", "float32"]),
+    (float("inf"), ["finite"]),
+])
+def test_as_float_rejects_anything_else(got, words):
+    """Is anything but one finite float64 number refused, with the reason?"""
+    with pytest.raises(CheckFailure) as failure:
+        as_float(got, fn="f")
+    assert all(w in str(failure.value) for w in words), str(failure.value)
+
+
+def test_expect_float_names_the_difference():
+    """Does a wrong number fail with returned value, expected value and their difference?"""
+    with pytest.raises(CheckFailure, match=r"returned 1.5.*expected 0.5.*difference 1"):
+        expect_float(1.5, 0.5, fn="f")
+
+
+def test_zero_gradient_tolerates_difference_residue_but_not_an_error():
+    """At a true zero, is the O(h**2) residue accepted while an error of 1e-6 is still caught?"""
+    x = np.array([0.0, 1.0])
+    numeric = numeric_gradient(cube_sum, x)
+    assert numeric[0] != 0.0  # the residue is really there
+    assert_gradient(np.array([0.0, 3.0]), numeric, fn="f", wrt="x")
+    with pytest.raises(CheckFailure, match="index \\(0,\\)"):
+        assert_gradient(np.array([1e-6, 3.0]), numeric, fn="f", wrt="x")
