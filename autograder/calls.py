@@ -42,7 +42,10 @@ def interpret(reply: dict, fn: str, load_errors: list[dict] = ()):
         if reply.get("warnings"):
             raise CheckFailure(f"`{fn}` emitted a numerical warning: {'; '.join(reply['warnings'])}. "
                                "Rewrite the computation so it cannot overflow or divide by zero.")
-        return decode(reply["result"])
+        try:
+            return decode(reply.get("result"))
+        except ValueError as exc:
+            raise StudentProblem(f"`{fn}` sent back something unreadable: {exc}") from None
     if status == "not_implemented":
         origin = reply.get("origin")
         via = f" (it calls `{origin}`, which)" if origin and origin != fn else ""
@@ -80,6 +83,8 @@ class WorkerCaller:
         self.load_errors: list[dict] = []
 
     def _start(self) -> None:
+        if not self.notebook.is_file():
+            raise StudentProblem(f"notebook not found: {self.notebook}")
         try:
             report = self.worker.start()
         except WorkerGone as exc:

@@ -102,7 +102,19 @@ def encode(value) -> dict:
 
 
 def decode(data: dict):
-    """Rebuild a value from :func:`encode`'s output, trusting nothing but its structure."""
+    """Rebuild a value from :func:`encode`'s output, trusting nothing but its structure.
+
+    Anything malformed raises ValueError, whatever part of it is broken.
+    """
+    try:
+        return _decode(data)
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- KeyError, TypeError, ... from a forged message
+        raise ValueError(f"malformed value on the grading channel ({type(exc).__name__}: {exc})") from None
+
+
+def _decode(data: dict):
     kind = data["kind"]
     if kind == "none":
         return None
@@ -119,10 +131,10 @@ def decode(data: dict):
     if kind == "npscalar":
         return _npy_array(data["npy"])[()]
     if kind in ("tuple", "list"):
-        items = [decode(v) for v in data["items"]]
+        items = [_decode(v) for v in data["items"]]
         return tuple(items) if kind == "tuple" else items
     if kind == "dict":
-        return {str(k): decode(v) for k, v in data["items"].items()}
+        return {str(k): _decode(v) for k, v in data["items"].items()}
     if kind == "polynomial":
         return Polynomial(tuple(float(str(c)) for c in data["coeffs"]))
     if kind == "foreign":

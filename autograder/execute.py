@@ -49,7 +49,7 @@ def _changed(before, after) -> bool:
     if type(before) is np.ndarray:
         return (type(after) is not np.ndarray or after.shape != before.shape
                 or after.dtype != before.dtype or not np.array_equal(after, before, equal_nan=True))
-    if isinstance(before, (list, dict)):
+    if isinstance(before, (list, tuple, dict)):  # containers of arrays, e.g. params = (W, b)
         return encode(before) != encode(after)
     return False
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import resource
+import secrets
 import selectors
 import signal
 import subprocess
@@ -93,16 +94,25 @@ class Worker:
         return self._proc is not None and self._proc.poll() is None
 
     def request(self, message: dict) -> dict:
+        """Send one request; its reply, matched by a fresh id (stray lines are dropped)."""
         if not self.running:
             self.start()
+        request_id = secrets.token_hex(8)
+        self._buffer = b""  # nothing written before this request can answer it
         try:
-            self._proc.stdin.write(dumps(message))
+            self._proc.stdin.write(dumps({**message, "id": request_id}))
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise WorkerGone(self._ended()) from None
-        return self._read(self.limits.call_seconds, "this call")
+        deadline = time.monotonic() + self.limits.call_seconds
+        while True:
+            reply = self._read(max(deadline - time.monotonic(), 0.0), "this call",
+                               limit=self.limits.call_seconds)
+            if reply.get("id") == request_id:
+                return reply
 
-    def _read(self, seconds: float, what: str) -> dict:
+    def _read(self, seconds: float, what: str, limit: float | None = None) -> dict:
+        limit = seconds if limit is None else limit
         deadline = time.monotonic() + seconds
         fd = self._proc.stdout.fileno()
         with selectors.DefaultSelector() as sel:
@@ -111,7 +121,7 @@ class Worker:
                 left = deadline - time.monotonic()
                 if left <= 0 or not sel.select(left):
                     self.stop()
-                    raise WorkerGone(f"{what} took longer than {seconds:g} s "
+                    raise WorkerGone(f"{what} took longer than {limit:g} s "
                                      "(an endless loop?) and was stopped", timed_out=True)
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:

@@ -67,9 +67,10 @@ def main(argv: list[str]) -> int:
     for line in channel_in:
         request = loads(line)
         if request.get("op") != "call":
-            send({"status": "bad_request"})
+            send({"status": "bad_request", "id": request.get("id")})
             continue
-        send(execute_call(module.__dict__, str(request["fn"]), list(request["args"])))
+        reply = execute_call(module.__dict__, str(request["fn"]), list(request["args"]))
+        send({**reply, "id": request.get("id")})
     return 0
 
 

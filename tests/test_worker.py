@@ -1,12 +1,13 @@
 """Student code run through the sandboxed worker (WorkerCaller) and in-process (LocalCaller).
 
-Every test builds its own small notebook in ``tmp_path``; each outcome is checked for its exact kind
-(value, StudentProblem, CheckFailure) and, where the worker should live on, for the next call.
+Fixture notebooks are built in temporary folders. Functions whose misbehaviour stays inside one call
+share one module-wide worker (which must survive them all); whatever ends, hangs or floods a worker
+gets a notebook and worker of its own. Each test checks the exact kind of outcome (value,
+StudentProblem, CheckFailure) and, where the worker should live on, that the next call is served.
 """
 from __future__ import annotations
 
 import os
-import signal
 import time
 from pathlib import Path
 
@@ -23,7 +24,6 @@ from autograder.sandbox import Limits
 
 LIMITS = Limits(call_seconds=2, start_seconds=20)
 PACKAGE_DIR = str(Path(autograder.__file__).resolve().parent)
-GRADE_IDS = ["ans_x", "ans_y", "ans_z", "ans_w"]
 
 HEALTHY = '''
 def double(x):
@@ -47,9 +47,16 @@ def answer_cell(source: str, grade_id: str = "ans_x"):
 
 
 def write_notebook(folder: Path, *cells, name: str = "a01_test.ipynb") -> Path:
-    """Cell 1 is the setup cell; each str becomes an answer cell (ans_x, ans_y, ...), in order."""
-    answers = iter(GRADE_IDS)
-    built = [setup_cell()] + [answer_cell(c, next(answers)) if isinstance(c, str) else c for c in cells]
+    """Cell 1 is the setup cell. A str becomes an answer cell (ans_x, ans_y, ... in order), a
+    ``(grade_id, source)`` pair an answer cell with that id; notebook cells are used as they are."""
+    auto_ids = iter(["ans_x", "ans_y", "ans_z", "ans_w"])
+    built = [setup_cell()]
+    for cell in cells:
+        if isinstance(cell, str):
+            cell = answer_cell(cell, next(auto_ids))
+        elif isinstance(cell, tuple):
+            cell = answer_cell(cell[1], cell[0])
+        built.append(cell)
     path = folder / name
     nbformat.write(new_notebook(cells=built), path)
     return path
@@ -74,11 +81,12 @@ def pid_of(caller: WorkerCaller) -> int:
     return caller.worker._proc.pid
 
 
-def assert_serves(caller: WorkerCaller) -> None:
-    """The caller still answers a healthy call with the right value."""
+def assert_serves(caller: WorkerCaller) -> int:
+    """The caller answers a healthy call with the right value; returns the serving worker's pid."""
     got = caller("double", np.array([1.5, -2.0]))
     assert type(got) is np.ndarray
     np.testing.assert_array_equal(got, [3.0, -4.0])
+    return pid_of(caller)
 
 
 def wait_until_gone(kill, ident: int, seconds: float = 5.0) -> bool:
@@ -93,23 +101,9 @@ def wait_until_gone(kill, ident: int, seconds: float = 5.0) -> bool:
     return False
 
 
-# ----------------------------------------------------------------------------- values come back
-
-RETURNS = {
-    "sigmoid-array": ("def f(z):\n    return 1.0 / (1.0 + np.exp(-z))\n", (np.linspace(-5.0, 5.0, 7),),
-                      1.0 / (1.0 + np.exp(-np.linspace(-5.0, 5.0, 7)))),
-    "3d-array": ("def f(x):\n    return x[::-1] * 0.1\n", (np.arange(24.0).reshape(2, 3, 4),),
-                 np.arange(24.0).reshape(2, 3, 4)[::-1] * 0.1),
-    "0d-array": ("def f(x):\n    return np.array(x.sum())\n", (np.arange(4.0),), np.array(6.0)),
-    "float": ("def f(x):\n    return float(np.mean(x))\n", (np.array([0.1, 0.2]),), float(np.mean([0.1, 0.2]))),
-    "np-float64": ("def f(x):\n    return np.float64(x) / 3\n", (1.0,), np.float64(1.0) / 3),
-    "tuple": ("def f(w, lr):\n    return (w - lr, [lr, None])\n", (np.ones(2), 0.5), (np.full(2, 0.5), [0.5, None])),
-    "polynomial-argument": ("def f(grad, x):\n    return grad(x)\n", (Polynomial((1.0, 2.0, 3.0)), 2.0), 17.0),
-}
-
-
 def assert_identical(got, want) -> None:
-    assert type(got) is type(want)
+    """Exact type and value, recursively; arrays also by dtype and shape."""
+    assert type(got) is type(want), (type(got), type(want))
     if isinstance(want, np.ndarray):
         assert got.dtype == want.dtype and got.shape == want.shape
         assert np.array_equal(got, want)
@@ -121,76 +115,320 @@ def assert_identical(got, want) -> None:
         assert got == want
 
 
-@pytest.mark.parametrize("source, args, expected", list(RETURNS.values()), ids=list(RETURNS))
-def test_correct_function_returns_its_value_exactly(worker, source, args, expected):
+# ----------------------------------------------------------------------------- the shared notebook
+# Tables of (function name, source, ...). All their sources are answer cells of one notebook.
+
+TRACEBACK_SOURCE = '''
+def lookup(v):
+    return v['missing']
+
+def crash(x):
+    y = x + 1
+    return lookup({'x': y})
+'''
+
+STUBS_SOURCE = '''
+def stub(x):
+    raise NotImplementedError()
+
+def helper_stub(x):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+def uses_stub(x):
+    return 1.0 + helper_stub(x)
+
+not_a_function = 0.5
+'''
+
+RETURNS = {
+    "sigmoid-array": ("sigmoid", "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-z))\n",
+                      (np.linspace(-5.0, 5.0, 7),), 1.0 / (1.0 + np.exp(-np.linspace(-5.0, 5.0, 7)))),
+    "3d-array": ("flip", "def flip(x):\n    return x[::-1] * 0.1\n", (np.arange(24.0).reshape(2, 3, 4),),
+                 np.arange(24.0).reshape(2, 3, 4)[::-1] * 0.1),
+    "0d-array": ("total", "def total(x):\n    return np.array(x.sum())\n", (np.arange(4.0),), np.array(6.0)),
+    "float": ("mean", "def mean(x):\n    return float(np.mean(x))\n", (np.array([0.1, 0.2]),),
+              float(np.mean([0.1, 0.2]))),
+    "np-float64": ("third", "def third(x):\n    return np.float64(x) / 3\n", (1.0,), np.float64(1.0) / 3),
+    "tuple": ("step", "def step(w, lr):\n    return (w - lr, [lr, None])\n", (np.ones(2), 0.5),
+              (np.full(2, 0.5), [0.5, None])),
+    "polynomial-argument": ("apply", "def apply(grad, x):\n    return grad(x)\n",
+                            (Polynomial((1.0, 2.0, 3.0)), 2.0), 17.0),
+}
+
+EXITS = {
+    "sys-exit": ("exit_plain", "sys.exit()", "SystemExit"),
+    "sys-exit-2": ("exit_status", "sys.exit(2)", "SystemExit"),
+    "builtin-exit": ("exit_builtin", "exit()", "SystemExit"),
+    "keyboard-interrupt": ("interrupt", "raise KeyboardInterrupt", "KeyboardInterrupt"),
+}
+EXITS_SOURCE = "import sys\n" + "".join(f"\ndef {fn}():\n    {body}\n" for fn, body, _ in EXITS.values())
+
+MEMORY_SOURCE = "def hog():\n    return np.ones(10**11)\n"
+
+MUTATIONS = {
+    "array-augmented": ("mut_augmented", "def mut_augmented(x):\n    x += 1\n    return x.sum()\n",
+                        (np.arange(3.0),), "`x`"),
+    "array-item": ("mut_item", "def mut_item(x):\n    x[0] = 5.0\n    return 0.0\n", (np.zeros(2),), "`x`"),
+    "second-parameter": ("mut_second", "def mut_second(x, y):\n    y *= 2\n    return x\n",
+                         (np.ones(2), np.ones(2)), "`y`"),
+    "array-in-list": ("mut_in_list", "def mut_in_list(ws):\n    ws[0][:] = 0\n    return 0.0\n",
+                      ([np.ones(2)],), "`ws`"),
+    "list-append": ("mut_append", "def mut_append(xs):\n    xs.append(1.0)\n    return 0.0\n", ([1.0],), "`xs`"),
+    "dict-item": ("mut_dict", "def mut_dict(params):\n    params['w'] = 0.0\n    return 0.0\n",
+                  ({"w": 1.0},), "`params`"),
+    "array-in-tuple": ("mut_in_tuple", "def mut_in_tuple(params):\n    params[0][0] = 99.0\n    return 0.0\n",
+                       ((np.zeros(2), np.zeros(1)),), "`params`"),
+}
+
+WARNINGS = {
+    "exp-overflow": ("warn_exp", "def warn_exp(z):\n    return np.exp(z)\n", np.array([1.0, 1000.0]),
+                     "overflow encountered in exp"),
+    "divide-by-zero": ("warn_log", "def warn_log(p):\n    return np.log(p)\n", np.array([0.0, 1.0]),
+                       "divide by zero encountered in log"),
+    "invalid-value": ("warn_sqrt", "def warn_sqrt(p):\n    return np.sqrt(p)\n", np.array([-1.0]),
+                      "invalid value encountered in sqrt"),
+}
+
+FOREIGN_RETURNS = {
+    "masked-array": ("masked", "def masked():\n    return np.ma.masked_array([1.0, 2.0], mask=[False, True])\n",
+                     "MaskedArray"),
+    "own-ndarray-subclass": ("sneaky", "class Sneaky(np.ndarray):\n    pass\n\ndef sneaky():\n"
+                             "    return np.arange(3.0).view(Sneaky)\n", "submission.Sneaky"),
+    "always-equal": ("always_equal", "class Yes:\n    def __eq__(self, other):\n        return True\n\n"
+                     "    def __ne__(self, other):\n        return False\n\ndef always_equal():\n    return Yes()\n",
+                     "submission.Yes"),
+    "float-subclass": ("equal_float", "class F(float):\n    def __eq__(self, other):\n        return True\n\n"
+                       "def equal_float():\n    return F(0.5)\n", "submission.F"),
+    "object-array": ("object_array", "def object_array():\n    return np.array([1.0, None], dtype=object)\n",
+                     "numpy.ndarray"),
+    "unreadable-repr": ("bad_repr", "class Bad:\n    def __repr__(self):\n        raise RuntimeError\n\n"
+                        "def bad_repr():\n    return Bad()\n", "submission.Bad"),
+}
+FOREIGN_TUPLE_SOURCE = "def mixed():\n    return (np.ma.masked_array([1.0]), np.array([2.0]), 3)\n"
+
+PARITY = {
+    "value": ("par_value", "def par_value(z):\n    return 1.0 / (1.0 + np.exp(-z))\n",
+              (np.linspace(-3.0, 3.0, 5),), "value"),
+    "not-implemented": ("par_stub", "def par_g(z):\n    raise NotImplementedError()\n\n"
+                        "def par_stub(z):\n    return par_g(z)\n", (1.0,), "StudentProblem"),
+    "mutation": ("par_mutate", "def par_mutate(z):\n    z *= 2\n    return z\n", (np.arange(3.0),), "CheckFailure"),
+    "warning": ("par_warn", "def par_warn(z):\n    return np.exp(z)\n", (np.array([1000.0]),), "CheckFailure"),
+}
+
+
+def _sources(table: dict, at: int = 1) -> str:
+    rows = [row.values if hasattr(row, "values") else row for row in table.values()]
+    return "\n\n".join(row[at] for row in rows)
+
+
+SHARED_CELLS = [
+    ("ans_x", TRACEBACK_SOURCE),  # cell 2, as the traceback test expects
+    ("ans_stubs", STUBS_SOURCE),
+    ("ans_returns", _sources(RETURNS)),
+    ("ans_exits", EXITS_SOURCE),
+    ("ans_memory", MEMORY_SOURCE),
+    ("ans_mutations", _sources(MUTATIONS)),
+    ("ans_warnings", _sources(WARNINGS)),
+    ("ans_foreign", _sources(FOREIGN_RETURNS) + "\n\n" + FOREIGN_TUPLE_SOURCE),
+    ("ans_parity", _sources(PARITY)),
+    ("ans_healthy", HEALTHY),
+]
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One worker for the whole module, on a notebook holding every table's functions."""
+    caller = WorkerCaller(write_notebook(tmp_path_factory.mktemp("shared"), *SHARED_CELLS), LIMITS)
+    yield caller
+    caller.close()
+
+
+def test_shared_notebook_loads_cleanly(shared):
+    """Do all the shared fixture cells load without errors, so later failures are the tests' own?"""
+    assert_serves(shared)
+    assert shared.load_errors == []
+
+
+# ----------------------------------------------------------------------------- values come back
+
+@pytest.mark.parametrize("fn, source, args, expected", list(RETURNS.values()), ids=list(RETURNS))
+def test_correct_function_returns_its_value_exactly(shared, fn, source, args, expected):
     """Does a correct function's value come back bit for bit, with its exact type, call after call?"""
-    caller = worker(source, HEALTHY)
-    assert_identical(caller("f", *args), expected)
-    assert_identical(caller("f", *args), expected)
-    assert_serves(caller)
+    pid = assert_serves(shared)
+    assert_identical(shared(fn, *args), expected)
+    assert_identical(shared(fn, *args), expected)
+    assert assert_serves(shared) == pid
 
 
 # ----------------------------------------------------------------------------- StudentProblem outcomes
 
-STUBS = '''
-def f(x):
-    raise NotImplementedError()
-
-def g(x):
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-def h(x):
-    return 1.0 + g(x)
-'''
-
-
-@pytest.mark.parametrize("fn, names", [("f", None), ("h", "g")], ids=["own-stub", "calls-stub"])
-def test_not_implemented_is_reported_as_such(worker, fn, names):
+@pytest.mark.parametrize("fn, origin", [("stub", None), ("uses_stub", "helper_stub")], ids=["own-stub", "calls-stub"])
+def test_not_implemented_is_reported_as_such(shared, fn, origin):
     """Does a NotImplementedError give a not_implemented StudentProblem that names the stub it came from?"""
-    caller = worker(STUBS, HEALTHY)
+    pid = assert_serves(shared)
     with pytest.raises(StudentProblem) as info:
-        caller(fn, 1.0)
+        shared(fn, 1.0)
     assert info.value.not_implemented is True
-    assert "not implemented yet" in info.value.message
-    assert f"`{fn}`" in info.value.message
-    if names is None:
+    assert info.value.message.startswith(f"not implemented yet: `{fn}`")
+    if origin is None:
         assert "(it calls" not in info.value.message
     else:
-        assert f"(it calls `{names}`, which)" in info.value.message
-    pid = pid_of(caller)
-    assert_serves(caller)
-    assert pid_of(caller) == pid
+        assert f"(it calls `{origin}`, which) still raises NotImplementedError" in info.value.message
+    assert assert_serves(shared) == pid
 
 
-def test_exception_shows_only_the_students_traceback(worker):
-    """Does an exception's message quote the notebook cell and line, and no frame of the autograder?"""
-    caller = worker("def helper(v):\n    return v['missing']\n\ndef f(x):\n    y = x + 1\n"
-                    "    return helper({'x': y})\n", HEALTHY)
+def test_exception_shows_only_the_students_traceback(shared):
+    """Does an exception's message quote the notebook cell and lines, and no frame of the autograder?"""
+    pid = assert_serves(shared)
     with pytest.raises(StudentProblem) as info:
-        caller("f", 1.0)
+        shared("crash", 1.0)
     message = info.value.message
     assert not info.value.not_implemented
-    assert message.startswith("`f` raised KeyError:")
-    assert cell_filename("cell 2 (ans_x)") in message
-    assert "in f\n    return helper({'x': y})" in message
-    assert "in helper\n    return v['missing']" in message
-    assert message.rstrip().endswith("KeyError: 'missing'")
+    assert message.startswith("`crash` raised KeyError:")
+    assert f'File "{cell_filename("cell 2 (ans_x)")}", line 7, in crash' in message
+    assert "in crash\n    return lookup({'x': y})" in message
+    assert "in lookup\n    return v['missing']" in message
+    assert message.endswith("KeyError: 'missing'")
     assert "autograder/execute.py" not in message and "worker.py" not in message
     assert PACKAGE_DIR not in message
-    pid = pid_of(caller)
-    assert_serves(caller)
-    assert pid_of(caller) == pid
+    assert assert_serves(shared) == pid
 
+
+@pytest.mark.parametrize("fn, body, exc", list(EXITS.values()), ids=list(EXITS))
+def test_exit_requests_are_ordinary_exceptions(shared, fn, body, exc):
+    """Is sys.exit() (or a KeyboardInterrupt) inside a function reported as its exception, the worker surviving?"""
+    pid = assert_serves(shared)
+    with pytest.raises(StudentProblem) as info:
+        shared(fn)
+    assert info.value.message.startswith(f"`{fn}` raised {exc}:")
+    assert body in info.value.message
+    assert assert_serves(shared) == pid
+
+
+def test_memory_bomb_is_a_student_problem(shared):
+    """Does allocating far more memory than allowed give a MemoryError StudentProblem, the worker surviving?"""
+    pid = assert_serves(shared)
+    with pytest.raises(StudentProblem) as info:
+        shared("hog")
+    assert info.value.message.startswith("`hog` raised")
+    assert "MemoryError" in info.value.message and "np.ones(10**11)" in info.value.message
+    assert assert_serves(shared) == pid
+
+
+def test_worker_runs_under_its_resource_limits(shared):
+    """Does the worker process carry the address-space, file-size, CPU and core-dump limits it was given?"""
+    pid = assert_serves(shared)
+    rows = {line[:26].strip(): line[26:].split()[:2]
+            for line in Path(f"/proc/{pid}/limits").read_text().splitlines()[1:]}
+    assert rows["Max address space"] == [str(LIMITS.memory_bytes)] * 2
+    assert rows["Max file size"] == [str(LIMITS.output_bytes)] * 2
+    assert rows["Max cpu time"] == [str(LIMITS.cpu_seconds), str(LIMITS.cpu_seconds + 5)]
+    assert rows["Max core file size"] == ["0", "0"]
+
+
+def test_missing_function_is_not_defined(shared):
+    """Does calling a function the notebook lacks give a StudentProblem saying it is not defined?"""
+    pid = assert_serves(shared)
+    with pytest.raises(StudentProblem) as info:
+        shared("softmax", 1.0)
+    assert info.value.message.startswith("`softmax` is not defined in the notebook.")
+    assert "raised an error when it ran" not in info.value.message
+    assert not info.value.not_implemented
+    assert assert_serves(shared) == pid
+
+
+def test_non_function_name_is_reported(shared):
+    """Does a name bound to a non-function give a StudentProblem saying what it is?"""
+    pid = assert_serves(shared)
+    with pytest.raises(StudentProblem, match="`not_a_function` should be a function but is a float"):
+        shared("not_a_function", 1.0)
+    assert assert_serves(shared) == pid
+
+
+# ----------------------------------------------------------------------------- CheckFailure outcomes
+
+@pytest.mark.parametrize("fn, source, args, names", list(MUTATIONS.values()), ids=list(MUTATIONS))
+def test_mutating_an_input_is_a_check_failure(shared, fn, source, args, names):
+    """Does changing an input in place fail the check with a message naming that parameter?"""
+    pid = assert_serves(shared)
+    with pytest.raises(CheckFailure) as info:
+        shared(fn, *args)
+    assert str(info.value).startswith(f"`{fn}` changed its input {names} in place.")
+    assert assert_serves(shared) == pid
+
+
+@pytest.mark.parametrize("fn, source, arg, says", list(WARNINGS.values()), ids=list(WARNINGS))
+def test_numerical_warning_is_a_check_failure(shared, fn, source, arg, says):
+    """Does a numpy RuntimeWarning (overflow, divide by zero, invalid value) fail the check, quoting it?"""
+    pid = assert_serves(shared)
+    with pytest.raises(CheckFailure) as info:
+        shared(fn, arg)
+    assert str(info.value).startswith(f"`{fn}` emitted a numerical warning: RuntimeWarning: {says}.")
+    assert assert_serves(shared) == pid
+
+
+# ----------------------------------------------------------------------------- untrusted return values
+
+@pytest.mark.parametrize("fn, source, type_name", list(FOREIGN_RETURNS.values()), ids=list(FOREIGN_RETURNS))
+def test_untrusted_return_value_arrives_as_foreign(shared, fn, source, type_name):
+    """Does a returned ndarray subclass or always-equal object arrive as Foreign, not as the student's object?"""
+    pid = assert_serves(shared)
+    got = shared(fn)
+    assert isinstance(got, Foreign)
+    assert got.type_name.endswith(type_name)
+    assert assert_serves(shared) == pid
+
+
+def test_foreign_inside_a_returned_tuple(shared):
+    """Is only the uncarried part of a returned tuple replaced by Foreign?"""
+    first, second, third = shared("mixed")
+    assert isinstance(first, Foreign) and first.detail == "an ndarray subclass"
+    assert type(second) is np.ndarray and second.tolist() == [2.0]
+    assert type(third) is int and third == 3
+
+
+# ----------------------------------------------------------------------------- LocalCaller parity
+
+def outcome(caller, fn, *args):
+    try:
+        return "value", caller(fn, *args)
+    except StudentProblem as exc:
+        return "StudentProblem", (exc.message, exc.not_implemented)
+    except CheckFailure as exc:
+        return "CheckFailure", str(exc)
+
+
+@pytest.mark.parametrize("fn, source, args, kind", list(PARITY.values()), ids=list(PARITY))
+def test_local_caller_behaves_like_worker_caller(shared, fn, source, args, kind):
+    """Does LocalCaller (in-process) give the same value, StudentProblem or CheckFailure as the worker?"""
+    namespace: dict = {}
+    exec(compile("import numpy as np\n" + source, cell_filename("local"), "exec"), namespace)  # noqa: S102
+    local_kind, local_detail = outcome(LocalCaller(namespace), fn, *args)
+    remote_kind, remote_detail = outcome(shared, fn, *args)
+    assert local_kind == remote_kind == kind
+    if kind == "value":
+        assert type(local_detail) is type(remote_detail) is np.ndarray
+        assert np.array_equal(local_detail, remote_detail)
+    else:
+        assert local_detail == remote_detail
+
+
+def test_local_caller_hands_the_student_fresh_copies():
+    """Does LocalCaller pass decoded copies, so the grader's own array is never changed or shared?"""
+    seen = []
+    namespace = {"f": lambda x: seen.append(x) or float(x.sum())}
+    mine = np.arange(3.0)
+    assert LocalCaller(namespace)("f", mine) == 3.0
+    assert type(seen[0]) is np.ndarray and not np.shares_memory(seen[0], mine)
+
+
+# ----------------------------------------------------------------------------- calls that end or flood a worker
 
 LOOPS = {
     "busy-loop": "def spin():\n    while True:\n        pass\n",
     "ignores-keyboard-interrupt": ("def spin():\n    while True:\n        try:\n            pass\n"
                                    "        except KeyboardInterrupt:\n            pass\n"),
-    "ignores-sigterm-and-sleeps": ("import signal, time\ndef spin():\n"
-                                   "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                                   "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                                   "    while True:\n        time.sleep(0.05)\n"),
 }
 
 
@@ -198,18 +436,16 @@ LOOPS = {
 def test_endless_loop_is_stopped_at_the_limit(worker, source):
     """Is an endless loop stopped at the call limit, its process group gone, and a fresh worker serving next?"""
     caller = worker(source, HEALTHY)
-    assert_serves(caller)
-    old = pid_of(caller)
+    old = assert_serves(caller)
     started = time.monotonic()
     with pytest.raises(StudentProblem) as info:
         caller("spin")
     elapsed = time.monotonic() - started
-    assert "`spin`: this call took longer than 2 s" in info.value.message
+    assert info.value.message.startswith("`spin`: this call took longer than 2 s")
     assert not info.value.not_implemented
     assert LIMITS.call_seconds <= elapsed < LIMITS.call_seconds + 2
     assert wait_until_gone(os.killpg, old)
-    assert_serves(caller)
-    assert pid_of(caller) != old
+    assert assert_serves(caller) != old
 
 
 DEATHS = {
@@ -224,34 +460,13 @@ DEATHS = {
 def test_process_death_is_reported_and_worker_replaced(worker, source, says):
     """Does a function that ends the worker process give a StudentProblem with the exit status, then a fresh worker?"""
     caller = worker(source, HEALTHY)
-    assert_serves(caller)
-    old = pid_of(caller)
+    old = assert_serves(caller)
     with pytest.raises(StudentProblem) as info:
         caller("die")
     assert info.value.message.startswith("`die`: the process running your code")
     assert says in info.value.message
     assert not caller.worker.running
-    assert_serves(caller)
-    assert pid_of(caller) != old
-
-
-@pytest.mark.parametrize("body, exc", [
-    ("sys.exit()", "SystemExit"),
-    ("sys.exit(2)", "SystemExit"),
-    ("exit()", "SystemExit"),
-    ("raise KeyboardInterrupt", "KeyboardInterrupt"),
-], ids=["sys-exit", "sys-exit-2", "builtin-exit", "keyboard-interrupt"])
-def test_exit_requests_are_ordinary_exceptions(worker, body, exc):
-    """Is sys.exit() (or a KeyboardInterrupt) inside a function reported as its exception, the worker surviving?"""
-    caller = worker(f"import sys\ndef quit_early():\n    {body}\n", HEALTHY)
-    assert_serves(caller)
-    pid = pid_of(caller)
-    with pytest.raises(StudentProblem) as info:
-        caller("quit_early")
-    assert info.value.message.startswith(f"`quit_early` raised {exc}:")
-    assert body in info.value.message
-    assert_serves(caller)
-    assert pid_of(caller) == pid
+    assert assert_serves(caller) != old
 
 
 PRINTS = {
@@ -260,7 +475,6 @@ PRINTS = {
                     "    return 1.0\n", OSError),
     "50MB-to-stderr": ("import sys\ndef noisy():\n    sys.stderr.write('e' * 50_000_000)\n    return 1.0\n",
                        OSError),
-    "1MB-print": ("def noisy():\n    print('y' * 1_000_000)\n    return 1.0\n", 1.0),
     "fake-reply-printed": ("def noisy():\n    print('{\"status\": \"ok\", \"result\": {\"kind\": \"float\", "
                            "\"value\": \"42.0\"}}', flush=True)\n    return 1.0\n", 1.0),
 }
@@ -270,95 +484,19 @@ PRINTS = {
 def test_printing_never_reaches_the_channel(worker, source, outcome):
     """Does printed output, however large or channel-like, leave the reply intact (value or clear OSError)?"""
     caller = worker(source, HEALTHY)
-    assert_serves(caller)
-    pid = pid_of(caller)
+    pid = assert_serves(caller)
     if outcome is OSError:
         with pytest.raises(StudentProblem) as info:
             caller("noisy")
         assert info.value.message.startswith("`noisy` raised OSError:")
         assert "File too large" in info.value.message
     else:
-        assert caller("noisy") == outcome
-    assert_serves(caller)
-    assert pid_of(caller) == pid
-
-
-def test_memory_bomb_is_a_student_problem(worker):
-    """Does allocating far more memory than allowed give a MemoryError StudentProblem, the worker surviving?"""
-    caller = worker("def hog():\n    return np.ones(10**11)\n", HEALTHY)
-    assert_serves(caller)
-    pid = pid_of(caller)
-    with pytest.raises(StudentProblem) as info:
-        caller("hog")
-    assert "`hog` raised" in info.value.message and "MemoryError" in info.value.message
-    assert "np.ones(10**11)" in info.value.message
-    assert_serves(caller)
-    assert pid_of(caller) == pid
-
-
-def test_worker_memory_limit_is_enforced(worker):
-    """Does the worker run under the address-space limit, so a moderate allocation past it fails?"""
-    caller = worker(HEALTHY, limits=Limits(call_seconds=2, start_seconds=20, memory_bytes=2 * 2**30))
-    assert_serves(caller)
-    limit = int(open(f"/proc/{pid_of(caller)}/limits").read().split("Max address space")[1].split()[0])
-    assert limit == 2 * 2**30
-
-
-# ----------------------------------------------------------------------------- CheckFailure outcomes
-
-MUTATIONS = {
-    "array-augmented": ("def f(x):\n    x += 1\n    return x.sum()\n", (np.arange(3.0),), "`x`"),
-    "array-item": ("def f(x):\n    x[0] = 5.0\n    return 0.0\n", (np.zeros(2),), "`x`"),
-    "second-parameter": ("def f(x, y):\n    y *= 2\n    return x\n", (np.ones(2), np.ones(2)), "`y`"),
-    "array-in-list": ("def f(ws):\n    ws[0][:] = 0\n    return 0.0\n", ([np.ones(2)],), "`ws`"),
-    "list-append": ("def f(xs):\n    xs.append(1.0)\n    return 0.0\n", ([1.0],), "`xs`"),
-    "dict-item": ("def f(params):\n    params['w'] = 0.0\n    return 0.0\n", ({"w": 1.0},), "`params`"),
-    "array-in-tuple": pytest.param(
-        "def f(params):\n    params[0][0] = 99.0\n    return 0.0\n", ((np.zeros(2), np.zeros(1)),), "`params`",
-        marks=pytest.mark.xfail(strict=True, reason="bug: execute._changed ignores tuples, so an array "
-                                                    "inside a tuple argument can be changed in place unnoticed")),
-}
-
-
-@pytest.mark.parametrize("source, args, names", list(MUTATIONS.values()), ids=list(MUTATIONS))
-def test_mutating_an_input_is_a_check_failure(worker, source, args, names):
-    """Does changing an input in place fail the check with a message naming that parameter?"""
-    caller = worker(source, HEALTHY)
-    with pytest.raises(CheckFailure) as info:
-        caller("f", *args)
-    assert f"`f` changed its input {names} in place" in str(info.value)
-    assert_serves(caller)
-
-
-WARNINGS = {
-    "exp-overflow": ("def f(z):\n    return np.exp(z)\n", np.array([1.0, 1000.0]), "overflow encountered in exp"),
-    "divide-by-zero": ("def f(p):\n    return np.log(p)\n", np.array([0.0, 1.0]), "divide by zero encountered in log"),
-    "invalid-value": ("def f(p):\n    return np.sqrt(p)\n", np.array([-1.0]), "invalid value encountered in sqrt"),
-}
-
-
-@pytest.mark.parametrize("source, arg, says", list(WARNINGS.values()), ids=list(WARNINGS))
-def test_numerical_warning_is_a_check_failure(worker, source, arg, says):
-    """Does a numpy RuntimeWarning (overflow, divide by zero) fail the check with the warning quoted?"""
-    caller = worker(source, HEALTHY)
-    with pytest.raises(CheckFailure) as info:
-        caller("f", arg)
-    assert "`f` emitted a numerical warning: RuntimeWarning: " + says in str(info.value)
-    assert_serves(caller)
+        got = caller("noisy")
+        assert type(got) is float and got == outcome
+    assert assert_serves(caller) == pid
 
 
 # ----------------------------------------------------------------------------- what gets loaded
-
-def test_missing_function_is_not_defined(worker):
-    """Does calling a function the notebook lacks give a StudentProblem saying it is not defined?"""
-    caller = worker(HEALTHY)
-    with pytest.raises(StudentProblem) as info:
-        caller("sigmoid", 1.0)
-    assert info.value.message.startswith("`sigmoid` is not defined in the notebook.")
-    assert "raised an error when it ran" not in info.value.message
-    assert caller.load_errors == []
-    assert_serves(caller)
-
 
 @pytest.mark.parametrize("broken, says", [
     ("def sigmoid(z)\n    return 1 / (1 + np.exp(-z))\n", "SyntaxError"),
@@ -378,21 +516,13 @@ def test_missing_function_message_includes_load_error(worker, broken, says):
     assert_serves(caller)
 
 
-def test_non_function_name_is_reported(worker):
-    """Does a name bound to a non-function give a StudentProblem saying what it is?"""
-    caller = worker(HEALTHY + "\nsigmoid = 0.5\n")
-    with pytest.raises(StudentProblem, match="`sigmoid` should be a function but is a float"):
-        caller("sigmoid", 1.0)
-    assert_serves(caller)
-
-
 @pytest.mark.parametrize("magic", ["%matplotlib inline", "  %timeit 1 + 1", "!pip install nothing", "%%time"],
                          ids=["matplotlib", "indented-line-magic", "shell", "cell-magic"])
 def test_ipython_magics_do_not_stop_loading(worker, magic):
     """Does an answer cell with an IPython magic line still load, keeping its line numbers?"""
     caller = worker(f"{magic}\nimport numpy as np\n\ndef double(x):\n    return 2.0 * x\n\n"
                     "def bad():\n    raise ValueError('line 8')\n")
-    assert caller("double", 2.0) == 4.0
+    assert_serves(caller)
     assert caller.load_errors == []
     with pytest.raises(StudentProblem) as info:
         caller("bad")
@@ -418,85 +548,24 @@ def test_cells_that_are_neither_setup_nor_answer_do_not_run(worker, cell):
     assert caller.load_errors == []
 
 
-def test_answer_cells_see_setup_cells_and_each_other(worker, tmp_path):
+def test_answer_cells_see_setup_cells_and_each_other(worker):
     """Do answer cells load in notebook order into one module, seeing setup imports and earlier answers?"""
-    caller = worker("SCALE = 3.0\n", "def f(x):\n    return np.asarray(x) * SCALE\n", HEALTHY)
-    np.testing.assert_array_equal(caller("f", [1.0, 2.0]), [3.0, 6.0])
+    caller = worker("SCALE = 3.0\n", "def scaled(x):\n    return np.asarray(x) * SCALE\n", HEALTHY)
+    got = caller("scaled", [1.0, 2.0])
+    assert type(got) is np.ndarray and got.tolist() == [3.0, 6.0]
     assert caller.load_errors == []
-
-
-# ----------------------------------------------------------------------------- process lifetime
-
-def test_close_ends_the_worker_process_group(worker):
-    """After close(), is the worker's whole process group gone?"""
-    caller = worker(HEALTHY)
-    assert_serves(caller)
-    pgid = pid_of(caller)
-    assert os.getpgid(pgid) == pgid  # the worker leads its own session/group
-    caller.close()
-    assert not caller.worker.running
-    with pytest.raises(ProcessLookupError):
-        os.killpg(pgid, 0)
-
-
-def test_close_kills_processes_started_by_student(worker):
-    """Is a child process the student's code started killed with the worker on close()?"""
-    caller = worker("import subprocess\nKEEP = []\ndef spawn():\n"
-                    "    KEEP.append(subprocess.Popen(['sleep', '30']))\n    return KEEP[-1].pid\n", HEALTHY)
-    child = caller("spawn")
-    assert type(child) is int
-    pgid = pid_of(caller)
-    assert os.getpgid(child) == pgid
-    caller.close()
-    assert wait_until_gone(os.kill, child)
-    assert wait_until_gone(os.killpg, pgid)
 
 
 def test_load_time_limit_stops_an_endless_answer_cell(worker):
     """Is a notebook whose answer cell never finishes loading stopped at start_seconds with a StudentProblem?"""
-    caller = worker("while True:\n    pass\n", HEALTHY, limits=Limits(call_seconds=2, start_seconds=1))
+    caller = worker("while True:\n    pass\n", HEALTHY, limits=Limits(call_seconds=2, start_seconds=0.5))
     started = time.monotonic()
     with pytest.raises(StudentProblem) as info:
         caller("double", 1.0)
-    assert time.monotonic() - started < 3
-    assert "could not be loaded: loading the notebook took longer than 1 s" in info.value.message
+    assert time.monotonic() - started < 2.5
+    assert info.value.message == ("the notebook's answer cells could not be loaded: loading the notebook "
+                                  "took longer than 0.5 s (an endless loop?) and was stopped")
     assert not caller.worker.running
-
-
-# ----------------------------------------------------------------------------- untrusted return values
-
-FOREIGN_RETURNS = {
-    "masked-array": ("def f():\n    return np.ma.masked_array([1.0, 2.0], mask=[False, True])\n", "MaskedArray"),
-    "own-ndarray-subclass": ("class Sneaky(np.ndarray):\n    pass\n\ndef f():\n"
-                             "    return np.arange(3.0).view(Sneaky)\n", "submission.Sneaky"),
-    "always-equal": ("class Yes:\n    def __eq__(self, other):\n        return True\n"
-                     "    def __ne__(self, other):\n        return False\n\ndef f():\n    return Yes()\n",
-                     "submission.Yes"),
-    "float-subclass": ("class F(float):\n    def __eq__(self, other):\n        return True\n\ndef f():\n"
-                       "    return F(0.5)\n", "submission.F"),
-    "object-array": ("def f():\n    return np.array([1.0, None], dtype=object)\n", "numpy.ndarray"),
-    "unreadable-repr": ("class Bad:\n    def __repr__(self):\n        raise RuntimeError\n\ndef f():\n"
-                        "    return Bad()\n", "submission.Bad"),
-}
-
-
-@pytest.mark.parametrize("source, type_name", list(FOREIGN_RETURNS.values()), ids=list(FOREIGN_RETURNS))
-def test_untrusted_return_value_arrives_as_foreign(worker, source, type_name):
-    """Does a returned ndarray subclass or always-equal object arrive as Foreign, not as the student's object?"""
-    caller = worker(source, HEALTHY)
-    got = caller("f")
-    assert isinstance(got, Foreign)
-    assert got.type_name.endswith(type_name)
-    assert_serves(caller)
-
-
-def test_foreign_inside_a_returned_tuple(worker):
-    """Is only the uncarried part of a returned tuple replaced by Foreign?"""
-    caller = worker("def f():\n    return (np.ma.masked_array([1.0]), np.array([2.0]), 3)\n", HEALTHY)
-    first, second, third = caller("f")
-    assert isinstance(first, Foreign) and "an ndarray subclass" in first.detail
-    assert type(second) is np.ndarray and second.tolist() == [2.0]
-    assert third == 3
 
 
 UNREADABLE = {
@@ -533,45 +602,54 @@ def test_missing_notebook_is_a_clear_student_problem(tmp_path):
         caller.close()
 
 
-# ----------------------------------------------------------------------------- LocalCaller parity
+# ----------------------------------------------------------------------------- process lifetime
 
-PARITY = {
-    "value": ("def f(z):\n    return 1.0 / (1.0 + np.exp(-z))\n", (np.linspace(-3.0, 3.0, 5),), "value"),
-    "not-implemented": ("def g(z):\n    raise NotImplementedError()\n\ndef f(z):\n    return g(z)\n", (1.0,),
-                        "StudentProblem"),
-    "mutation": ("def f(z):\n    z *= 2\n    return z\n", (np.arange(3.0),), "CheckFailure"),
-    "warning": ("def f(z):\n    return np.exp(z)\n", (np.array([1000.0]),), "CheckFailure"),
-}
-
-
-def outcome(caller, *args):
-    try:
-        return "value", caller("f", *args)
-    except StudentProblem as exc:
-        return "StudentProblem", (exc.message, exc.not_implemented)
-    except CheckFailure as exc:
-        return "CheckFailure", str(exc)
+def test_close_ends_the_worker_process_group(worker):
+    """After close(), is the worker's whole process group gone?"""
+    caller = worker(HEALTHY)
+    pgid = assert_serves(caller)
+    assert os.getpgid(pgid) == pgid  # the worker leads its own process group
+    caller.close()
+    assert not caller.worker.running
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pgid, 0)
 
 
-@pytest.mark.parametrize("source, args, kind", list(PARITY.values()), ids=list(PARITY))
-def test_local_caller_behaves_like_worker_caller(worker, source, args, kind):
-    """Does LocalCaller (in-process) give the same value, StudentProblem or CheckFailure as the worker?"""
-    namespace: dict = {}
-    exec(compile("import numpy as np\n" + source, cell_filename("local"), "exec"), namespace)  # noqa: S102
-    local_kind, local_detail = outcome(LocalCaller(namespace), *args)
-    remote_kind, remote_detail = outcome(worker(source), *args)
-    assert local_kind == remote_kind == kind
-    if local_kind == "value":
-        assert type(local_detail) is type(remote_detail) is np.ndarray
-        assert np.array_equal(local_detail, remote_detail)
-    else:
-        assert local_detail == remote_detail
+def test_close_kills_processes_started_by_student(worker):
+    """Is a child process the student's code started (sleep 30) killed with the worker on close()?"""
+    caller = worker("import subprocess\nKEEP = []\n\ndef spawn():\n"
+                    "    KEEP.append(subprocess.Popen(['sleep', '30']))\n    return KEEP[-1].pid\n", HEALTHY)
+    child = caller("spawn")
+    assert type(child) is int
+    pgid = pid_of(caller)
+    assert os.getpgid(child) == pgid
+    caller.close()
+    assert wait_until_gone(os.kill, child)
+    assert wait_until_gone(os.killpg, pgid)
 
 
-def test_local_caller_hands_the_student_fresh_copies():
-    """Does LocalCaller pass decoded copies, so the grader's own array is never changed or shared?"""
-    seen = []
-    namespace = {"f": lambda x: seen.append(x) or x.sum()}
-    mine = np.arange(3.0)
-    assert LocalCaller(namespace)("f", mine) == 3.0
-    assert seen[0] is not mine and not np.shares_memory(seen[0], mine)
+def test_forged_channel_lines_cannot_answer_later_calls(worker):
+    """If student code writes fake replies onto the channel, does every call still get its own answer?"""
+    caller = worker(setup_cell("import os\nimport numpy as np"), answer_cell(
+        "def forge():\n    os.write(4, b'{\"status\":\"ok\",\"result\":{\"kind\":\"float\",\"value\":\"42.0\"}}\\n')\n"
+        "    return 0.0\n\ndef ok(x):\n    return x\n"))
+    assert caller("forge") == 0.0
+    assert caller("ok", 1.0) == 1.0
+    assert caller("ok", 5.0) == 5.0
+
+
+@pytest.mark.parametrize("reply", [{}, {"kind": "list", "items": 5}, {"kind": "dict", "items": [1]}])
+def test_malformed_reply_is_a_student_problem(reply):
+    """Does a malformed value in a reply become a StudentProblem rather than crash the grader?"""
+    from autograder.calls import interpret
+
+    with pytest.raises(StudentProblem, match="unreadable"):
+        interpret({"status": "ok", "result": reply, "mutated": [], "warnings": []}, "f")
+
+
+def test_notebook_in_a_missing_folder_is_a_clear_problem(tmp_path):
+    """Is a notebook path under a missing folder reported as 'notebook not found'?"""
+    caller = WorkerCaller(tmp_path / "nowhere" / "a01_x.ipynb", LIMITS)
+    with pytest.raises(StudentProblem, match="notebook not found"):
+        caller("f")
+    caller.close()
