@@ -9,9 +9,10 @@ import numpy as np
 
 from ..calls import CheckFailure
 from ..channel import Polynomial
-from ..compare import as_float, expect_array, expect_float, expect_float_array
+from ..compare import as_float, expect_array, expect_float_array
 from ..gradcheck import assert_gradient, numeric_derivative_elementwise, numeric_gradient
 from ..registry import check, task
+from .common import fixed_value
 
 EPS = 1e-12  # the clipping bound the notebook asks for
 
@@ -48,11 +49,9 @@ def _gd_recurrence(call, coeffs, x0, lr, n_steps):
 sigmoid = task("a01.sigmoid", points=2)
 
 
-@check(sigmoid, "values", z=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
-       expected=np.array([[0.11920292202211756, 0.37754066879814546, 0.5],
-                          [0.6224593312018546, 0.8807970779778824, 0.9933071490757152]]))
-def _sigmoid_values(call, z, expected):
-    expect_array(call("sigmoid", z), expected, fn="sigmoid", where=f" for z of shape {z.shape}")
+fixed_value(sigmoid, "values", "sigmoid", ("z",), z=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
+            expected=np.array([[0.11920292202211756, 0.37754066879814546, 0.5],
+                               [0.6224593312018546, 0.8807970779778824, 0.9933071490757152]]))
 
 
 @check(sigmoid, "logit_inverse", z=np.random.default_rng(1).normal(0.0, 5.0, size=(2, 3, 4)))
@@ -75,11 +74,9 @@ def _sigmoid_extremes(call, z):
 sigmoid_grad = task("a01.sigmoid_grad", points=1)
 
 
-@check(sigmoid_grad, "values", z=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
-       expected=np.array([[0.10499358540350652, 0.2350037122015945, 0.25],
-                          [0.2350037122015945, 0.10499358540350652, 0.006648056670790155]]))
-def _sigmoid_grad_values(call, z, expected):
-    expect_array(call("sigmoid_grad", z), expected, fn="sigmoid_grad", where=f" for z = {z.tolist()}")
+fixed_value(sigmoid_grad, "values", "sigmoid_grad", ("z",), z=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
+            expected=np.array([[0.10499358540350652, 0.2350037122015945, 0.25],
+                               [0.2350037122015945, 0.10499358540350652, 0.006648056670790155]]))
 
 
 @check(sigmoid_grad, "numeric", z=np.linspace(-6.0, 6.0, 13).reshape(13, 1))
@@ -93,13 +90,11 @@ def _sigmoid_grad_numeric(call, z):
 dense_sigmoid = task("a01.dense_sigmoid", points=2)
 
 
-@check(dense_sigmoid, "values", X=np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]]),
-       W=np.array([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]), b=np.array([0.05, -0.1]),
-       expected=np.array([[0.6681877721681662, 0.598687660112452],
-                          [0.17508626816403983, 0.6681877721681662]]))
-def _dense_values(call, X, W, b, expected):
-    expect_array(call("dense_sigmoid", X, W, b), expected, fn="dense_sigmoid",
-                 where=f" for X {X.shape}, W {W.shape}, b {b.shape}")
+fixed_value(dense_sigmoid, "values", "dense_sigmoid", ("X", "W", "b"),
+            X=np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]]),
+            W=np.array([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]), b=np.array([0.05, -0.1]),
+            expected=np.array([[0.6681877721681662, 0.598687660112452],
+                               [0.17508626816403983, 0.6681877721681662]]))
 
 
 _rng = np.random.default_rng(2)
@@ -121,29 +116,19 @@ bce = task("a01.binary_cross_entropy", points=2)
 RAIN_Y, RAIN_P = np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.2, 0.4])
 
 
-@check(bce, "values", y=RAIN_Y, p=RAIN_P, expected=0.41493159961539705)
-def _bce_values(call, y, p, expected):
-    expect_float(call("binary_cross_entropy", y, p), expected, fn="binary_cross_entropy",
-                 where=f" for y={y.tolist()}, p={p.tolist()} (the mean over samples)")
-
-
-@check(bce, "clipped", y=np.array([1.0, 0.0, 1.0, 0.0]), p=np.array([0.0, 1.0, 1.0, 0.0]),
-       expected=13.815510557964775)
-def _bce_clipped(call, y, p, expected):
-    expect_float(call("binary_cross_entropy", y, p), expected, fn="binary_cross_entropy",
-                 where=f" for y={y.tolist()}, p={p.tolist()} (clip p into [{EPS:g}, 1 - {EPS:g}])",
-                 rtol=1e-4)
+fixed_value(bce, "values", "binary_cross_entropy", ("y", "p"), scalar=True,
+            note=" (the mean over samples)", y=RAIN_Y, p=RAIN_P, expected=0.41493159961539705)
+fixed_value(bce, "clipped", "binary_cross_entropy", ("y", "p"), scalar=True, rtol=1e-4,
+            note=f" (clip p into [{EPS:g}, 1 - {EPS:g}])", y=np.array([1.0, 0.0, 1.0, 0.0]),
+            p=np.array([0.0, 1.0, 1.0, 0.0]), expected=13.815510557964775)
 
 
 # ---------------------------------------------------------------- its derivative
 bce_grad = task("a01.binary_cross_entropy_grad", points=1)
 
 
-@check(bce_grad, "values", y=RAIN_Y, p=RAIN_P,
-       expected=np.array([-0.37037037037037035, 0.4166666666666667, -0.8333333333333334]))
-def _bce_grad_values(call, y, p, expected):
-    expect_array(call("binary_cross_entropy_grad", y, p), expected, fn="binary_cross_entropy_grad",
-                 where=f" for y={y.tolist()}, p={p.tolist()}")
+fixed_value(bce_grad, "values", "binary_cross_entropy_grad", ("y", "p"), y=RAIN_Y, p=RAIN_P,
+            expected=np.array([-0.37037037037037035, 0.4166666666666667, -0.8333333333333334]))
 
 
 @check(bce_grad, "numeric", y=np.array([1.0, 0.0, 0.0, 1.0, 1.0]),
@@ -162,19 +147,15 @@ SE_OUT = np.array([[0.2, 0.7, 0.1], [0.9, 0.05, 0.05]])
 SE_LABEL = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 
 
-@check(squared_error, "values", output=SE_OUT, label=SE_LABEL, expected=0.0775)
-def _se_values(call, output, label, expected):
-    expect_float(call("squared_error", output, label), expected, fn="squared_error",
-                 where=" (sum over the last axis, mean over samples)")
+fixed_value(squared_error, "values", "squared_error", ("output", "label"), scalar=True,
+            note=" (sum over the last axis, mean over samples)", output=SE_OUT, label=SE_LABEL, expected=0.0775)
 
 
 squared_error_grad = task("a01.squared_error_grad", points=1)
 
 
-@check(squared_error_grad, "values", output=SE_OUT, label=SE_LABEL,
-       expected=np.array([[0.2, -0.3, 0.1], [-0.1, 0.05, 0.05]]))
-def _se_grad_values(call, output, label, expected):
-    expect_array(call("squared_error_grad", output, label), expected, fn="squared_error_grad")
+fixed_value(squared_error_grad, "values", "squared_error_grad", ("output", "label"), output=SE_OUT,
+            label=SE_LABEL, expected=np.array([[0.2, -0.3, 0.1], [-0.1, 0.05, 0.05]]))
 
 
 @check(squared_error_grad, "numeric", output=np.random.default_rng(3).normal(size=(4, 3)),

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..calls import CheckFailure
-from ..compare import as_float, expect_array, expect_float, expect_float_array
+from ..compare import as_float, expect_array, expect_float_array
 from ..gradcheck import H, assert_gradient, numeric_gradient
 from ..registry import check, register, task
+from .common import fixed_value
 
 WEIGHT_NAMES = ("w10", "w11", "w12", "w20", "w21", "w22", "w30", "w31", "w32")
 LESSON_W = np.array([-4.0, -4.0, -3.0, 7.0, -6.0, -1.0, 4.0, 6.0, -7.0])
@@ -49,20 +50,11 @@ def _forward_values(call, X, w, expected):
 loss = task("a02.loss", points=1)
 
 
-@check(loss, "values", X=X3, y=Y3, w=LESSON_W, expected=0.9649629398529214)
-def _loss_values(call, X, y, w, expected):
-    expect_float(call("loss", X, y, w), expected, fn="loss",
-                 where=f" for y = {y.tolist()} at the lesson's weights (mean cross-entropy)")
+fixed_value(loss, "values", "loss", ("X", "y", "w"), scalar=True, note=" (mean cross-entropy)",
+            X=X3, y=Y3, w=LESSON_W, expected=0.9649629398529214)
 
 
 # ---------------------------------------------------------------- the nine derivatives
-def _partial_values(name: str):
-    def run(call, X, y, w, expected):
-        expect_float(call(f"d_{name}", X, y, w), expected, fn=f"d_{name}",
-                     where=f" (dCE/d{name}) for the 3 example points at w = {w.tolist()}", rtol=1e-7)
-    return run
-
-
 def _partial_numeric(name: str, k: int):
     def run(call, X, y, w):
         analytic = as_float(call(f"d_{name}", X, y, w), fn=f"d_{name}")
@@ -76,8 +68,8 @@ def _partial_numeric(name: str, k: int):
 
 for _k, _name in enumerate(WEIGHT_NAMES):
     _task = task(f"a02.d_{_name}", points=1)
-    register(_task, "values", _partial_values(_name), X=X3, y=Y3, w=LESSON_W,
-             expected=LESSON_PARTIALS[_k])
+    fixed_value(_task, "values", f"d_{_name}", ("X", "y", "w"), scalar=True, note=f" (dCE/d{_name})",
+                X=X3, y=Y3, w=LESSON_W, expected=LESSON_PARTIALS[_k])
     register(_task, "numeric", _partial_numeric(_name, _k), X=X_CHECK, y=Y_CHECK, w=W_CHECK)
 
 
