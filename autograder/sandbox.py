@@ -1,15 +1,19 @@
 """Starting, talking to and stopping the worker process that runs student code.
 
 The worker runs in its own session (so it and anything it starts can be killed together) under
-resource limits: address space, file size, CPU time, no core dumps. A request that does not get
+resource limits: address space, file size, CPU time, no core dumps. Where Linux allows it, it also
+gets its own PID namespace (when the worker ends, every process it started ends with it, even one
+that left its session) and an empty network namespace (no network access). A request that does not get
 its answer in time kills the worker; the next request starts a fresh one.
 """
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import secrets
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,6 +46,25 @@ class WorkerGone(Exception):
         self.timed_out = timed_out
 
 
+@functools.cache
+def isolation_prefix() -> tuple[str, ...]:
+    """The ``unshare`` command that isolates the worker here, or () where the OS does not allow it."""
+    unshare = shutil.which("unshare")
+    if sys.platform != "linux" or unshare is None:
+        return ()
+    isolate = ("--pid", "--fork", "--net", "--kill-child=SIGKILL")
+    # A shell is the namespace's PID 1 and waits for the worker: PID 1 would ignore signals the
+    # student's code sends itself. The shell reports a death by signal N as exit status 128 + N.
+    init = ("/bin/sh", "-c", '"$@"; status=$?; exit $status', "deepgrad-init")
+    for prefix in ((unshare, *isolate), (unshare, "--user", "--map-root-user", *isolate)):
+        try:  # root may unshare directly; other users only where user namespaces are enabled
+            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
+                return (*prefix, *init)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    return ()
+
+
 def _child_environment() -> dict:
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
     env = {k: os.environ[k] for k in keep if k in os.environ}
@@ -51,6 +74,8 @@ def _child_environment() -> dict:
 
 
 def _describe_exit(code: int, limits: Limits) -> str:
+    if code > 128 and isolation_prefix() and code - 128 in signal.valid_signals():
+        code = -(code - 128)  # the namespace's init shell reports a signal as 128 + N
     if code < 0:
         sig = signal.Signals(-code).name
         hint = {"SIGKILL": " (often: it used too much memory or time)",
@@ -81,7 +106,7 @@ class Worker:
     def start(self) -> dict:
         output = os.path.join(self._tmp.name, "student-output.txt")
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER_SCRIPT), str(self.notebook), output],
+            [*isolation_prefix(), sys.executable, "-I", str(WORKER_SCRIPT), str(self.notebook), output],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self.notebook.parent, env=_child_environment(), start_new_session=True,
             preexec_fn=self._set_limits)

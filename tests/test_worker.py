@@ -18,6 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import autograder
 from autograder.calls import CheckFailure, LocalCaller, StudentProblem, WorkerCaller
+from autograder.sandbox import isolation_prefix
 from autograder.channel import Foreign, Polynomial
 from autograder.execute import cell_filename
 from autograder.sandbox import Limits
@@ -611,21 +612,47 @@ def test_close_ends_the_worker_process_group(worker):
     assert os.getpgid(pgid) == pgid  # the worker leads its own process group
     caller.close()
     assert not caller.worker.running
-    with pytest.raises(ProcessLookupError):
-        os.killpg(pgid, 0)
-
-
-def test_close_kills_processes_started_by_student(worker):
-    """Is a child process the student's code started (sleep 30) killed with the worker on close()?"""
-    caller = worker("import subprocess\nKEEP = []\n\ndef spawn():\n"
-                    "    KEEP.append(subprocess.Popen(['sleep', '30']))\n    return KEEP[-1].pid\n", HEALTHY)
-    child = caller("spawn")
-    assert type(child) is int
-    pgid = pid_of(caller)
-    assert os.getpgid(child) == pgid
-    caller.close()
-    assert wait_until_gone(os.kill, child)
     assert wait_until_gone(os.killpg, pgid)
+
+
+def _processes_running(command_line: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().replace(b"\0", b" ").strip() \
+                    == command_line.encode():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not isolation_prefix(), reason="needs a PID namespace (Linux unshare)")
+@pytest.mark.parametrize("new_session", [False, True], ids=["same-session", "own-session"])
+def test_close_kills_processes_started_by_student(worker, new_session):
+    """Is a process the student's code started killed with the worker, even one in its own session?"""
+    marker = f"sleep 31.{os.getpid()}{int(new_session)}"
+    caller = worker(f"import subprocess\nKEEP = []\n\ndef spawn():\n"
+                    f"    KEEP.append(subprocess.Popen({marker.split()!r}, start_new_session={new_session}))\n"
+                    f"    return 0.0\n", HEALTHY)
+    assert caller("spawn") == 0.0
+    assert _processes_running(marker)  # it runs now, outside the worker's reach as a PID
+    caller.close()
+    deadline = time.monotonic() + 5
+    while _processes_running(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_running(marker) == []
+
+
+@pytest.mark.skipif(not isolation_prefix(), reason="needs a network namespace (Linux unshare)")
+def test_student_code_has_no_network(worker):
+    """Does a connection attempt from student code fail because there is no network?"""
+    caller = worker("import socket\n\ndef connect():\n    try:\n"
+                    "        socket.create_connection(('127.0.0.1', 9), timeout=1)\n    except OSError as exc:\n"
+                    "        return exc.errno\n    return 0\n", HEALTHY)
+    import errno
+    assert caller("connect") == errno.ENETUNREACH  # not even loopback: the namespace has no interface up
+    assert assert_serves(caller)
 
 
 def test_forged_channel_lines_cannot_answer_later_calls(worker):
