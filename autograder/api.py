@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from .calls import CheckFailure, LocalCaller, StudentProblem
-from .registry import checks_for
+from .calls import CheckFailure, LocalCaller
+from .registry import attempt, checks_for
 
 
 def check(target: str, /, **params) -> None:
@@ -19,9 +19,7 @@ def check(target: str, /, **params) -> None:
         raise TypeError("inputs can be given to one check only, e.g. check('a01.sigmoid.values', z=...)")
     caller = LocalCaller(sys._getframe(1).f_globals)
     for item in selected:
-        try:
-            item.run(caller, **{**item.params, **params})
-        except (CheckFailure, StudentProblem) as exc:
-            message = exc.message if isinstance(exc, StudentProblem) else str(exc)
-            raise CheckFailure(f"{item.id}: {message}") from None
+        message = attempt(item, caller, **params)
+        if message is not None:
+            raise CheckFailure(f"{item.id}: {message}")
     print(f"✓ {target}: {len(selected)} check{'s' if len(selected) != 1 else ''} passed")

@@ -59,10 +59,14 @@ def check(task_: Task, name: str, **public_params):
     return decorate
 
 
+def load_all() -> None:
+    """Register every assignment's tasks and checks (importing the package does it, once)."""
+    from . import checks  # noqa: F401
+
+
 def checks_for(target: str) -> list[Check]:
     """The checks of a check id, a task id or an assignment (``a01``), in registration order."""
-    from . import checks  # noqa: F401 -- registers every assignment's checks
-
+    load_all()
     if target in CHECKS:
         return [CHECKS[target]]
     found = [c for c in CHECKS.values() if c.task.id == target or c.task.assignment == target]
@@ -71,7 +75,14 @@ def checks_for(target: str) -> list[Check]:
     return found
 
 
-def assignments() -> list[str]:
-    from . import checks  # noqa: F401
+def attempt(item: Check, call, **inputs) -> str | None:
+    """Run one check (public inputs, or ``inputs`` instead); None if it passed, else the message."""
+    from .calls import CheckFailure, StudentProblem
 
-    return sorted({t.assignment for t in TASKS.values()})
+    try:
+        item.run(call, **{**item.params, **inputs})
+    except StudentProblem as problem:
+        return problem.message
+    except CheckFailure as failure:
+        return str(failure)
+    return None

@@ -5,19 +5,11 @@ Run it from the course folder: ``pytest autograder`` (add ``-m a01``, ``-k sigmo
 """
 import pytest
 
-from autograder.calls import CheckFailure, StudentProblem
-from autograder.registry import CHECKS
+from autograder.registry import CHECKS, attempt
 
 
 def test_public_check(check_id, submission):
     check = CHECKS[check_id]
-    call = submission.caller(check.task.assignment)
-    message = None
-    try:
-        check.run(call, **check.params)
-    except StudentProblem as problem:
-        message = problem.message
-    except CheckFailure as failure:
-        message = str(failure)
-    if message is not None:  # failed outside the except block: no chained traceback
+    message = attempt(check, submission.caller(check.task.assignment))
+    if message is not None:
         pytest.fail(message, pytrace=False)

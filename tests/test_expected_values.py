@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import mp_reference as ref
-from autograder.registry import CHECKS, checks_for
+from autograder.registry import CHECKS, load_all
 
-checks_for("a01")
+load_all()
 
 
 def params(check_id: str) -> dict:

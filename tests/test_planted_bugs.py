@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.calls import CheckFailure, LocalCaller, StudentProblem
+from autograder.calls import LocalCaller
 from autograder.checks.a02 import WEIGHT_NAMES
-from autograder.registry import TASKS, checks_for
+from autograder.registry import TASKS, attempt, checks_for
 
 # (task, buggy definition replacing the reference one, words the failure must contain)
 BUGS = [
@@ -64,13 +64,9 @@ def planted(reference, task_id: str, source: str) -> dict:
 
 
 def failures(namespace: dict, task_id: str) -> list[str]:
-    caller, messages = LocalCaller(namespace), []
-    for check in checks_for(task_id):
-        try:
-            check.run(caller, **check.params)
-        except (CheckFailure, StudentProblem) as exc:
-            messages.append(f"{check.id}: {exc}")
-    return messages
+    caller = LocalCaller(namespace)
+    results = ((check.id, attempt(check, caller)) for check in checks_for(task_id))
+    return [f"{check_id}: {message}" for check_id, message in results if message is not None]
 
 
 def test_every_task_has_a_planted_bug():

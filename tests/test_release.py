@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.calls import StudentProblem, WorkerCaller
-from autograder.registry import CHECKS, checks_for
+from autograder.registry import CHECKS, load_all
 from conftest import NOTEBOOKS
 from deepgrad.course import copy_course
 from deepgrad.release import generate_release
@@ -45,7 +45,10 @@ def release_callers(request):
         caller.close()
 
 
-@pytest.mark.parametrize("check_id", sorted(CHECKS) if checks_for("a01") else [])
+load_all()
+
+
+@pytest.mark.parametrize("check_id", sorted(CHECKS))
 def test_release_stub_fails_as_not_implemented(release_callers, check_id):
     """Does every public check fail on the untouched release with 'not implemented yet'?"""
     check = CHECKS[check_id]
