@@ -8,15 +8,13 @@ from __future__ import annotations
 import sys
 
 from .calls import CheckFailure, LocalCaller
-from .registry import attempt, checks_for
+from .registry import attempt, planned
 
 
 def check(target: str, /, **params) -> None:
     """Run the public checks of a task (``"a01.sigmoid"``), or one check with other inputs."""
     __tracebackhide__ = True  # IPython and pytest hide this frame from tracebacks
-    selected = checks_for(target)
-    if params and len(selected) != 1:
-        raise TypeError("inputs can be given to one check only, e.g. check('a01.sigmoid.values', z=...)")
+    selected = planned(target, params)
     caller = LocalCaller(sys._getframe(1).f_globals)
     for item in selected:
         message = attempt(item, caller, **params)

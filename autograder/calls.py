@@ -81,8 +81,10 @@ class WorkerCaller:
         self.notebook = Path(notebook)
         self.worker = Worker(self.notebook, limits)
         self.load_errors: list[dict] = []
+        self.timed_out: dict[str, str] = {}  # function -> why; an endless loop is not re-run
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Load the notebook's answer cells; StudentProblem if the notebook cannot be loaded."""
         if not self.notebook.is_file():
             raise StudentProblem(f"notebook not found: {self.notebook}")
         try:
@@ -95,11 +97,15 @@ class WorkerCaller:
         self.load_errors = list(report.get("load_errors", []))
 
     def __call__(self, fn: str, *args):
+        if fn in self.timed_out:
+            raise StudentProblem(f"`{fn}`: not run again: {self.timed_out[fn]}")
         if not self.worker.running:
-            self._start()
+            self.start()
         try:
             reply = self.worker.request({"op": "call", "fn": fn, "args": [encode(a) for a in args]})
         except WorkerGone as exc:
+            if exc.timed_out:
+                self.timed_out[fn] = exc.reason
             raise StudentProblem(f"`{fn}`: {exc.reason}") from None
         return interpret(reply, fn, self.load_errors)
 

@@ -75,6 +75,14 @@ def checks_for(target: str) -> list[Check]:
     return found
 
 
+def planned(target: str, params: dict) -> list[Check]:
+    """What ``check(target, **params)`` runs: a task's public checks, or one check with inputs."""
+    selected = checks_for(target)
+    if params and len(selected) != 1:
+        raise TypeError("inputs can be given to one check only, e.g. check('a01.sigmoid.values', z=...)")
+    return selected
+
+
 def attempt(item: Check, call, **inputs) -> str | None:
     """Run one check (public inputs, or ``inputs`` instead); None if it passed, else the message."""
     from .calls import CheckFailure, StudentProblem

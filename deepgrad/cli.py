@@ -25,8 +25,23 @@ def _demo(args) -> None:
     for path in result.feedback:
         print(f"  {path}")
     print(f"grades CSV:     {result.csv}")
+    print(f"grading report: {result.report}  (status and reason per submission and task)")
     print(f"gradebook:      {workdir / 'gradebook.db'}")
     print(f"done in {result.seconds:.0f} s")
+
+
+def _autograde(args) -> None:
+    from .autograde import autograde_and_report
+
+    verdicts, report = autograde_and_report(find_root(), args.assignment,
+                                            students=args.student or None)
+    for v in verdicts:
+        total = sum(t.points for t in v.tasks)
+        shown = f"{v.score:g} / {total:g}" if v.status == "graded" else f"BROKEN: {v.reason}"
+        print(f"{v.student:<20} {shown}")
+    print(f"report: {report}")
+    if any(v.status != "graded" for v in verdicts):
+        raise CourseError("some submissions could not be graded; see the report")
 
 
 def _release(args) -> None:
@@ -49,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="grade three sample submissions per assignment with nbgrader")
     demo.add_argument("--workdir", help="folder for the demo's course copy (default: a new temp folder)")
     demo.set_defaults(run=_demo)
+    grade = sub.add_parser("autograde", help="nbgrader autograde, with scores decided outside student code")
+    grade.add_argument("assignment")
+    grade.add_argument("--student", action="append", help="only this student (repeatable)")
+    grade.set_defaults(run=_autograde)
     sub.add_parser("release", help="regenerate assignments/ from solutions/ with nbgrader").set_defaults(run=_release)
     bundle = sub.add_parser("bundle", help="write the student bundle (no solutions, no hidden tests)")
     bundle.add_argument("out", help="a new or empty folder")

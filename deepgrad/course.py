@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +58,7 @@ class Nbgrader:
     One process for every step saves nbgrader's ~2.5 s start-up per command.
     """
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, cell_timeout: float | None = None):
         try:
             from nbgrader.apps import NbGraderAPI
             from nbgrader.coursedir import CourseDirectory
@@ -66,7 +67,12 @@ class Nbgrader:
             raise CourseError(f"nbgrader is not installed ({exc}): run `pip install -e .` in the "
                               "course folder") from None
         self.root = Path(root)
+        # nbgrader's own SQLAlchemy usage warns on every autograde; nothing for an instructor to act on
+        warnings.filterwarnings("ignore", module="nbgrader")
+        warnings.filterwarnings("ignore", message=".*not in session.*")
         config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        if cell_timeout is not None:
+            config.Execute.timeout = cell_timeout
         self.api = NbGraderAPI(CourseDirectory(config=config), config=config)
         self.api.log.setLevel(logging.ERROR)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
@@ -93,3 +99,19 @@ class Nbgrader:
         with Gradebook(self.db_url) as gradebook:
             CsvExportPlugin(to=str(path)).export(gradebook)
         return path
+
+    def record(self, verdict) -> None:
+        """Replace nbgrader's in-kernel scores with the verdict's, task by task."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.db_url) as gradebook:
+            for task in verdict.tasks:
+                try:
+                    grade = gradebook.find_grade(task.grade_id, verdict.assignment, verdict.assignment,
+                                                 verdict.student)
+                except MissingEntry:
+                    raise CourseError(f"the gradebook has no grade {task.grade_id} for {verdict.student}; "
+                                      f"run `nbgrader generate_assignment {verdict.assignment}` first") from None
+                grade.auto_score = task.score
+                grade.needs_manual_grade = False
+            gradebook.db.commit()

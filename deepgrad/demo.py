@@ -1,4 +1,7 @@
-"""``deepgrad demo``: release, three submissions per assignment, nbgrader grading, the grade table.
+"""``deepgrad demo``: release, three submissions per assignment, grading, the grade table.
+
+Grading is nbgrader's autograde, feedback and export, with the scores decided by the trusted
+verdict of :mod:`deepgrad.autograde`.
 
 Everything happens in a copy of the course, so the instructor's gradebook is never touched.
 """
@@ -9,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import CourseError, Nbgrader, assignments, copy_course, notebook
+from .autograde import autograde
 from .release import generate_release
+from .verdict import write_report
 from .submissions import BUGS, answered, read, reference_answers, with_bug, write
 
 STUDENTS = ("reference", "stubs", "buggy")
@@ -22,6 +27,7 @@ class DemoResult:
     grades: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     feedback: list[Path] = field(default_factory=list)
     csv: Path | None = None
+    report: Path | None = None
     seconds: float = 0.0
 
 
@@ -57,15 +63,18 @@ def run_demo(root: Path, workdir: Path) -> DemoResult:
     names = assignments(course)
     generate_release(course)
     grader = Nbgrader(course)
+    verdicts = []
     for assignment in names:
-        for student in make_submissions(course, assignment):
-            grader.autograde(assignment, student)
+        students = make_submissions(course, assignment)
+        verdicts += autograde(course, assignment, students, grader=grader)
+        for student in students:
             grader.generate_feedback(assignment, student)
     csv = grader.export_csv(course / "grades.csv")
+    report = write_report(verdicts, course / "grading_report.csv")
     if not csv.is_file():
         raise CourseError(f"nbgrader export did not write {csv}")
     result = DemoResult(course, names, read_grades(course, names),
-                        sorted((course / "feedback").rglob("*.html")), csv)
+                        sorted((course / "feedback").rglob("*.html")), csv, report)
     result.seconds = time.monotonic() - started
     return result
 

@@ -112,3 +112,9 @@ def test_bundle_with_a_leak_is_removed(tmp_path, monkeypatch):
     with pytest.raises(CourseError, match="leak.py"):
         make_bundle(course, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_autograde_of_an_unknown_assignment_is_a_clear_message(capsys):
+    """Does `deepgrad autograde` name a missing assignment instead of failing with a traceback?"""
+    assert main(["autograde", "a99_nothing"]) == 2
+    assert "no source notebook" in capsys.readouterr().err

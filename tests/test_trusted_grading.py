@@ -1,0 +1,117 @@
+"""Does `deepgrad autograde` decide grades outside student code, and flag gradings that broke?"""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import NOTEBOOKS, ROOT
+from deepgrad.autograde import autograde_and_report
+from deepgrad.course import Nbgrader, copy_course
+from deepgrad.release import generate_release
+from deepgrad.submissions import answered, read, reference_answers, write
+
+A01 = NOTEBOOKS["a01"]
+WRONG_SIGMOID_WITH_PATCHED_NUMPY = '''
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape, dtype=bool)
+
+
+def sigmoid(z):
+    return np.zeros_like(np.asarray(z, dtype=float)) + 0.5
+'''
+
+
+def _submit(course, student, answers=None, *, name=A01, text=None):
+    path = course / "submitted" / student / A01 / f"{name}.ipynb"
+    if text is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return
+    release = read(course / "assignments" / A01 / f"{A01}.ipynb")
+    write(answered(release, answers), path)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = copy_course(ROOT, tmp_path_factory.mktemp("trusted") / "course")
+    generate_release(course)
+    ref = reference_answers(read(course / "solutions" / A01 / f"{A01}.ipynb"))
+    _submit(course, "honest", ref)
+    _submit(course, "patcher", {**ref, "ans_sigmoid": WRONG_SIGMOID_WITH_PATCHED_NUMPY})
+    _submit(course, "looper", {**ref, "ans_squared_error": "def squared_error(output, label):\n"
+                                                          "    while True:\n        pass\n"})
+    _submit(course, "renamed", ref, name="a01_my_copy")
+    _submit(course, "corrupt", text="{ this is not json")
+    verdicts, report = autograde_and_report(course, A01, grader=Nbgrader(course, cell_timeout=3))
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        scores = {v.student: gradebook.find_submission(A01, v.student).score for v in verdicts
+                  if v.status == "graded"}
+        sigmoid_scores = {s: gradebook.find_grade("test_sigmoid", A01, A01, s).score for s in scores}
+    return {v.student: v for v in verdicts}, scores, sigmoid_scores, report
+
+
+def test_honest_submission_keeps_full_marks(graded):
+    """Does the reference still get every point once the verdict replaces nbgrader's?"""
+    verdicts, scores, _, _ = graded
+    assert verdicts["honest"].status == "graded" and scores["honest"] == 12
+
+
+def test_patched_numpy_gains_no_point(graded):
+    """Does monkeypatching numpy's comparisons in an answer cell leave a wrong sigmoid at 0?"""
+    verdicts, scores, sigmoid_scores, _ = graded
+    assert sigmoid_scores["patcher"] == 0
+    assert scores["patcher"] == 12 - 2 - 1 - 2  # sigmoid, and what builds on it: sigmoid_grad, dense
+    sigmoid = next(t for t in verdicts["patcher"].tasks if t.grade_id == "test_sigmoid")
+    assert sigmoid.status == "failed" and "`sigmoid` returned a wrong value" in " ".join(sigmoid.messages)
+
+
+def test_in_kernel_grading_was_fooled_by_the_same_submission(graded, tmp_path):
+    """Is the patch a real attack: does the notebook's own in-kernel test cell pass the wrong sigmoid?"""
+    from nbclient import NotebookClient
+    import nbformat
+
+    path = ROOT / "assignments" / A01 / f"{A01}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    ref = reference_answers(read(ROOT / "solutions" / A01 / f"{A01}.ipynb"))
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if grade_id == "ans_sigmoid":
+            cell.source = WRONG_SIGMOID_WITH_PATCHED_NUMPY
+        elif grade_id in ref:
+            cell.source = ref[grade_id]
+    NotebookClient(nb, timeout=30, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    test_cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_sigmoid")
+    assert not any(o.get("output_type") == "error" for o in test_cell.outputs)
+
+
+def test_endless_loop_costs_only_its_task(graded):
+    """Does an endless loop in one answer lose that task only, with the reason, the rest graded?"""
+    verdicts, scores, _, _ = graded
+    looper = {t.grade_id: t for t in verdicts["looper"].tasks}
+    assert looper["test_squared_error"].score == 0
+    assert "longer than" in " ".join(looper["test_squared_error"].messages)
+    assert looper["test_squared_error_grad"].score == 0  # its gradient check needs squared_error
+    assert scores["looper"] == 12 - 1 - 1
+
+
+@pytest.mark.parametrize("student, words", [("renamed", "no notebook"), ("corrupt", "not a readable notebook")])
+def test_broken_grading_is_flagged_not_zero(graded, student, words):
+    """Is a submission that could not be graded marked broken with its reason in the report?"""
+    verdicts, scores, _, report = graded
+    assert verdicts[student].status == "broken" and words in verdicts[student].reason
+    assert student not in scores
+    rows = [r for r in csv.DictReader(report.open()) if r["student"] == student]
+    assert rows and rows[0]["status"] == "broken" and words in rows[0]["reason"]
+
+
+def test_report_has_a_row_per_task_with_status(graded):
+    """Does the report give every graded task of every submission a status?"""
+    verdicts, _, _, report = graded
+    rows = list(csv.DictReader(report.open()))
+    honest = [r for r in rows if r["student"] == "honest"]
+    assert len(honest) == len(verdicts["honest"].tasks) and {r["status"] for r in honest} == {"passed"}
+    assert json.loads(json.dumps(rows))  # plain text, nothing else
