@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .course import CourseError, Nbgrader, notebook
-from .verdict import SubmissionVerdict, grade_submission, write_report
+from .verdict import SubmissionVerdict, grade_submission, rewrite_for_feedback, write_report
 
 
 def submitted_students(course: Path, assignment: str) -> list[str]:
@@ -34,8 +34,12 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None,
         verdict = grade_submission(source, notebook(course, f"submitted/{student}", assignment),
                                    student, assignment)
         if verdict.status == "graded":
+            autograded = notebook(course, f"autograded/{student}", assignment)
             try:
                 grader.record(verdict)
+                if not autograded.is_file():
+                    raise CourseError(f"nbgrader wrote no {autograded}")
+                rewrite_for_feedback(autograded, source, verdict)
             except CourseError as exc:
                 verdict.status, verdict.reason = "broken", f"{exc} ({nbgrader_problem})".strip(" ()")
         verdicts.append(verdict)

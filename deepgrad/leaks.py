@@ -5,19 +5,21 @@ import json
 import re
 from pathlib import Path
 
-BLOCKS = (("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"))
+SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+BLOCKS = (SOLUTION, HIDDEN)
 STUDENT_FOLDERS = ("assignments", "autograder", "source_data")
 MIN_LENGTH = 24  # shorter lines (`return s`) are too common to mean anything
 
 
-def secret_lines(solutions: Path) -> set[str]:
+def secret_lines(solutions: Path, blocks=BLOCKS) -> set[str]:
     """Every distinctive line inside a solution or hidden-test block of the source notebooks."""
     secret = set()
     for path in sorted(Path(solutions).rglob("*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
             src = cell.get("source", "")
             src = "".join(src) if isinstance(src, list) else src
-            for begin, end in BLOCKS:
+            for begin, end in blocks:
                 for block in re.findall(re.escape(begin) + r"(.*?)" + re.escape(end), src, re.S):
                     for line in block.splitlines():
                         line = line.strip()

@@ -17,13 +17,17 @@ from autograder.calls import StudentProblem, WorkerCaller
 from autograder.registry import attempt, planned
 
 
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
 @dataclass
 class TaskVerdict:
     grade_id: str
     points: float
     score: float = 0.0
     status: str = "passed"          # passed | failed
-    messages: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)          # full, for the instructor
+    student_messages: list[str] = field(default_factory=list)  # nothing hidden in them
 
 
 @dataclass
@@ -39,13 +43,31 @@ class SubmissionVerdict:
         return sum(t.score for t in self.tasks)
 
 
+@dataclass
+class GradedCell:
+    grade_id: str
+    points: float
+    public_source: str                            # the cell without its hidden block
+    calls: list[tuple[str, dict, bool]]           # (check target, inputs, hidden?)
+
+
 def _source(cell: dict) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
 
 
-def graded_cells(source_notebook: Path) -> list[tuple[str, float, list[tuple[str, dict]]]]:
-    """(grade_id, points, the check(...) calls of the cell) for each graded cell of the source.
+def _segments(source: str) -> list[tuple[str, bool]]:
+    """The cell's code in order, each piece marked hidden or not."""
+    pieces, rest = [], source
+    while HIDDEN_BEGIN in rest:
+        before, _, after = rest.partition(HIDDEN_BEGIN)
+        hidden, _, rest = after.partition(HIDDEN_END)
+        pieces += [(before, False), (hidden, True)]
+    return pieces + [(rest, False)]
+
+
+def graded_cells(source_notebook: Path) -> list[GradedCell]:
+    """Each graded cell of the source with the check(...) calls it makes, public and hidden.
 
     The instructor's cells are trusted code: they run here with a recording ``check``.
     """
@@ -55,11 +77,32 @@ def graded_cells(source_notebook: Path) -> list[tuple[str, float, list[tuple[str
         meta = (cell.get("metadata") or {}).get("nbgrader") or {}
         if cell.get("cell_type") != "code" or not meta.get("grade"):
             continue
-        calls: list[tuple[str, dict]] = []
-        namespace = {"np": np, "check": lambda target, /, **params: calls.append((target, params))}
-        exec(compile(_source(cell), f"<{meta['grade_id']}>", "exec"), namespace)  # noqa: S102
-        found.append((meta["grade_id"], float(meta.get("points", 0)), calls))
+        calls: list[tuple[str, dict, bool]] = []
+        namespace = {"np": np}
+        public = []
+        for code, hidden in _segments(_source(cell)):
+            namespace["check"] = lambda target, /, _h=hidden, **params: calls.append((target, params, _h))
+            exec(compile(code, f"<{meta['grade_id']}>", "exec"), namespace)  # noqa: S102
+            if not hidden:
+                public.append(code)
+        found.append(GradedCell(meta["grade_id"], float(meta.get("points", 0)),
+                                "".join(public).rstrip(), calls))
     return found
+
+
+# What a failed hidden check may tell a student: the kind of problem, never inputs or values.
+_KINDS = (("not implemented yet", "not implemented yet"),
+          ("took longer", "took too long and was stopped"), ("not run again", "took too long and was stopped"),
+          ("changed its input", "changed its input in place"),
+          ("numerical warning", "emitted a numerical warning (overflow or division by zero)"),
+          ("gradient check failed", "its gradient does not match the numeric gradient"),
+          (" raised ", "raised an error"), ("dtype", "returned the wrong dtype"),
+          ("shape", "returned the wrong shape"))
+
+
+def hidden_summary(number: int, task: str, message: str) -> str:
+    kind = next((said for words, said in _KINDS if words in message), "returned a wrong value")
+    return f"hidden check {number} of `{task}`: {kind}"
 
 
 def grade_submission(source_notebook: Path, submission: Path, student: str, assignment: str,
@@ -76,19 +119,47 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
         verdict.status, verdict.reason = "broken", problem.message
         return verdict
     try:
-        for grade_id, points, calls in graded_cells(source_notebook):
-            task = TaskVerdict(grade_id, points)
-            for target, params in calls:
+        for cell in graded_cells(source_notebook):
+            task = TaskVerdict(cell.grade_id, cell.points)
+            hidden_number = 0
+            for target, params, hidden in cell.calls:
                 for item in planned(target, params):
+                    hidden_number += hidden
                     message = attempt(item, caller, **params)
-                    if message is not None:
-                        task.messages.append(f"{item.id}: {message}")
+                    if message is None:
+                        continue
+                    task.messages.append(f"{item.id}{' (hidden)' if hidden else ''}: {message}")
+                    task.student_messages.append(
+                        hidden_summary(hidden_number, item.task.name, message) if hidden
+                        else f"{item.id}: {message}")
             task.status = "failed" if task.messages else "passed"
-            task.score = 0.0 if task.messages else points
+            task.score = 0.0 if task.messages else cell.points
             verdict.tasks.append(task)
     finally:
         caller.close()
     return verdict
+
+
+def rewrite_for_feedback(autograded: Path, source_notebook: Path, verdict: SubmissionVerdict) -> None:
+    """Make the autograded notebook show the verdict: test cells lose their hidden blocks, and
+    their outputs become the verdict's student messages (nbgrader's feedback renders this file)."""
+    nb = json.loads(autograded.read_text(encoding="utf-8"))
+    public = {c.grade_id: c.public_source for c in graded_cells(source_notebook)}
+    tasks = {t.grade_id: t for t in verdict.tasks}
+    for cell in nb["cells"]:
+        grade_id = ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
+        if cell.get("cell_type") != "code" or grade_id not in tasks:
+            continue
+        task = tasks[grade_id]
+        cell["source"] = public[grade_id] + "\n# hidden checks ran at grading"
+        if task.student_messages:
+            cell["outputs"] = [{"output_type": "error", "ename": "CheckFailure",
+                                "evalue": f"{len(task.student_messages)} check(s) failed",
+                                "traceback": task.student_messages}]
+        else:
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                "text": f"✓ {grade_id}: every check passed, hidden ones included\n"}]
+    autograded.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def write_report(verdicts: list[SubmissionVerdict], path: Path) -> Path:

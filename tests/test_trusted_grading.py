@@ -45,23 +45,26 @@ def graded(tmp_path_factory):
                                                           "    while True:\n        pass\n"})
     _submit(course, "renamed", ref, name="a01_my_copy")
     _submit(course, "corrupt", text="{ this is not json")
-    verdicts, report = autograde_and_report(course, A01, grader=Nbgrader(course, cell_timeout=3))
+    grader = Nbgrader(course, cell_timeout=3)
+    verdicts, report = autograde_and_report(course, A01, grader=grader)
+    for student in ("honest", "patcher", "looper"):
+        grader.generate_feedback(A01, student)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = {v.student: gradebook.find_submission(A01, v.student).score for v in verdicts
                   if v.status == "graded"}
         sigmoid_scores = {s: gradebook.find_grade("test_sigmoid", A01, A01, s).score for s in scores}
-    return {v.student: v for v in verdicts}, scores, sigmoid_scores, report
+    return {v.student: v for v in verdicts}, scores, sigmoid_scores, report, course
 
 
 def test_honest_submission_keeps_full_marks(graded):
     """Does the reference still get every point once the verdict replaces nbgrader's?"""
-    verdicts, scores, _, _ = graded
+    verdicts, scores, _, _, _ = graded
     assert verdicts["honest"].status == "graded" and scores["honest"] == 12
 
 
 def test_patched_numpy_gains_no_point(graded):
     """Does monkeypatching numpy's comparisons in an answer cell leave a wrong sigmoid at 0?"""
-    verdicts, scores, sigmoid_scores, _ = graded
+    verdicts, scores, sigmoid_scores, _, _ = graded
     assert sigmoid_scores["patcher"] == 0
     assert scores["patcher"] == 12 - 2 - 1 - 2  # sigmoid, and what builds on it: sigmoid_grad, dense
     sigmoid = next(t for t in verdicts["patcher"].tasks if t.grade_id == "test_sigmoid")
@@ -90,7 +93,7 @@ def test_in_kernel_grading_was_fooled_by_the_same_submission(graded, tmp_path):
 
 def test_endless_loop_costs_only_its_task(graded):
     """Does an endless loop in one answer lose that task only, with the reason, the rest graded?"""
-    verdicts, scores, _, _ = graded
+    verdicts, scores, _, _, _ = graded
     looper = {t.grade_id: t for t in verdicts["looper"].tasks}
     assert looper["test_squared_error"].score == 0
     assert "longer than" in " ".join(looper["test_squared_error"].messages)
@@ -101,7 +104,7 @@ def test_endless_loop_costs_only_its_task(graded):
 @pytest.mark.parametrize("student, words", [("renamed", "no notebook"), ("corrupt", "not a readable notebook")])
 def test_broken_grading_is_flagged_not_zero(graded, student, words):
     """Is a submission that could not be graded marked broken with its reason in the report?"""
-    verdicts, scores, _, report = graded
+    verdicts, scores, _, report, _ = graded
     assert verdicts[student].status == "broken" and words in verdicts[student].reason
     assert student not in scores
     rows = [r for r in csv.DictReader(report.open()) if r["student"] == student]
@@ -110,8 +113,41 @@ def test_broken_grading_is_flagged_not_zero(graded, student, words):
 
 def test_report_has_a_row_per_task_with_status(graded):
     """Does the report give every graded task of every submission a status?"""
-    verdicts, _, _, report = graded
+    verdicts, _, _, report, _ = graded
     rows = list(csv.DictReader(report.open()))
     honest = [r for r in rows if r["student"] == "honest"]
     assert len(honest) == len(verdicts["honest"].tasks) and {r["status"] for r in honest} == {"passed"}
     assert json.loads(json.dumps(rows))  # plain text, nothing else
+
+
+@pytest.mark.parametrize("student", ["honest", "patcher", "looper"])
+def test_feedback_shows_no_hidden_test(graded, student):
+    """Does the feedback page keep every hidden-test line out, while still reporting hidden failures?"""
+    import html
+    import re
+
+    from deepgrad.leaks import HIDDEN, secret_lines
+
+    course = graded[4]
+    page = html.unescape((course / "feedback" / student / A01 / f"{A01}.html").read_text())
+    hidden = secret_lines(ROOT / "solutions", blocks=(HIDDEN,))
+    assert hidden and not [line for line in hidden if line in page]
+    assert "BEGIN HIDDEN" not in page
+    text = re.sub(r"<[^>]+>", "", page)
+    assert bool(re.search(r"hidden check \d+ of `", text)) == (student != "honest")
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("`sigmoid` returned a wrong value for z=[3.0, -3.0] at index (0,): got 0.5, expected 0.9525741268224333",
+     "returned a wrong value"),
+    ("gradient check failed for `d_w21` with respect to `w21`: analytic -0.1, numeric 0.1", "gradient does not match"),
+    ("not implemented yet: `sigmoid` still raises NotImplementedError.", "not implemented yet"),
+    ("`f`: this call took longer than 10 s (an endless loop?) and was stopped", "took too long"),
+])
+def test_hidden_summary_names_the_kind_but_no_values(message, kind):
+    """Does a hidden failure tell the kind of problem, with none of the hidden inputs or values?"""
+    from deepgrad.verdict import hidden_summary
+
+    summary = hidden_summary(3, "sigmoid", message)
+    assert summary.startswith("hidden check 3 of `sigmoid`:") and kind in summary
+    assert not any(ch.isdigit() for ch in summary.split(":", 1)[1])
