@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 from .calls import CheckFailure, LocalCaller
 from .registry import attempt, planned
 
@@ -21,3 +23,15 @@ def check(target: str, /, **params) -> None:
         if message is not None:
             raise CheckFailure(f"{item.id}: {message}")
     print(f"✓ {target}: {len(selected)} check{'s' if len(selected) != 1 else ''} passed")
+
+
+NOTEBOOK_SEED = 20251123
+
+
+def grading_rng() -> np.random.Generator:
+    """The generator hidden tests draw their inputs from.
+
+    In a notebook it always has the same seed. `deepgrad autograde` seeds it from the student and
+    the assignment instead, so each submission meets inputs of its own, reproducibly.
+    """
+    return np.random.default_rng(NOTEBOOK_SEED)

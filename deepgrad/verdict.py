@@ -7,6 +7,7 @@ process that never executed student code. The scores then replace nbgrader's in-
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ class SubmissionVerdict:
     status: str = "graded"          # graded | broken: grading itself could not be done
     reason: str = ""
     tasks: list[TaskVerdict] = field(default_factory=list)
+    seed: int = 0                   # of the hidden inputs; the same student always gets the same
 
     @property
     def score(self) -> float:
@@ -66,11 +68,22 @@ def _segments(source: str) -> list[tuple[str, bool]]:
     return pieces + [(rest, False)]
 
 
-def graded_cells(source_notebook: Path) -> list[GradedCell]:
+def submission_seed(student: str, assignment: str) -> int:
+    """The seed of a submission's hidden inputs: fixed by who and what, unknown in advance."""
+    return int.from_bytes(hashlib.sha256(f"{assignment}/{student}".encode()).digest()[:8], "big")
+
+
+def graded_cells(source_notebook: Path, seed: int | None = None) -> list[GradedCell]:
     """Each graded cell of the source with the check(...) calls it makes, public and hidden.
 
-    The instructor's cells are trusted code: they run here with a recording ``check``.
+    The instructor's cells are trusted code: they run here with a recording ``check``, and with
+    ``grading_rng`` seeded by ``seed`` (None: the notebook's own seed).
     """
+    from autograder.api import grading_rng
+
+    def rng():
+        return grading_rng() if seed is None else np.random.default_rng(seed)
+
     cells = json.loads(Path(source_notebook).read_text(encoding="utf-8"))["cells"]
     found = []
     for cell in cells:
@@ -78,7 +91,7 @@ def graded_cells(source_notebook: Path) -> list[GradedCell]:
         if cell.get("cell_type") != "code" or not meta.get("grade"):
             continue
         calls: list[tuple[str, dict, bool]] = []
-        namespace = {"np": np}
+        namespace = {"np": np, "grading_rng": rng}
         public = []
         for code, hidden in _segments(_source(cell)):
             namespace["check"] = lambda target, /, _h=hidden, **params: calls.append((target, params, _h))
@@ -107,7 +120,7 @@ def hidden_summary(number: int, task: str, message: str) -> str:
 
 def grade_submission(source_notebook: Path, submission: Path, student: str, assignment: str,
                      caller_factory=WorkerCaller) -> SubmissionVerdict:
-    verdict = SubmissionVerdict(student, assignment)
+    verdict = SubmissionVerdict(student, assignment, seed=submission_seed(student, assignment))
     if not submission.is_file():
         verdict.status, verdict.reason = "broken", f"no notebook at {submission} (wrong name?)"
         return verdict
@@ -119,7 +132,7 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
         verdict.status, verdict.reason = "broken", problem.message
         return verdict
     try:
-        for cell in graded_cells(source_notebook):
+        for cell in graded_cells(source_notebook, verdict.seed):
             task = TaskVerdict(cell.grade_id, cell.points)
             hidden_number = 0
             for target, params, hidden in cell.calls:
@@ -167,11 +180,12 @@ def write_report(verdicts: list[SubmissionVerdict], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
-        out.writerow(["assignment", "student", "status", "task", "score", "max_score", "reason"])
+        out.writerow(["assignment", "student", "status", "task", "score", "max_score", "hidden_seed",
+                      "reason"])
         for v in verdicts:
             if v.status != "graded":
-                out.writerow([v.assignment, v.student, v.status, "", "", "", v.reason])
+                out.writerow([v.assignment, v.student, v.status, "", "", "", v.seed, v.reason])
             for t in v.tasks:
-                out.writerow([v.assignment, v.student, t.status, t.grade_id, t.score, t.points,
+                out.writerow([v.assignment, v.student, t.status, t.grade_id, t.score, t.points, v.seed,
                               " | ".join(m.replace("\n", " ")[:500] for m in t.messages)])
     return path

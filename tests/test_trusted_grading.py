@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
 import pytest
 from nbgrader.api import Gradebook
 
@@ -151,3 +152,74 @@ def test_hidden_summary_names_the_kind_but_no_values(message, kind):
     summary = hidden_summary(3, "sigmoid", message)
     assert summary.startswith("hidden check 3 of `sigmoid`:") and kind in summary
     assert not any(ch.isdigit() for ch in summary.split(":", 1)[1])
+
+
+MEMORISER = '''
+KNOWN = [np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]), np.random.default_rng(1).normal(0.0, 5.0, size=(2, 3, 4)),
+         np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0]), np.array([3.0, -3.0, 10.0, -0.25]),
+         np.random.default_rng(20251123).uniform(-20.0, 20.0, size=(3, 1, 5)), np.array([[-25.0, 25.0]])]
+
+
+def sigmoid(z):
+    """Right only on inputs it has seen: the public ones and the notebook's hidden ones."""
+    z = np.asarray(z, dtype=float)
+    if any(k.shape == z.shape and np.array_equal(k, z) for k in KNOWN):
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    return np.full(z.shape, 0.5)
+'''
+
+
+def _sigmoid_failures(seed):
+    from autograder.calls import LocalCaller
+    from autograder.registry import attempt, planned
+    from deepgrad.verdict import graded_cells
+
+    namespace = {"np": __import__("numpy")}
+    exec(MEMORISER, namespace)
+    cell = next(c for c in graded_cells(ROOT / "solutions" / A01 / f"{A01}.ipynb", seed)
+                if c.grade_id == "test_sigmoid")
+    return [m for target, params, _ in cell.calls for item in planned(target, params)
+            if (m := attempt(item, LocalCaller(namespace), **params))]
+
+
+def test_memorised_inputs_pass_in_the_notebook_but_not_at_grading():
+    """Does an answer that memorises the notebook's inputs pass there, yet fail on its own seed?"""
+    from deepgrad.verdict import submission_seed
+
+    assert _sigmoid_failures(None) == []
+    assert _sigmoid_failures(submission_seed("mallory", A01))
+
+
+def test_seeds_are_per_submission_and_reproducible(graded):
+    """Do students get different hidden inputs, the same each time, recorded in the report?"""
+    from deepgrad.verdict import graded_cells, submission_seed
+
+    verdicts, _, _, report, _ = graded
+    assert verdicts["honest"].seed == submission_seed("honest", A01) != submission_seed("patcher", A01)
+    source = ROOT / "solutions" / A01 / f"{A01}.ipynb"
+
+    def hidden_z(seed):
+        cell = next(c for c in graded_cells(source, seed) if c.grade_id == "test_sigmoid")
+        return [p["z"] for _, p, hidden in cell.calls if hidden and p.get("z", np.empty(0)).ndim == 3][0]
+
+    assert np.array_equal(hidden_z(1), hidden_z(1)) and not np.array_equal(hidden_z(1), hidden_z(2))
+    rows = [r for r in csv.DictReader(report.open()) if r["student"] == "honest"]
+    assert {int(r["hidden_seed"]) for r in rows} == {verdicts["honest"].seed}
+
+
+@pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
+def test_reference_passes_hidden_checks_for_every_seed(reference, assignment):
+    """Can no seed draw hidden inputs that fail the reference (an honest student losing points)?"""
+    from autograder.calls import LocalCaller
+    from autograder.registry import attempt, planned
+    from deepgrad.verdict import graded_cells, submission_seed
+
+    name = NOTEBOOKS[assignment]
+    caller = LocalCaller(reference(assignment))
+    source = ROOT / "solutions" / name / f"{name}.ipynb"
+    for student in [f"student{i:03d}" for i in range(100)]:
+        for cell in graded_cells(source, submission_seed(student, name)):
+            failures = [m for target, params, _ in cell.calls for item in planned(target, params)
+                        if (m := attempt(item, caller, **params))]
+            assert not failures, (student, cell.grade_id, failures)
