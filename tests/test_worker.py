@@ -636,6 +636,9 @@ def test_close_kills_processes_started_by_student(worker, new_session):
                     f"    KEEP.append(subprocess.Popen({marker.split()!r}, start_new_session={new_session}))\n"
                     f"    return 0.0\n", HEALTHY)
     assert caller("spawn") == 0.0
+    deadline = time.monotonic() + 5
+    while not _processes_running(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _processes_running(marker)  # it runs now, outside the worker's reach as a PID
     caller.close()
     deadline = time.monotonic() + 5
