@@ -39,7 +39,7 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None,
                 grader.record(verdict)
                 if not autograded.is_file():
                     raise CourseError(f"nbgrader wrote no {autograded}")
-                rewrite_for_feedback(autograded, source, verdict)
+                rewrite_for_feedback(autograded, verdict)
             except CourseError as exc:
                 verdict.status, verdict.reason = "broken", f"{exc} ({nbgrader_problem})".strip(" ()")
         verdicts.append(verdict)

@@ -29,6 +29,7 @@ class TaskVerdict:
     status: str = "passed"          # passed | failed
     messages: list[str] = field(default_factory=list)          # full, for the instructor
     student_messages: list[str] = field(default_factory=list)  # nothing hidden in them
+    public_source: str = ""                                    # the test cell without hidden tests
 
 
 @dataclass
@@ -133,7 +134,7 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
         return verdict
     try:
         for cell in graded_cells(source_notebook, verdict.seed):
-            task = TaskVerdict(cell.grade_id, cell.points)
+            task = TaskVerdict(cell.grade_id, cell.points, public_source=cell.public_source)
             hidden_number = 0
             for target, params, hidden in cell.calls:
                 for item in planned(target, params):
@@ -153,18 +154,17 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
     return verdict
 
 
-def rewrite_for_feedback(autograded: Path, source_notebook: Path, verdict: SubmissionVerdict) -> None:
+def rewrite_for_feedback(autograded: Path, verdict: SubmissionVerdict) -> None:
     """Make the autograded notebook show the verdict: test cells lose their hidden blocks, and
     their outputs become the verdict's student messages (nbgrader's feedback renders this file)."""
     nb = json.loads(autograded.read_text(encoding="utf-8"))
-    public = {c.grade_id: c.public_source for c in graded_cells(source_notebook)}
     tasks = {t.grade_id: t for t in verdict.tasks}
     for cell in nb["cells"]:
         grade_id = ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
         if cell.get("cell_type") != "code" or grade_id not in tasks:
             continue
         task = tasks[grade_id]
-        cell["source"] = public[grade_id] + "\n# hidden checks ran at grading"
+        cell["source"] = task.public_source + "\n# hidden checks ran at grading"
         if task.student_messages:
             cell["outputs"] = [{"output_type": "error", "ename": "CheckFailure",
                                 "evalue": f"{len(task.student_messages)} check(s) failed",
