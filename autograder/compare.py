@@ -70,6 +70,15 @@ def expect_array(got, expected, *, fn: str, what: str = "value", where: str = ""
     return got
 
 
+def expect_tuple(got, names: tuple[str, ...], *, fn: str, where: str = "") -> tuple:
+    """``got`` must be a tuple (or list) of ``len(names)`` values, e.g. ``(h1, h2, o)``."""
+    if type(got) not in (tuple, list) or len(got) != len(names):
+        length = f" of length {len(got)}" if type(got) in (tuple, list) else ""
+        raise CheckFailure(f"`{fn}` should return a tuple ({', '.join(names)}){where}; "
+                           f"it returned {describe(got)}{length}")
+    return tuple(got)
+
+
 def as_float(got, *, fn: str, where: str = "") -> float:
     """``got`` must be one real number: a Python float or a numpy floating scalar."""
     if type(got) is float or (isinstance(got, np.floating) and np.asarray(got).dtype == np.float64):

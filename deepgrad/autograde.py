@@ -41,7 +41,8 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None,
                     raise CourseError(f"nbgrader wrote no {autograded}")
                 rewrite_for_feedback(autograded, verdict)
             except CourseError as exc:
-                verdict.status, verdict.reason = "broken", f"{exc} ({nbgrader_problem})".strip(" ()")
+                note = f" (nbgrader: {nbgrader_problem})" if nbgrader_problem else ""
+                verdict.status, verdict.reason = "broken", f"{exc}{note}"
         verdicts.append(verdict)
     return verdicts
 

@@ -123,3 +123,18 @@ def test_zero_gradient_tolerates_difference_residue_but_not_an_error():
     assert_gradient(np.array([0.0, 3.0]), numeric, fn="f", wrt="x")
     with pytest.raises(CheckFailure, match="index \\(0,\\)"):
         assert_gradient(np.array([1e-6, 3.0]), numeric, fn="f", wrt="x")
+
+
+@pytest.mark.parametrize("got, words", [
+    (np.zeros(3), ["tuple (h1, h2, o)", "numpy array"]),
+    ((np.zeros(3), np.zeros(3)), ["tuple (h1, h2, o)", "length 2"]),
+    (None, ["None"]),
+])
+def test_expect_tuple_refuses_anything_but_the_named_parts(got, words):
+    """Is a return value that is not the promised tuple refused, saying what was expected?"""
+    from autograder.compare import expect_tuple
+
+    with pytest.raises(CheckFailure) as failure:
+        expect_tuple(got, ("h1", "h2", "o"), fn="forward")
+    assert all(w in str(failure.value) for w in words), str(failure.value)
+    assert expect_tuple([1, 2, 3], ("h1", "h2", "o"), fn="forward") == (1, 2, 3)

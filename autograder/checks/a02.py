@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..calls import CheckFailure
-from ..compare import as_float, expect_array, expect_float_array
+from ..compare import as_float, expect_array, expect_float_array, expect_tuple
 from ..gradcheck import H, assert_gradient, numeric_gradient
 from ..registry import check, register, task
 from .common import fixed_value
@@ -36,12 +36,8 @@ forward = task("a02.forward", points=2)
                  (0.9933071490757152, 0.9999962733607158, 0.01798620996209156),
                  (0.06485213647716792, 0.12949617934159827, 0.9796496561500811)))
 def _forward_values(call, X, w, expected):
-    got = call("forward", X, w)
     where = f" for X of shape {X.shape} and w = {w.tolist()}"
-    if type(got) not in (tuple, list) or len(got) != 3:
-        raise CheckFailure(f"`forward` should return a tuple (h1, h2, o){where}; "
-                           f"it returned {type(got).__name__}"
-                           + (f" of length {len(got)}" if type(got) in (tuple, list) else ""))
+    got = expect_tuple(call("forward", X, w), ("h1", "h2", "o"), fn="forward", where=where)
     for name, value, exp in zip(("h1", "h2", "o"), got, expected):
         expect_array(value, exp, fn="forward", what=f"`{name}`", where=where, rtol=1e-9, atol=1e-15)
 
@@ -82,10 +78,7 @@ train = task("a02.train", points=2)
 @check(train, "first_step", X=X_CHECK, y=Y_CHECK, w0=W_CHECK, lr=0.5)
 def _train_first_step(call, X, y, w0, lr):
     """One step of full-batch gradient descent moves w by -lr times the gradient of `loss`."""
-    got = call("train", X, y, w0, lr, 1)
-    if type(got) not in (tuple, list) or len(got) != 2:
-        raise CheckFailure(f"`train` should return a tuple (w, losses); it returned {type(got).__name__}")
-    w1, losses = got
+    w1, losses = expect_tuple(call("train", X, y, w0, lr, 1), ("w", "losses"), fn="train")
     expect_float_array(w1, (9,), fn="train", where=" (the trained weights)")
     expect_float_array(losses, (1,), fn="train", where=" (losses, one per iteration, for n_iter=1)")
     grad = numeric_gradient(lambda v: as_float(call("loss", X, y, v), fn="loss"), w0)
@@ -97,10 +90,7 @@ def _train_first_step(call, X, y, w0, lr):
 
 @check(train, "decreases", X=X_CHECK, y=Y_CHECK, w0=W_CHECK, lr=0.5, n_iter=300)
 def _train_decreases(call, X, y, w0, lr, n_iter):
-    got = call("train", X, y, w0, lr, n_iter)
-    if type(got) not in (tuple, list) or len(got) != 2:
-        raise CheckFailure(f"`train` should return a tuple (w, losses); it returned {type(got).__name__}")
-    w, losses = got
+    w, losses = expect_tuple(call("train", X, y, w0, lr, n_iter), ("w", "losses"), fn="train")
     expect_float_array(w, (9,), fn="train")
     expect_float_array(losses, (n_iter,), fn="train", where=f" (losses for n_iter={n_iter})")
     final = as_float(call("loss", X, y, w), fn="loss")
