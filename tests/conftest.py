@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = {"a01": "a01_gradient_descent", "a02": "a02_backprop_by_hand"}
+# "a01" -> "a01_gradient_descent": every assignment in solutions/, found by its folder name.
+NOTEBOOKS = {p.name.split("_")[0]: p.name for p in sorted((ROOT / "solutions").iterdir())
+             if p.is_dir() and (p / f"{p.name}.ipynb").is_file()}
 
 
 def solution_notebook(assignment: str) -> Path:

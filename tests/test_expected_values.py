@@ -4,12 +4,16 @@ The references in ``mp_reference.py`` come from the lessons' formulas, not from 
 """
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import mpmath as mp
 import numpy as np
 import pytest
 
 import mp_reference as ref
 from autograder.registry import CHECKS, load_all
+from conftest import NOTEBOOKS
 
 load_all()
 
@@ -62,6 +66,13 @@ RECOMPUTE = {
 for _i, _name in enumerate(("w10", "w11", "w12", "w20", "w21", "w22", "w30", "w31", "w32")):
     RECOMPUTE[f"a02.d_{_name}.values"] = (
         lambda p, i=_i: float(ref.network_partials(p["X"], p["y"], p["w"])[i]))
+
+
+# Later assignments keep their recomputations in tests/recompute_<assignment>.py (a dict RECOMPUTE
+# from check id to a function of the check's params), each independent of any solution code.
+for _assignment in sorted(NOTEBOOKS):
+    if (Path(__file__).parent / f"recompute_{_assignment}.py").is_file():
+        RECOMPUTE.update(importlib.import_module(f"recompute_{_assignment}").RECOMPUTE)
 
 
 def test_every_fixed_number_is_recomputed():

@@ -5,54 +5,19 @@ checks on it, in-process, through the same encoding the self-check uses.
 """
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
 from autograder.calls import LocalCaller
 from autograder.checks.a02 import WEIGHT_NAMES
 from autograder.registry import TASKS, attempt, checks_for
+from conftest import NOTEBOOKS
 
-# (task, buggy definition replacing the reference one, words the failure must contain)
-BUGS = [
-    ("a01.gradient_descent", "def gradient_descent(grad, x0, lr, n_steps):\n"
-     "    xs = [float(x0)]\n    for _ in range(n_steps - 1):\n        xs.append(xs[-1] - lr * grad(xs[-1]))\n"
-     "    return np.array(xs)", ["gradient_descent", "shape"]),                      # one step short
-    ("a01.gradient_descent", "def gradient_descent(grad, x0, lr, n_steps):\n"
-     "    xs = [float(x0)]\n    for _ in range(n_steps):\n        xs.append(xs[-1] + lr * grad(xs[-1]))\n"
-     "    return np.array(xs)", ["gradient_descent"]),                               # climbs
-    ("a01.sigmoid", "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(z))", ["sigmoid"]),
-    ("a01.sigmoid", "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-np.asarray(z, float)))",
-     ["sigmoid", "RuntimeWarning"]),                                                # overflows
-    ("a01.sigmoid_grad", "def sigmoid_grad(z):\n    s = sigmoid(z)\n    return s * (1.0 + s)",
-     ["sigmoid_grad"]),
-    ("a01.dense_sigmoid", "def dense_sigmoid(X, W, b):\n    return sigmoid(X @ W)", ["dense_sigmoid"]),
-    ("a01.binary_cross_entropy", "def binary_cross_entropy(y, p):\n    p = np.clip(p, EPS, 1 - EPS)\n"
-     "    return float(np.sum(-(y * np.log(p) + (1 - y) * np.log(1 - p))))",
-     ["binary_cross_entropy", "mean"]),                                             # no mean
-    ("a01.binary_cross_entropy", "def binary_cross_entropy(y, p):\n"
-     "    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))",
-     ["binary_cross_entropy"]),                                                     # no clipping
-    ("a01.binary_cross_entropy_grad", "def binary_cross_entropy_grad(y, p):\n"
-     "    p = np.clip(p, EPS, 1 - EPS)\n    return -(y / p) + (1 - y) / (1 - p)",
-     ["binary_cross_entropy_grad"]),                                                # no 1/N
-    ("a01.squared_error", "def squared_error(output, label):\n"
-     "    return float(np.mean((output - label) ** 2))", ["squared_error"]),
-    ("a01.squared_error_grad", "def squared_error_grad(output, label):\n"
-     "    return (output - label) / output.shape[0]", ["squared_error_grad"]),       # no factor 2
-    ("a02.forward", "def forward(X, w):\n    h1, h2, o = _reference_forward(X, w)\n    return h2, h1, o",
-     ["forward", "h1"]),
-    ("a02.loss", "def loss(X, y, w):\n    o = forward(X, w)[2]\n"
-     "    return float(np.mean(y * np.log(o) + (1 - y) * np.log(1 - o)))", ["loss"]),  # no minus
-    ("a02.train", "def train(X, y, w0, lr, n_iter):\n    w = np.array(w0, float)\n    losses = []\n"
-     "    for _ in range(n_iter):\n        w = w - lr * gradient(X, y, w)\n        losses.append(loss(X, y, w))\n"
-     "    return w, np.array(losses)", ["train", "losses[0]"]),                       # loss after step
-]
-# The nine derivatives: a sign error and a forgotten factor 1/2, each in every weight.
-for _name in WEIGHT_NAMES:
-    BUGS.append((f"a02.d_{_name}", f"def d_{_name}(X, y, w):\n    return -_reference_d_{_name}(X, y, w)",
-                 [f"d_{_name}", _name]))
-    BUGS.append((f"a02.d_{_name}", f"def d_{_name}(X, y, w):\n    return 0.5 * _reference_d_{_name}(X, y, w)",
-                 [f"d_{_name}", _name]))
+# Each assignment's planted bugs live in tests/bugs_<assignment>.py, as a list BUGS.
+BUGS = [bug for assignment in sorted(NOTEBOOKS)
+        for bug in importlib.import_module(f"bugs_{assignment}").BUGS]
 
 
 def planted(reference, task_id: str, source: str) -> dict:

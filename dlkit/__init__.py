@@ -1,0 +1,9 @@
+"""The course's toolkit: the pieces every notebook uses and no TODO asks for.
+
+- :mod:`dlkit.nn`: a layered network built from *your* ``*_forward`` / ``*_backward`` functions,
+  and one training loop (``fit``) for every assignment from 3 on;
+- :mod:`dlkit.progress`: the progress bar shown while training;
+- :mod:`dlkit.plots`: the course's recurring figures (loss curves, decision boundaries, paths).
+
+It holds no answer to any exercise: every layer, loss and optimizer it runs is passed in.
+"""
