@@ -138,3 +138,38 @@ def test_expect_tuple_refuses_anything_but_the_named_parts(got, words):
         expect_tuple(got, ("h1", "h2", "o"), fn="forward")
     assert all(w in str(failure.value) for w in words), str(failure.value)
     assert expect_tuple([1, 2, 3], ("h1", "h2", "o"), fn="forward") == (1, 2, 3)
+
+
+def _scale_forward(x, w):
+    return x * w, (x, w)
+
+
+def _scale_backward(dout, cache):
+    x, w = cache
+    return dout * w, dout * x
+
+
+@pytest.mark.parametrize("backward, words", [
+    (_scale_backward, None),
+    (lambda dout, cache: (dout * cache[1], 2 * dout * cache[0]), ["`scale_backward`", "`w`", "relative error"]),
+    (lambda dout, cache: dout * cache[1], ["`scale_backward`", "tuple (dx, dw)"]),
+    (lambda dout, cache: (dout * cache[1], (dout * cache[0])[:1]), ["`scale_backward`", "shape"]),
+])
+def test_layer_gradient_check(monkeypatch, backward, words):
+    """Does the layer-contract check pass a right backward and name a wrong gradient, a wrong
+    return form and a wrong shape?"""
+    from autograder import registry
+    from autograder.calls import LocalCaller
+    from autograder.checks.common import layer_gradient
+
+    monkeypatch.setattr(registry, "CHECKS", {})
+    rng = np.random.default_rng(0)
+    item = layer_gradient(registry.Task("t.scale", 1), "grad", "scale_forward", "scale_backward", ("x", "w"),
+                          ("x", "w"), x=rng.normal(size=(3, 2)), w=rng.normal(size=(3, 2)),
+                          dout=rng.normal(size=(3, 2)))
+    message = registry.attempt(item, LocalCaller({"np": np, "scale_forward": _scale_forward,
+                                                  "scale_backward": backward}))
+    if words is None:
+        assert message is None
+    else:
+        assert message and all(w in message for w in words), message

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import as_float, expect_array, expect_float, expect_float_array
+from ..calls import CheckFailure
+from ..compare import as_float, expect_array, expect_float, expect_float_array, expect_tuple
 from ..gradcheck import assert_gradient, numeric_gradient
 from ..registry import Task, register
 
@@ -46,4 +47,50 @@ def loss_gradient(task: Task, name: str, grad_fn: str, loss_fn: str, args: tuple
             return as_float(call(loss_fn, *(moved[a] for a in args)), fn=loss_fn)
 
         assert_gradient(analytic, numeric_gradient(loss_at, point), fn=grad_fn, wrt=wrt, rtol=rtol)
+    return register(task, name, run, **params)
+
+
+def forward_out(call, forward_fn: str, args: tuple, where: str = "") -> tuple[np.ndarray, object]:
+    """``forward_fn(*args)`` under the layer contract: a tuple ``(out, cache)``, out a float64 array."""
+    out, cache = expect_tuple(call(forward_fn, *args), ("out", "cache"), fn=forward_fn, where=where)
+    return expect_float_array(out, np.shape(out), fn=forward_fn, where=where), cache
+
+
+def backward_grads(call, backward_fn: str, dout, cache, wrt: tuple[str, ...], where: str = "") -> tuple:
+    """``backward_fn(dout, cache)``: ``(dx, d<param>, ...)`` in the order of ``wrt``; a lone ``dx``
+    may come back bare or as a 1-tuple."""
+    got = call(backward_fn, dout, cache)
+    if len(wrt) == 1 and type(got) is np.ndarray:
+        return (got,)
+    return expect_tuple(got, tuple(f"d{n}" for n in wrt), fn=backward_fn, where=where)
+
+
+def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, args: tuple[str, ...],
+                   wrt: tuple[str, ...], *, rtol: float = 1e-6, atol: float = 1e-8, **params):
+    """Register a check of the layer contract against an upstream gradient ``dout``:
+
+    ``forward_fn(*args) -> (out, cache)`` and ``backward_fn(dout, cache) -> (d<wrt[0]>, ...)``; each
+    returned gradient must equal the centred-difference gradient of ``sum(out * dout)`` with respect
+    to that argument, both functions being the student's own. ``params`` holds ``dout`` and the
+    inputs named in ``args``. Inputs must keep away from kinks (ReLU at 0): say so in the notebook.
+    """
+    def run(call, dout, **inputs):
+        where = _describe_inputs({a: inputs[a] for a in args})
+        out, cache = forward_out(call, forward_fn, tuple(inputs[a] for a in args), where)
+        if out.shape != np.shape(dout):
+            raise CheckFailure(f"`{forward_fn}` returned out of shape {out.shape}{where}; "
+                               f"expected shape {np.shape(dout)}")
+        grads = backward_grads(call, backward_fn, dout, cache, wrt, where)
+        for arg, grad in zip(wrt, grads):
+            point = inputs[arg]
+            grad = expect_float_array(grad, np.shape(point), fn=backward_fn,
+                                      where=f" (the gradient d{arg}, shaped like `{arg}`)")
+
+            def upstream_loss(value, arg=arg):
+                moved = {**inputs, arg: value}
+                moved_out, _ = forward_out(call, forward_fn, tuple(moved[a] for a in args))
+                return float(np.sum(moved_out * dout))
+
+            assert_gradient(grad, numeric_gradient(upstream_loss, point), fn=backward_fn, wrt=arg,
+                            rtol=rtol, atol=atol)
     return register(task, name, run, **params)
