@@ -43,7 +43,7 @@ def task(task_id: str, points: float) -> Task:
     return TASKS[task_id]
 
 
-def register(task_: Task, name: str, run: Callable[..., None], **public_params) -> Check:
+def register(task_: Task, name: str, run: Callable[..., None], /, **public_params) -> Check:
     check_id = f"{task_.id}.{name}"
     if check_id in CHECKS:
         raise ValueError(f"check {check_id} is registered twice")
@@ -51,7 +51,7 @@ def register(task_: Task, name: str, run: Callable[..., None], **public_params) 
     return CHECKS[check_id]
 
 
-def check(task_: Task, name: str, **public_params):
+def check(task_: Task, name: str, /, **public_params):
     """Decorator form of :func:`register`."""
     def decorate(run):
         register(task_, name, run, **public_params)
