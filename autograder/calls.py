@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .channel import decode, encode
 from .execute import execute_call
+from .notebook import NotebookError, forbidden_uses
 from .sandbox import Limits, Worker, WorkerGone
 
 
@@ -27,8 +28,8 @@ class CheckFailure(AssertionError):
 
 
 def _load_errors_text(load_errors: list[dict]) -> str:
-    return "".join(f"\n\n{e['cell']} raised an error when it ran:\n{e['traceback']}"
-                   for e in load_errors)
+    return "".join(f"\n\n{e['cell']} raised an error when it ran:\n{e['traceback']}" if e["cell"]
+                   else f"\n\n{e['traceback']}" for e in load_errors)
 
 
 def interpret(reply: dict, fn: str, load_errors: list[dict] = ()):
@@ -77,10 +78,11 @@ class LocalCaller:
 class WorkerCaller:
     """Calls functions of a notebook loaded in a sandboxed worker process."""
 
-    def __init__(self, notebook: Path, limits: Limits = Limits()):
+    def __init__(self, notebook: Path, limits: Limits = Limits(), hide: tuple[Path, ...] = ()):
         self.notebook = Path(notebook)
-        self.worker = Worker(self.notebook, limits)
+        self.worker = Worker(self.notebook, limits, hide)
         self.load_errors: list[dict] = []
+        self.forbidden: dict[str, str] = {}  # function -> the library it leans on
         self.timed_out: dict[str, str] = {}  # function -> why; an endless loop is not re-run
 
     def start(self) -> None:
@@ -95,12 +97,19 @@ class WorkerCaller:
             self.worker.stop()
             raise StudentProblem(str(report.get("message")))
         self.load_errors = list(report.get("load_errors", []))
+        try:
+            self.forbidden = forbidden_uses(self.notebook)
+        except NotebookError as exc:
+            raise StudentProblem(str(exc)) from None
 
     def __call__(self, fn: str, *args):
         if fn in self.timed_out:
             raise StudentProblem(f"`{fn}`: not run again: {self.timed_out[fn]}")
         if not self.worker.running:
             self.start()
+        if fn in self.forbidden:
+            raise StudentProblem(f"`{fn}` uses `{self.forbidden[fn]}`, which this course does not allow "
+                                 "in answers: write it with numpy (and remove the mention).")
         try:
             reply = self.worker.request({"op": "call", "fn": fn, "args": [encode(a) for a in args]})
         except WorkerGone as exc:

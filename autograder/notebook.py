@@ -75,3 +75,26 @@ def loadable_cells(path: Path) -> list[CodeCell]:
         if meta.get("solution") is True or (grade_id.startswith("setup") and not meta.get("grade")):
             chosen.append(CodeCell(index, grade_id, _without_magics(_source(cell))))
     return chosen
+
+
+# Libraries that would do an exercise for the student (autodiff, ready-made layers and losses).
+FORBIDDEN_MODULES = ("torch", "tensorflow", "keras", "jax", "autograd", "mxnet", "theano", "cupy",
+                     "scipy", "sklearn", "numdifftools")
+_FORBIDDEN = re.compile(r"\b(" + "|".join(FORBIDDEN_MODULES) + r")\b")
+
+
+def forbidden_uses(path: Path) -> dict[str, str]:
+    """Functions defined in answer cells that mention a forbidden library: {function: library}.
+
+    Read as text, never run, so this is safe on any submission. A mention in a comment counts too:
+    the message tells the student to remove it.
+    """
+    found = {}
+    for cell in loadable_cells(path):
+        if cell.grade_id.startswith("setup"):
+            continue
+        mention = _FORBIDDEN.search(cell.source)
+        if mention:
+            for name in re.findall(r"^\s*def\s+(\w+)\s*\(", cell.source, flags=re.M):
+                found[name] = mention.group(1)
+    return found

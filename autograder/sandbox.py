@@ -35,6 +35,7 @@ class Limits:
     memory_bytes: int = 4 * 2**30   # address space of the worker
     output_bytes: int = 8 * 2**20   # the student's printed output
     cpu_seconds: int = 600          # the worker's whole life
+    max_processes: int = 64         # processes and threads alive at once (where a cgroup allows)
 
 
 class WorkerGone(Exception):
@@ -46,23 +47,149 @@ class WorkerGone(Exception):
         self.timed_out = timed_out
 
 
-@functools.cache
-def isolation_prefix() -> tuple[str, ...]:
-    """The ``unshare`` command that isolates the worker here, or () where the OS does not allow it."""
-    unshare = shutil.which("unshare")
-    if sys.platform != "linux" or unshare is None:
-        return ()
-    isolate = ("--pid", "--fork", "--net", "--kill-child=SIGKILL")
-    # A shell is the namespace's PID 1 and waits for the worker: PID 1 would ignore signals the
-    # student's code sends itself. The shell reports a death by signal N as exit status 128 + N.
-    init = ("/bin/sh", "-c", '"$@"; status=$?; exit $status', "deepgrad-init")
-    for prefix in ((unshare, *isolate), (unshare, "--user", "--map-root-user", *isolate)):
+# Hides each path named before "--" (a directory under an empty tmpfs, a file under /dev/null),
+# then runs the command after it.
+_HIDE_LOOP = (
+    'while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do '
+    'if [ -d "$1" ]; then mount -t tmpfs -o size=16k,mode=0755 deepgrad-hidden "$1" || exit 97; '
+    'elif [ -e "$1" ]; then mount --bind /dev/null "$1" || exit 97; fi; shift; done; shift; ')
+# As the PID namespace's PID 1 the shell waits for the worker instead of exec'ing it: PID 1 would
+# ignore signals the student's code sends itself. A death by signal N is reported as 128 + N.
+HIDE_SCRIPT = _HIDE_LOOP + '"$@"; status=$?; exit $status'
+HIDE_AND_EXEC_SCRIPT = _HIDE_LOOP + 'exec "$@"'
+HIDE_FAILED = 97
+
+
+def _first_working(prefixes, script: str) -> tuple[str, ...]:
+    for prefix in prefixes:
+        init = ("/bin/sh", "-c", script, "deepgrad-init")
         try:  # root may unshare directly; other users only where user namespaces are enabled
-            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
+            if subprocess.run([*prefix, *init, "--", "true"], capture_output=True, timeout=10).returncode == 0:
                 return (*prefix, *init)
         except (OSError, subprocess.TimeoutExpired):
             continue
     return ()
+
+
+@functools.cache
+def isolation_prefix() -> tuple[str, ...]:
+    """The ``unshare`` command that isolates the worker here (own PID, network and mount
+    namespaces), or () where the OS does not allow it. Hidden paths and ``--`` follow it."""
+    unshare = shutil.which("unshare")
+    if sys.platform != "linux" or unshare is None:
+        return ()
+    isolate = ("--pid", "--fork", "--net", "--mount", "--kill-child=SIGKILL")
+    return _first_working(((unshare, *isolate), (unshare, "--user", "--map-root-user", *isolate)), HIDE_SCRIPT)
+
+
+@functools.cache
+def hiding_prefix() -> tuple[str, ...]:
+    """Only a private mount namespace, exec'ing the command in the same process (so a Jupyter
+    kernel keeps its PID, its signals and its network); () where the OS does not allow it."""
+    unshare = shutil.which("unshare")
+    if sys.platform != "linux" or unshare is None:
+        return ()
+    return _first_working(((unshare, "--mount"), (unshare, "--user", "--map-root-user", "--mount")),
+                          HIDE_AND_EXEC_SCRIPT)
+
+
+# What student code may still see of a course folder: the release, the toolkit and the data.
+VISIBLE_IN_COURSE = frozenset({"assignments", "autograder", "dlkit", "source_data", "README.md",
+                               "pyproject.toml", "nbgrader_config.py"})
+
+
+def secret_paths(*roots: Path) -> list[Path]:
+    """Everything in the given course folders that student code must not read or write: the
+    solutions, other submissions, the gradebook, git history, tests..."""
+    found = []
+    for root in dict.fromkeys(Path(r).resolve() for r in roots):
+        if root.is_dir():
+            found += [entry for entry in sorted(root.iterdir())
+                      if entry.name not in VISIBLE_IN_COURSE and not _holds_the_interpreter(entry)]
+    return found
+
+
+def _holds_the_interpreter(entry: Path) -> bool:
+    """Whether ``entry`` holds the Python that runs student code (a virtualenv made inside the
+    course folder, as `.ci/run` does): hiding it would leave the worker and kernel no Python."""
+    needed = {Path(sys.executable).resolve(), *(Path(p).resolve() for p in (sys.prefix, sys.exec_prefix))}
+    entry = entry.resolve()
+    return any(path == entry or entry in path.parents for path in needed)
+
+
+class ProcessGroupLimit:
+    """A pids cgroup capping how many processes the worker and its children may hold at once
+    (a fork bomb then gets "Resource temporarily unavailable"). RLIMIT_NPROC cannot do this for
+    root, and counts every process of the user. Inert where no writable pids cgroup exists."""
+
+    def __init__(self, max_processes: int):
+        self.path = None
+        base = self._hierarchy()
+        if base is None:
+            return
+        try:
+            path = base / f"deepgrad-{secrets.token_hex(6)}"
+            path.mkdir()
+            (path / "pids.max").write_text(str(max_processes))
+            self.path = path
+        except OSError:
+            self.remove()
+
+    @staticmethod
+    def _hierarchy() -> Path | None:
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            _, controllers, where = line.split(":", 2)
+            if "pids" in controllers.split(","):       # cgroup v1
+                base = Path("/sys/fs/cgroup/pids") / where.lstrip("/")
+            elif controllers == "" and "pids" in _read(Path("/sys/fs/cgroup/cgroup.subtree_control")):
+                base = Path("/sys/fs/cgroup") / where.lstrip("/")  # cgroup v2
+            else:
+                continue
+            if os.access(base, os.W_OK):
+                return base
+        return None
+
+    def join(self) -> None:  # runs in the child between fork and exec
+        if self.path is not None:
+            (self.path / "cgroup.procs").write_text("0")
+
+    def kill(self) -> None:
+        """SIGKILL every process in the group (again while a forking one keeps adding more)."""
+        if self.path is None:
+            return
+        for _ in range(20):
+            pids = _read(self.path / "cgroup.procs").split()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, PermissionError, ValueError):
+                    pass
+            time.sleep(0.01)
+
+    def remove(self) -> None:
+        if self.path is None:
+            return
+        self.kill()
+        for _ in range(50):
+            try:
+                self.path.rmdir()
+                break
+            except OSError:
+                time.sleep(0.02)
+        self.path = None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 def _child_environment() -> dict:
@@ -74,6 +201,8 @@ def _child_environment() -> dict:
 
 
 def _describe_exit(code: int, limits: Limits) -> str:
+    if code == HIDE_FAILED and isolation_prefix():
+        return "the grader could not hide the course's private files from your code (mount failed)"
     if code > 128 and isolation_prefix() and code - 128 in signal.valid_signals():
         code = -(code - 128)  # the namespace's init shell reports a signal as 128 + N
     if code < 0:
@@ -88,31 +217,72 @@ def _describe_exit(code: int, limits: Limits) -> str:
 class Worker:
     """One worker process serving one notebook."""
 
-    def __init__(self, notebook: Path, limits: Limits = Limits()):
+    def __init__(self, notebook: Path, limits: Limits = Limits(), hide: tuple[Path, ...] = ()):
         self.notebook = Path(notebook).resolve()
         self.limits = limits
+        self.hide = tuple(hide)       # paths the student's code must not see (grading only)
         self._tmp = tempfile.TemporaryDirectory(prefix="deepgrad-worker-")
         self._proc: subprocess.Popen | None = None
+        self._group: ProcessGroupLimit | None = None
+        self.skipped: dict[int, str] = {}   # cells left out because they never finished loading
         self._buffer = b""
         self.load_report: dict | None = None
 
+    @property
+    def hiding(self) -> bool:
+        """Whether the paths in ``hide`` really are hidden here (it needs a mount namespace)."""
+        return bool(isolation_prefix())
+
     def _set_limits(self) -> None:  # runs in the child between fork and exec
         limits = self.limits
+        if self._group is not None:
+            self._group.join()
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     def start(self) -> dict:
+        """Start the worker on a private copy of the notebook, in an empty working folder."""
         output = os.path.join(self._tmp.name, "student-output.txt")
+        workdir = Path(self._tmp.name) / "work"
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir()
+        copy = Path(self._tmp.name) / self.notebook.name
+        if self.notebook.is_file():
+            shutil.copyfile(self.notebook, copy)
+        prefix = isolation_prefix()
+        hide = (*(str(p) for p in self.hide), "--") if prefix else ()
+        self._group = ProcessGroupLimit(self.limits.max_processes)
+        skip = ",".join(str(i) for i in sorted(self.skipped))
         self._proc = subprocess.Popen(
-            [*isolation_prefix(), sys.executable, "-I", str(WORKER_SCRIPT), str(self.notebook), output],
+            [*prefix, *hide, sys.executable, "-I", str(WORKER_SCRIPT), str(copy), output, skip],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self.notebook.parent, env=_child_environment(), start_new_session=True,
+            cwd=workdir, env=_child_environment(), start_new_session=True,
             preexec_fn=self._set_limits)
         self._buffer = b""
-        self.load_report = self._read(self.limits.start_seconds, "loading the notebook")
-        return self.load_report
+        deadline = time.monotonic() + self.limits.start_seconds
+        report, loading = {"status": "loading"}, None
+        while report.get("status") == "loading":
+            loading = report
+            try:
+                report = self._read(max(deadline - time.monotonic(), 0.0), "loading the notebook",
+                                    limit=self.limits.start_seconds)
+            except WorkerGone as gone:
+                if not gone.timed_out or "cell" not in loading:
+                    raise
+                # One cell never finished (an endless loop at load time): load again without it,
+                # so that only the functions it defines are missing.
+                self.skipped[loading["cell"]] = (f"{loading['label']} did not finish loading within "
+                                                 f"{self.limits.start_seconds:g} s and was left out "
+                                                 "(an endless loop outside any function?)")
+                return self.start()
+        if isinstance(report.get("message"), str):  # name the student's file, not the private copy
+            report["message"] = report["message"].replace(str(copy), str(self.notebook))
+        report.setdefault("load_errors", [])
+        report["load_errors"] += [{"cell": "", "traceback": why} for why in self.skipped.values()]
+        self.load_report = report
+        return report
 
     @property
     def running(self) -> bool:
@@ -176,6 +346,9 @@ class Worker:
         except (ProcessLookupError, PermissionError):
             pass
         proc.wait()
+        if self._group is not None:
+            self._group.remove()
+            self._group = None
         for stream in (proc.stdin, proc.stdout):
             try:
                 stream.close()

@@ -557,16 +557,16 @@ def test_answer_cells_see_setup_cells_and_each_other(worker):
     assert caller.load_errors == []
 
 
-def test_load_time_limit_stops_an_endless_answer_cell(worker):
-    """Is a notebook whose answer cell never finishes loading stopped at start_seconds with a StudentProblem?"""
+def test_load_time_limit_leaves_out_an_endless_answer_cell(worker):
+    """Is an answer cell that never finishes loading stopped at start_seconds and left out, with
+    its reason in the load report, while the other cells' functions still work?"""
     caller = worker("while True:\n    pass\n", HEALTHY, limits=Limits(call_seconds=2, start_seconds=0.5))
     started = time.monotonic()
-    with pytest.raises(StudentProblem) as info:
-        caller("double", 1.0)
-    assert time.monotonic() - started < 2.5
-    assert info.value.message == ("the notebook's answer cells could not be loaded: loading the notebook "
-                                  "took longer than 0.5 s (an endless loop?) and was stopped")
-    assert not caller.worker.running
+    assert caller("double", 1.0) == 2.0
+    assert time.monotonic() - started < 3.0
+    (error,) = caller.worker.load_report["load_errors"]
+    assert "did not finish loading within 0.5 s and was left out" in error["traceback"]
+    assert caller.worker.skipped and caller.worker.running
 
 
 UNREADABLE = {
@@ -683,3 +683,14 @@ def test_notebook_in_a_missing_folder_is_a_clear_problem(tmp_path):
     with pytest.raises(StudentProblem, match="notebook not found"):
         caller("f")
     caller.close()
+
+
+def test_secret_paths_hide_course_files_but_never_the_interpreter(tmp_path, monkeypatch):
+    """A virtualenv inside the course folder (as `.ci/run` makes) must stay visible, or the
+    sandboxed worker and kernel would have no Python; everything else private is hidden."""
+    from autograder.sandbox import secret_paths
+    for name in ("solutions", "gradebook.db", "tests", "venv", "assignments", "autograder"):
+        (tmp_path / name).mkdir() if "." not in name else (tmp_path / name).touch()
+    monkeypatch.setattr("sys.prefix", str(tmp_path / "venv"))
+    monkeypatch.setattr("sys.exec_prefix", str(tmp_path / "venv"))
+    assert {p.name for p in secret_paths(tmp_path)} == {"solutions", "gradebook.db", "tests"}
