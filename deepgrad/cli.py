@@ -37,10 +37,11 @@ def _autograde(args) -> None:
                                             students=args.student or None)
     for v in verdicts:
         total = sum(t.points for t in v.tasks)
-        shown = f"{v.score:g} / {total:g}" if v.status == "graded" else f"BROKEN: {v.reason}"
+        shown = {"graded": f"{v.score:g} / {total:g}",
+                 "review": f"{v.score:g} / {total:g}  REVIEW: {v.reason}"}.get(v.status, f"BROKEN: {v.reason}")
         print(f"{v.student:<20} {shown}")
     print(f"report: {report}")
-    if any(v.status != "graded" for v in verdicts):
+    if any(v.status == "broken" for v in verdicts):
         raise CourseError("some submissions could not be graded; see the report")
 
 

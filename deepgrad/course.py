@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import threading
 import warnings
 from pathlib import Path
 
@@ -52,13 +53,18 @@ def copy_course(root: Path, dest: Path) -> Path:
     return dest
 
 
+# nbgrader's pass over one submission may take this long, whatever its cells do.
+NOTEBOOK_SECONDS = 300
+
+
 class Nbgrader:
     """nbgrader's own API (the code behind its command line) on one course folder, in-process.
 
     One process for every step saves nbgrader's ~2.5 s start-up per command.
     """
 
-    def __init__(self, root: Path, cell_timeout: float | None = None):
+    def __init__(self, root: Path, cell_timeout: float | None = None,
+                 notebook_seconds: float = NOTEBOOK_SECONDS):
         try:
             from nbgrader.apps import NbGraderAPI
             from nbgrader.coursedir import CourseDirectory
@@ -67,6 +73,7 @@ class Nbgrader:
             raise CourseError(f"nbgrader is not installed ({exc}): run `pip install -e .` in the "
                               "course folder") from None
         self.root = Path(root)
+        self.notebook_seconds = notebook_seconds
         # nbgrader's own SQLAlchemy usage warns on every autograde; nothing for an instructor to act on
         warnings.filterwarnings("ignore", module="nbgrader")
         warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -86,8 +93,41 @@ class Nbgrader:
     def generate_assignment(self, assignment: str) -> None:
         self._run("generate_assignment", assignment, force=True, create=True)
 
-    def autograde(self, assignment: str, student: str) -> None:
-        self._run("autograde", assignment, student, force=True, create=True)
+    def autograde(self, assignment: str, student: str, hidden: tuple[Path, ...] = ()) -> None:
+        """nbgrader's autograde; with ``hidden``, its kernel cannot see those paths. A notebook
+        still running after ``notebook_seconds`` has its kernel killed (nbgrader's per-cell
+        timeout cannot stop a kernel that ignores interrupts or whose builtins are broken)."""
+        from autograder.sandbox import ProcessGroupLimit
+
+        from .kernel import KERNEL_PROCESSES, SandboxedKernelManager
+
+        SandboxedKernelManager.hidden = tuple(str(p) for p in hidden)
+        SandboxedKernelManager.group = ProcessGroupLimit(KERNEL_PROCESSES)
+        SandboxedKernelManager.started = []
+        self.api.config.Execute.kernel_manager_class = SandboxedKernelManager
+        stopped = threading.Event()
+
+        def stop():  # nbclient sees the kernel die and gives up on the notebook
+            stopped.set()
+            SandboxedKernelManager.kill_all()
+
+        timer = threading.Timer(self.notebook_seconds, stop)
+        timer.daemon = True
+        timer.start()
+        problem = None
+        try:
+            self._run("autograde", assignment, student, force=True, create=True)
+        except CourseError as exc:
+            problem = exc
+        finally:
+            timer.cancel()
+            SandboxedKernelManager.kill_all()  # a kernel nbgrader failed to shut down, and its children
+            SandboxedKernelManager.group.remove()
+            SandboxedKernelManager.group = None
+        if stopped.is_set():
+            raise CourseError(f"nbgrader's run of the notebook was stopped after {self.notebook_seconds:g} s")
+        if problem is not None:
+            raise problem
 
     def generate_feedback(self, assignment: str, student: str) -> None:
         self._run("generate_feedback", assignment, student, force=True)

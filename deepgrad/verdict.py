@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from autograder.calls import StudentProblem, WorkerCaller
+from autograder.notebook import NotebookError, read_cells
+from autograder.sandbox import Limits
 from autograder.registry import attempt, planned
 
 
@@ -36,7 +39,8 @@ class TaskVerdict:
 class SubmissionVerdict:
     student: str
     assignment: str
-    status: str = "graded"          # graded | broken: grading itself could not be done
+    status: str = "graded"          # graded | review (graded; its structure was tampered with) |
+    #                                 broken: grading itself could not be done (not recorded)
     reason: str = ""
     tasks: list[TaskVerdict] = field(default_factory=list)
     seed: int = 0                   # of the hidden inputs; the same student always gets the same
@@ -119,13 +123,20 @@ def hidden_summary(number: int, task: str, message: str) -> str:
     return f"hidden check {number} of `{task}`: {kind}"
 
 
-def grade_submission(source_notebook: Path, submission: Path, student: str, assignment: str,
-                     caller_factory=WorkerCaller) -> SubmissionVerdict:
+# A submission's whole grading may take this long; what is left after it is reported, not run.
+SUBMISSION_SECONDS = 300.0
+
+
+def grade_submission(source_notebook: Path, submission: Path, student: str, assignment: str, *,
+                     limits: Limits = Limits(), hide: tuple[Path, ...] = (),
+                     time_cap: float = SUBMISSION_SECONDS) -> SubmissionVerdict:
+    """Grade one submission in a sandboxed worker that cannot see the paths in ``hide``."""
     verdict = SubmissionVerdict(student, assignment, seed=submission_seed(student, assignment))
     if not submission.is_file():
         verdict.status, verdict.reason = "broken", f"no notebook at {submission} (wrong name?)"
         return verdict
-    caller = caller_factory(submission)
+    caller = WorkerCaller(submission, limits, hide)
+    deadline = time.monotonic() + time_cap
     try:
         caller.start()
     except StudentProblem as problem:  # the notebook itself cannot be read or loaded
@@ -135,6 +146,13 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
     try:
         for cell in graded_cells(source_notebook, verdict.seed):
             task = TaskVerdict(cell.grade_id, cell.points, public_source=cell.public_source)
+            verdict.tasks.append(task)
+            if time.monotonic() > deadline:
+                task.status, task.score = "not graded", 0.0
+                task.messages.append(f"not graded: the submission used up its {time_cap:g} s of grading time")
+                verdict.status = "broken"
+                verdict.reason = f"grading time cap of {time_cap:g} s reached; later tasks were not graded"
+                continue
             hidden_number = 0
             for target, params, hidden in cell.calls:
                 for item in planned(target, params):
@@ -148,10 +166,41 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
                         else f"{item.id}: {message}")
             task.status = "failed" if task.messages else "passed"
             task.score = 0.0 if task.messages else cell.points
-            verdict.tasks.append(task)
     finally:
         caller.close()
+    problem = submission_problem(source_notebook, submission)
+    if problem and verdict.status == "graded":
+        # The answers were graded against the source's checks, so the scores stand; the
+        # instructor is told what the student's notebook did to its structure.
+        verdict.status, verdict.reason = "review", problem
     return verdict
+
+
+def submission_problem(source_notebook: Path, submission: Path) -> str:
+    """Why the submission's structure breaks grading, or "": duplicate cell ids, or graded cells
+    of the source that the submission deleted or turned into another kind of cell."""
+    try:
+        cells = read_cells(submission)
+    except NotebookError as exc:
+        return str(exc)
+    ids = [c.get("id") for c in cells if isinstance(c, dict) and c.get("id")]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        return (f"duplicate cell ids {twice} (a copied cell?); graded from the answer cells, "
+                "but nbgrader's own view of this notebook may be off: check it by hand")
+    present = {((c.get("metadata") or {}).get("nbgrader") or {}).get("grade_id"): c.get("cell_type")
+               for c in cells if isinstance(c, dict)}
+    wrong = []
+    for cell in read_cells(source_notebook):
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        if meta.get("grade") or meta.get("solution"):
+            kind = present.get(meta.get("grade_id"))
+            if kind != cell.get("cell_type"):
+                wrong.append(f"{meta.get('grade_id')} ({'deleted' if kind is None else 'turned into ' + str(kind)})")
+    if wrong:
+        return ("graded or answer cells deleted or re-typed: " + ", ".join(wrong)
+                + "; graded with the source's checks, but check this submission by hand")
+    return ""
 
 
 def rewrite_for_feedback(autograded: Path, verdict: SubmissionVerdict) -> None:

@@ -223,3 +223,46 @@ def test_reference_passes_hidden_checks_for_every_seed(reference, assignment):
             failures = [m for target, params, _ in cell.calls for item in planned(target, params)
                         if (m := attempt(item, caller, **params))]
             assert not failures, (student, cell.grade_id, failures)
+
+
+def test_time_cap_stops_grading_and_says_so(graded):
+    """With the submission's grading time used up, is every remaining task reported as not graded,
+    and the submission flagged broken with the cap as its reason, instead of scored?"""
+    from deepgrad.verdict import grade_submission
+
+    course = graded[4]
+    verdict = grade_submission(course / "solutions" / A01 / f"{A01}.ipynb",
+                               course / "submitted" / "honest" / A01 / f"{A01}.ipynb", "honest", A01, time_cap=0.0)
+    assert verdict.status == "broken" and "grading time cap of 0 s" in verdict.reason
+    assert verdict.tasks and all(t.status == "not graded" and t.score == 0 for t in verdict.tasks)
+
+
+def test_notebook_cap_stops_nbgrader_and_the_verdict_still_grades(graded):
+    """A notebook whose every cell keeps within nbgrader's per-cell timeout but which, in all,
+    runs past the notebook cap: is nbgrader's kernel killed at the cap, the verdict still
+    recorded, and the feedback notebook written from the submission with a note saying why?"""
+    import os
+
+    from deepgrad.autograde import autograde
+
+    course = graded[4]
+    ref = reference_answers(read(course / "solutions" / A01 / f"{A01}.ipynb"))
+    slow = {k: "import time\ntime.sleep(1.5)\n" + v for k, v in ref.items()}
+    _submit(course, "sleeper", slow)
+    grader = Nbgrader(course, cell_timeout=3, notebook_seconds=4)
+    (verdict,) = autograde(course, A01, ["sleeper"], grader=grader)
+    assert verdict.status == "graded" and verdict.score == 12
+    feedback_source = (course / "autograded" / "sleeper" / A01 / f"{A01}.ipynb").read_text()
+    assert "nbgrader's run of the notebook was stopped after 4 s" in feedback_source
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(A01, "sleeper").score == 12
+    mine = f"JPY_PARENT_PID={os.getpid()}".encode()
+    kernels = [pid for pid in os.listdir("/proc") if pid.isdigit() and _environ_has(pid, mine)]
+    assert not kernels
+
+
+def _environ_has(pid: str, entry: bytes) -> bool:
+    try:
+        return entry in open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+    except OSError:
+        return False
