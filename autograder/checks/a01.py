@@ -54,12 +54,22 @@ fixed_value(sigmoid, "values", "sigmoid", ("z",), z=np.array([[-2.0, -0.5, 0.0],
                                [0.6224593312018546, 0.8807970779778824, 0.9933071490757152]]))
 
 
+def _logit(p: np.ndarray, fn: str, where: str) -> np.ndarray:
+    """log(p / (1 - p)) of a probability array; values outside (0, 1) fail with their own message."""
+    outside = (p <= 0) | (p >= 1)
+    if np.any(outside):
+        index = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise CheckFailure(f"`{fn}` returned {float(p[index])!r} at index {index}{where}: a sigmoid's "
+                           "values lie strictly between 0 and 1")
+    return np.log(p) - np.log1p(-p)
+
+
 @check(sigmoid, "logit_inverse", z=np.random.default_rng(1).normal(0.0, 5.0, size=(2, 3, 4)))
 def _sigmoid_logit_inverse(call, z):
     """log(s / (1 - s)) recovers z: true of the sigmoid and of no other function."""
     s = call("sigmoid", z)
     expect_float_array(s, z.shape, fn="sigmoid", where=f" for z of shape {z.shape}")
-    expect_array(np.log(s) - np.log1p(-s), z, fn="sigmoid", what="value (its logit is not z)",
+    expect_array(_logit(s, "sigmoid", f" for z of shape {z.shape}"), z, fn="sigmoid", what="value (its logit is not z)",
                  where=f" for z of shape {z.shape}", rtol=1e-6, atol=1e-6)
 
 
@@ -107,7 +117,7 @@ def _dense_logit_affine(call, X, W, b):
     n, m = X.shape[0], W.shape[1]
     out = expect_float_array(call("dense_sigmoid", X, W, b), (n, m), fn="dense_sigmoid",
                              where=f" for X {X.shape}, W {W.shape}, b {b.shape}")
-    expect_array(np.log(out) - np.log1p(-out), X @ W + b, fn="dense_sigmoid",
+    expect_array(_logit(out, "dense_sigmoid", ""), X @ W + b, fn="dense_sigmoid",
                  what="value (its logit is not X @ W + b)", rtol=1e-7, atol=1e-9)
 
 
