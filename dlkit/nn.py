@@ -169,7 +169,7 @@ class Network:
             shown = {"loss": f"{history.loss[-1]:.4f}"}
             if self.output.classify:
                 shown["acc"] = f"{history.accuracy[-1]:.3f}"
-            bar.set_postfix(shown)
+            bar.set_postfix(shown, refresh=False)  # the bar redraws at its own pace
         return history
 
     def _record(self, history: History, X, y, validation) -> None:

@@ -1,0 +1,238 @@
+"""Assignment 3 -- backprop as matrices: the layer contract, and the lesson's chain of six gradients.
+
+Every backward is judged against centred differences of the student's own forward functions.
+The six named gradients of ``backprop_one_hidden`` are six tasks. Each one passes when it is the
+local step from the student's own upstream gradient (checked numerically through the layer that
+step differentiates), or when it is the true gradient of the loss; so one slip costs one task,
+not every task downstream of it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..calls import CheckFailure
+from ..compare import as_float, describe, expect_array, expect_float_array, expect_tuple
+from ..gradcheck import assert_gradient, numeric_derivative_elementwise, numeric_gradient
+from ..registry import check, register, task
+from .common import _describe_inputs, forward_out, layer_gradient
+
+_rng = np.random.default_rng(30)
+
+# ---------------------------------------------------------------- affine layer
+affine_forward = task("a03.affine_forward", points=1)
+
+
+@check(affine_forward, "values", x=np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]]),
+       W=np.array([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]), b=np.array([0.05, -0.1]),
+       expected=np.array([[0.7, 0.4], [-1.55, 0.7]]))
+def _affine_values(call, x, W, b, expected):
+    where = _describe_inputs({"x": x, "W": W, "b": b})
+    out, _ = forward_out(call, "affine_forward", (x, W, b), where)
+    expect_array(out, expected, fn="affine_forward", what="out", where=where, rtol=1e-12, atol=1e-14)
+
+
+affine_backward = task("a03.affine_backward", points=2)
+layer_gradient(affine_backward, "numeric", "affine_forward", "affine_backward", ("x", "W", "b"),
+               wrt=("x", "W", "b"), dout=_rng.normal(size=(3, 4)), x=_rng.normal(size=(3, 2)),
+               W=_rng.normal(size=(2, 4)), b=_rng.normal(size=4))
+
+# ---------------------------------------------------------------- sigmoid layer
+sigmoid_forward = task("a03.sigmoid_forward", points=1)
+
+
+def _sigmoid_values(call, x, expected, note="", atol=1e-15):
+    where = (f" for x of shape {np.shape(x)}" if np.size(x) > 12 else _describe_inputs({"x": x})) + note
+    out, _ = forward_out(call, "sigmoid_forward", (x,), where)
+    expect_array(out, expected, fn="sigmoid_forward", what="out", where=where, rtol=1e-12, atol=atol)
+
+
+register(sigmoid_forward, "values", _sigmoid_values, x=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
+         expected=np.array([[0.11920292202211756, 0.37754066879814546, 0.5],
+                            [0.6224593312018546, 0.8807970779778824, 0.9933071490757152]]))
+register(sigmoid_forward, "extremes", _sigmoid_values, note=" (large |x| must not overflow)",
+         x=np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0]),
+         expected=np.array([0.0, 4.248354255291589e-18, 0.5, 1.0, 1.0]))
+
+sigmoid_backward = task("a03.sigmoid_backward", points=1)
+layer_gradient(sigmoid_backward, "numeric", "sigmoid_forward", "sigmoid_backward", ("x",), wrt=("x",),
+               dout=_rng.normal(size=(3, 4)), x=_rng.uniform(-4.0, 4.0, size=(3, 4)))
+
+# ---------------------------------------------------------------- sigmoid + cross-entropy output
+sigmoid_ce_forward = task("a03.sigmoid_ce_forward", points=2)
+
+
+def _ce_loss(call, scores, y, where: str = "") -> tuple[float, object]:
+    """``sigmoid_ce_forward(scores, y) -> (loss, cache)``, the loss one float."""
+    loss, cache = expect_tuple(call("sigmoid_ce_forward", scores, y), ("loss", "cache"),
+                               fn="sigmoid_ce_forward", where=where)
+    return as_float(loss, fn="sigmoid_ce_forward", where=f" (its loss){where}"), cache
+
+
+def _ce_values(call, scores, y, expected, note=""):
+    where = _describe_inputs({"scores": scores, "y": y}) + note
+    loss, _ = _ce_loss(call, scores, y, where)
+    if not np.isclose(loss, expected, rtol=1e-10, atol=1e-14):
+        raise CheckFailure(f"`sigmoid_ce_forward` returned the loss {loss!r}{where}; expected {expected!r} "
+                           f"(difference {loss - expected:.3g}).")
+
+
+register(sigmoid_ce_forward, "values", _ce_values, note=" (the mean over samples)",
+         scores=np.array([[-2.0], [0.5], [3.0], [-0.25]]), y=np.array([[0.0], [1.0], [1.0], [0.0]]),
+         expected=0.3063829416689162)
+register(sigmoid_ce_forward, "extremes", _ce_values,
+         note=" (large logits: work with the logits, never take the log of a rounded probability)",
+         scores=np.array([[800.0], [-800.0], [35.0], [-35.0]]), y=np.array([[0.0], [1.0], [1.0], [0.0]]),
+         expected=400.0)
+
+sigmoid_ce_backward = task("a03.sigmoid_ce_backward", points=1)
+
+
+@check(sigmoid_ce_backward, "numeric", scores=_rng.normal(0.0, 2.0, size=(5, 1)),
+       y=np.array([[1.0], [0.0], [0.0], [1.0], [1.0]]))
+def _ce_backward_numeric(call, scores, y):
+    where = f" for scores of shape {scores.shape}"
+    _, cache = _ce_loss(call, scores, y, where)
+    dscores = expect_float_array(call("sigmoid_ce_backward", cache), scores.shape, fn="sigmoid_ce_backward",
+                                 where=f" (dscores, shaped like `scores`){where}")
+    numeric = numeric_gradient(lambda s: _ce_loss(call, s, y)[0], scores)
+    assert_gradient(dscores, numeric, fn="sigmoid_ce_backward", wrt="scores", rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------------------------- the lesson's chain
+# One hidden layer of any width, in the lesson's notation: W1 of shape (D + 1, H) and W2 of shape
+# (H + 1, 1), row 0 holding the biases (X^E, the inputs with a column of ones, times W1).
+GRAD_NAMES = ("grad_o", "grad_l2", "grad_W2", "grad_h1", "grad_l1", "grad_W1")
+# name: (the quantity it is the gradient of, its upstream gradient, the lesson's formula of the step)
+STEPS = {
+    "grad_o": ("o", None, "grad.o = dloss/do"),
+    "grad_l2": ("l2", "grad_o", "grad.l2 = grad.o * o (1 - o)"),
+    "grad_W2": ("W2", "grad_l2", "grad.W2 = (h1^E)^T grad.l2"),
+    "grad_h1": ("h1", "grad_l2", "grad.h1 = grad.l2 W2^T, without W2's bias row"),
+    "grad_l1": ("l1", "grad_h1", "grad.l1 = grad.h1 * h1 (1 - h1)"),
+    "grad_W1": ("W1", "grad_l1", "grad.W1 = (X^E)^T grad.l1"),
+}
+
+
+def _shapes(X, W1) -> dict[str, tuple]:
+    n, d, h = X.shape[0], X.shape[1], W1.shape[1]
+    return {"grad_o": (n, 1), "grad_l2": (n, 1), "grad_W2": (h + 1, 1), "grad_h1": (n, h),
+            "grad_l1": (n, h), "grad_W1": (d + 1, h)}
+
+
+def _layer_out(call, fn: str, *args) -> np.ndarray:
+    return forward_out(call, fn, args)[0]
+
+
+def _affine(call, x, W):
+    """The lesson's x^E W, by the student's affine_forward: row 0 of W is the bias."""
+    return _layer_out(call, "affine_forward", x, W[1:], W[0])
+
+
+class _Net:
+    """The one-hidden-layer network's quantities, and the loss as a function of each of them,
+    all computed by the student's own layer functions."""
+
+    def __init__(self, call, X, y, W1, W2):
+        self.call, self.X, self.y, self.W1, self.W2 = call, X, y, W1, W2
+        self.l1 = _affine(call, X, W1)
+        self.h1 = _layer_out(call, "sigmoid_forward", self.l1)
+        self.l2 = _affine(call, self.h1, W2)
+        self.o = _layer_out(call, "sigmoid_forward", self.l2)
+
+    def value(self, name: str) -> np.ndarray:
+        return getattr(self, name)
+
+    def loss_from(self, name: str, v: np.ndarray) -> float:
+        """The loss with quantity ``name`` set to ``v`` and everything downstream recomputed."""
+        call = self.call
+        if name == "o":
+            with np.errstate(divide="ignore"):
+                return _ce_loss(call, np.log(v) - np.log1p(-v), self.y)[0]  # the logit of o
+        if name == "W1":
+            v = _affine(call, self.X, v)
+        if name in ("W1", "l1"):
+            v = _layer_out(call, "sigmoid_forward", v)
+        if name in ("W1", "l1", "h1"):
+            return _ce_loss(call, _affine(call, v, self.W2), self.y)[0]
+        if name == "W2":
+            return _ce_loss(call, _affine(call, self.h1, v), self.y)[0]
+        return _ce_loss(call, v, self.y)[0]  # l2
+
+    def step_from(self, name: str, v: np.ndarray, upstream: np.ndarray) -> float:
+        """sum(upstream * the next quantity), as a function of quantity ``name`` set to ``v``."""
+        call = self.call
+        if name in ("l2", "l1"):
+            nxt = _layer_out(call, "sigmoid_forward", v)
+        elif name == "W2":
+            nxt = _affine(call, self.h1, v)
+        elif name == "h1":
+            nxt = _affine(call, v, self.W2)
+        else:  # W1
+            nxt = _affine(call, self.X, v)
+        return float(np.sum(nxt * upstream))
+
+    def numeric_step(self, name: str, upstream: np.ndarray) -> np.ndarray:
+        point = self.value(name)
+        if name in ("l2", "l1"):  # an elementwise layer: two calls are enough
+            slope = numeric_derivative_elementwise(lambda v: _layer_out(self.call, "sigmoid_forward", v), point)
+            return slope * upstream
+        return numeric_gradient(lambda v: self.step_from(name, v, upstream), point)
+
+
+def _factor_hint(got: np.ndarray, numeric: np.ndarray, n: int) -> str:
+    if np.allclose(got, n * numeric, rtol=1e-5, atol=1e-9):
+        return (f"\nIt is exactly N = {n} times too large: every gradient here is a derivative of the "
+                "*mean* loss, so each one carries the 1/N (the lesson brings the 1/n in only at grad.W).")
+    if np.allclose(got, numeric / n, rtol=1e-5, atol=1e-9):
+        return (f"\nIt is exactly N = {n} times too small: the 1/N is already inside grad.l2; "
+                "do not divide by N again.")
+    return ""
+
+
+def _chain_check(name: str):
+    quantity, upstream_name, formula = STEPS[name]
+
+    def run(call, X, y, W1, W2):
+        where = f" for X of shape {X.shape} and H = {W1.shape[1]} hidden units"
+        got = call("backprop_one_hidden", X, y, W1, W2)
+        if type(got) is not dict or name not in got:
+            keys = f" with keys {sorted(got)}" if type(got) is dict else ""
+            raise CheckFailure(f"`backprop_one_hidden` should return a dict with the keys "
+                               f"{', '.join(GRAD_NAMES)}{where}; it returned {describe(got)}{keys}")
+        shapes = _shapes(X, W1)
+        grad = expect_float_array(got[name], shapes[name], fn="backprop_one_hidden",
+                                  where=f" as `{name}` (shaped like `{quantity}`){where}")
+        net = _Net(call, X, y, W1, W2)
+        upstream = got.get(upstream_name) if upstream_name else None
+        usable = (type(upstream) is np.ndarray and upstream.dtype == np.float64
+                  and upstream.shape == shapes[upstream_name] and np.all(np.isfinite(upstream)))
+        first = None
+        if usable:  # the local step from the student's own upstream gradient
+            try:
+                assert_gradient(grad, net.numeric_step(quantity, upstream), fn="backprop_one_hidden",
+                                wrt=quantity)
+                return
+            except CheckFailure as failure:
+                first = failure
+        numeric = numeric_gradient(lambda v: net.loss_from(quantity, v), net.value(quantity))
+        try:
+            assert_gradient(grad, numeric, fn="backprop_one_hidden", wrt=quantity)
+            return
+        except CheckFailure as failure:
+            detail = str(first or failure)
+        also = (f"neither the step from your own `{upstream_name}` ({formula}) nor the gradient of "
+                f"the loss with respect to `{quantity}`" if first else
+                f"not the gradient of the mean loss with respect to `{quantity}` ({formula})")
+        raise CheckFailure(f"`backprop_one_hidden` returned a wrong `{name}`{where}: it is {also}.\n"
+                           f"{detail}{_factor_hint(grad, numeric, X.shape[0])}")
+    return run
+
+
+CHAIN_X = _rng.normal(size=(5, 2))
+CHAIN_Y = np.array([[1.0], [0.0], [0.0], [1.0], [1.0]])
+CHAIN_W1 = _rng.normal(size=(3, 3))
+CHAIN_W2 = _rng.normal(size=(4, 1))
+
+for _name in GRAD_NAMES:
+    register(task(f"a03.{_name}", points=1), "numeric", _chain_check(_name),
+             X=CHAIN_X, y=CHAIN_Y, W1=CHAIN_W1, W2=CHAIN_W2)
