@@ -1,0 +1,264 @@
+"""Assignment 4 -- local minima, momentum, ReLU and deep networks.
+
+Fixed numbers are the lesson's (its R code runs 30 entries: x0 and 29 updates) and 40-digit values
+recomputed in ``tests/recompute_a04.py``; the rest are properties of the answer (the recurrence
+step by step, the layer contract against a numeric gradient, the initialiser's scale).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..calls import CheckFailure
+from ..channel import Polynomial
+from ..compare import as_float, expect_array, expect_float_array, expect_tuple
+from ..gradcheck import H, assert_gradient
+from ..registry import check, register, task
+from .common import fixed_value, forward_out, layer_gradient
+
+QUARTIC_GRAD = (0.0, 4.0, 9.0, 4.0)   # f'(x) = 4x + 9x^2 + 4x^3, of f(x) = 2x^2 + 3x^3 + x^4
+
+# ---------------------------------------------------------------- momentum_descent
+momentum_descent = task("a04.momentum_descent", points=2)
+
+
+def _descent_path(call, coeffs, x0, lr, rho, n_steps):
+    grad = Polynomial(tuple(coeffs))
+    where = f" for grad = {grad!r}, x0={np.asarray(x0).tolist()}, lr={lr}, rho={rho}, n_steps={n_steps}"
+    got = call("momentum_descent", grad, x0, lr, rho, n_steps)
+    shape = (n_steps + 1,) + np.shape(x0)
+    if type(got) is not np.ndarray or got.shape != shape:
+        raise CheckFailure(f"`momentum_descent` should return an array of shape {shape} (x0, then one "
+                           f"entry per step){where}; it returned {type(got).__name__} of shape "
+                           f"{getattr(got, 'shape', None)}")
+    expect_float_array(got, shape, fn="momentum_descent", where=where)
+    expect_array(got[:1], np.reshape(x0, (1,) + np.shape(x0)), fn="momentum_descent",
+                 what="first entry (it should be x0)", where=where)
+    return grad, got, where
+
+
+@check(momentum_descent, "lesson", coeffs=QUARTIC_GRAD, x0=0.5, lr=0.1, rho=0.9, n_steps=29,
+       expected=-1.6022654355866721961)
+def _descent_lesson(call, coeffs, x0, lr, rho, n_steps, expected):
+    """The lesson's numbers: 30 entries, i.e. x0 and 29 updates."""
+    _, got, where = _descent_path(call, coeffs, x0, lr, rho, n_steps)
+    expect_array(got[-1:], [expected], fn="momentum_descent", what="last entry", where=where,
+                 rtol=1e-9, atol=1e-12)
+
+
+@check(momentum_descent, "recurrence", coeffs=(-1.0, 2.0), x0=3.0, lr=0.15, rho=0.6, n_steps=12)
+def _descent_recurrence(call, coeffs, x0, lr, rho, n_steps):
+    """Each entry follows from the two before it; the first step has no momentum yet."""
+    grad, got, where = _descent_path(call, coeffs, x0, lr, rho, n_steps)
+    if n_steps == 0:
+        return
+    with np.errstate(all="ignore"):
+        first = got[0] - lr * grad(got[0])
+        later = got[1:-1] - lr * grad(got[1:-1]) + rho * (got[1:-1] - got[:-2])
+    expect_array(got[1:2], first[None], fn="momentum_descent",
+                 what="first step (x_1 = x_0 - lr * grad(x_0): no momentum yet)", where=where,
+                 rtol=1e-10, atol=1e-12)
+    expect_array(got[2:], later, fn="momentum_descent",
+                 what="step x_t = x_{t-1} - lr * grad(x_{t-1}) + rho * (x_{t-1} - x_{t-2}) (entries from x_2 on)",
+                 where=where, rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------- momentum_update
+momentum_update = task("a04.momentum_update", points=2)
+
+
+def _one_update(call, w, dw, state):
+    """One call of the optimizer: (new w, new state, its velocity, where), each checked for form."""
+    where = f" for w of shape {np.shape(w)} and state keys {sorted(state)}"
+    got = expect_tuple(call("momentum_update", w, dw, state), ("w", "state"), fn="momentum_update",
+                       where=where)
+    new_w = expect_float_array(got[0], np.shape(w), fn="momentum_update", where=" (the new w)" + where)
+    new_state = got[1]
+    if type(new_state) is not dict:
+        raise CheckFailure(f"`momentum_update` should return the state as a dict{where}; it returned "
+                           f"a {type(new_state).__name__}")
+    for key in ("lr", "rho"):
+        kept = new_state.get(key)
+        if isinstance(kept, (bool, np.bool_)) or not isinstance(kept, (int, float, np.number)) \
+                or kept != state[key]:
+            raise CheckFailure(f"`momentum_update` should keep state[{key!r}] = {state[key]!r} in the "
+                               f"state it returns{where}; it holds {kept!r}")
+    if "velocity" not in new_state:
+        raise CheckFailure(f"`momentum_update` should return a state with the key 'velocity'{where}; "
+                           f"its keys are {sorted(new_state)}")
+    velocity = expect_float_array(new_state["velocity"], np.shape(w), fn="momentum_update",
+                                  where=" (state['velocity'], shaped like w)" + where)
+    return new_w, new_state, velocity, where
+
+
+@check(momentum_update, "first_step", w=np.random.default_rng(41).normal(size=(3, 2)),
+       dw=np.random.default_rng(42).normal(size=(3, 2)), state={"lr": 0.1, "rho": 0.9})
+def _update_first_step(call, w, dw, state):
+    """No velocity yet: it starts at zeros, so the first step is plain gradient descent."""
+    new_w, _, velocity, where = _one_update(call, w, dw, state)
+    expect_array(new_w, w - state["lr"] * dw, fn="momentum_update",
+                 what="w after the first step (velocity starts at 0: expected w - lr * dw)", where=where)
+    expect_array(velocity, new_w - w, fn="momentum_update",
+                 what="state['velocity'] (the step just taken: new w - old w)", where=where, atol=1e-12)
+
+
+@check(momentum_update, "with_velocity", w=np.array([0.5, -1.0, 2.0, 0.0]),
+       dw=np.array([1.0, 0.25, -2.0, 0.5]),
+       state={"lr": 0.05, "rho": 0.8, "velocity": np.array([0.1, -0.3, 0.0, 0.2])})
+def _update_with_velocity(call, w, dw, state):
+    """v = rho * v - lr * dw, then w = w + v."""
+    new_w, _, velocity, where = _one_update(call, w, dw, state)
+    step = state["rho"] * state["velocity"] - state["lr"] * dw
+    expect_array(velocity, step, fn="momentum_update",
+                 what="state['velocity'] (expected rho * velocity - lr * dw)", where=where, atol=1e-12)
+    expect_array(new_w, w + step, fn="momentum_update",
+                 what="w (expected w + rho * velocity - lr * dw)", where=where)
+
+
+@check(momentum_update, "lesson", coeffs=QUARTIC_GRAD, x0=0.5, lr=0.1, rho=0.9, n_steps=29,
+       expected=-1.6022654355866721961)
+def _update_lesson(call, coeffs, x0, lr, rho, n_steps, expected):
+    """Fed its own state back step after step, it runs the lesson's momentum path."""
+    grad = Polynomial(tuple(coeffs))
+    w, state = np.array([float(x0)]), {"lr": lr, "rho": rho}
+    for _ in range(n_steps):
+        with np.errstate(all="ignore"):
+            dw = np.asarray(grad(w), dtype=float)
+        w, state, _, _ = _one_update(call, w, dw, state)
+    expect_array(w, [expected], fn="momentum_update",
+                 what=f"w after {n_steps} steps, each given the state returned by the step before",
+                 where=f" (grad = {grad!r}, w0 = [{x0}], lr={lr}, rho={rho})", rtol=1e-9)
+
+
+# ---------------------------------------------------------------- the sin-logit model's partials
+SIN_X = np.array([[0.5, -1.0], [1.5, 2.0], [-2.0, 0.5], [2.5, -1.5], [-0.5, -2.5]])
+SIN_Y = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
+SIN_PARTIALS = {"b1": -0.03771333632258311, "b2": 0.1467440270024735}
+_rng = np.random.default_rng(43)
+SIN_X_CHECK = _rng.uniform(-3.0, 3.0, size=(12, 2))
+SIN_Y_CHECK = (_rng.random(12) < 0.5).astype(float)
+
+
+def _partial_numeric(name: str):
+    def run(call, X, y, b1, b2):
+        analytic = as_float(call(f"d_{name}", X, y, b1, b2), fn=f"d_{name}")
+        up, down = ((b1 + H, b2), (b1 - H, b2)) if name == "b1" else ((b1, b2 + H), (b1, b2 - H))
+        numeric = (as_float(call("sin_logit_loss", X, y, *up), fn="sin_logit_loss")
+                   - as_float(call("sin_logit_loss", X, y, *down), fn="sin_logit_loss")) / (2 * H)
+        assert_gradient(analytic, numeric, fn=f"d_{name}", wrt=name, rtol=1e-6, atol=1e-9)
+    return run
+
+
+for _name in ("b1", "b2"):
+    _task = task(f"a04.d_{_name}", points=1)
+    fixed_value(_task, "values", f"d_{_name}", ("X", "y", "b1", "b2"), scalar=True,
+                note=f" (d loss / d {_name}, the mean over samples)", X=SIN_X, y=SIN_Y, b1=0.7, b2=-0.4,
+                expected=SIN_PARTIALS[_name])
+    register(_task, "numeric", _partial_numeric(_name), X=SIN_X_CHECK, y=SIN_Y_CHECK, b1=1.3, b2=0.6)
+
+
+# ---------------------------------------------------------------- ReLU
+relu_forward = task("a04.relu_forward", points=1)
+RELU_X = np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]])
+
+
+@check(relu_forward, "values", x=RELU_X, expected=np.array([[0.0, 0.0, 0.0], [0.5, 2.0, 5.0]]))
+def _relu_values(call, x, expected):
+    where = f" for x={x.tolist()}"
+    out, _ = forward_out(call, "relu_forward", (x,), where)
+    expect_array(out, expected, fn="relu_forward", what="out", where=where, atol=0.0)
+
+
+@check(relu_forward, "definition", x=np.random.default_rng(44).normal(size=(3, 4, 5)))
+def _relu_definition(call, x):
+    """out keeps every positive entry and zeroes the rest, whatever the shape."""
+    where = f" for x of shape {x.shape}"
+    out, _ = forward_out(call, "relu_forward", (x,), where)
+    expect_float_array(out, x.shape, fn="relu_forward", where=where)
+    positive = x > 0
+    expect_array(out[positive], x[positive], fn="relu_forward", what="out where x > 0 (should be x)",
+                 where=where, atol=0.0)
+    expect_array(out[~positive], np.zeros(np.count_nonzero(~positive)), fn="relu_forward",
+                 what="out where x <= 0 (should be 0)", where=where, atol=0.0)
+
+
+relu_backward = task("a04.relu_backward", points=2)
+
+
+@check(relu_backward, "values", x=RELU_X, dout=np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+       expected=np.array([[0.0, 0.0, 0.0], [4.0, 5.0, 6.0]]))
+def _relu_backward_values(call, x, dout, expected):
+    """dout passes where x > 0 and is stopped elsewhere, at x = 0 too (the lesson's convention)."""
+    where = f" for x={x.tolist()}, dout={dout.tolist()}"
+    _, cache = forward_out(call, "relu_forward", (x,), where)
+    got = call("relu_backward", dout, cache)
+    if type(got) in (tuple, list) and len(got) == 1:
+        got = got[0]
+    expect_array(got, expected, fn="relu_backward", what="dx (dout where x > 0, else 0)", where=where,
+                 atol=0.0)
+
+
+# Inputs at least 0.1 away from the kink at 0: centred differences across it would be wrong.
+_rng = np.random.default_rng(45)
+layer_gradient(relu_backward, "numeric", "relu_forward", "relu_backward", ("x",), ("x",),
+               x=_rng.choice([-1.0, 1.0], size=(4, 5)) * _rng.uniform(0.1, 2.0, size=(4, 5)),
+               dout=_rng.normal(size=(4, 5)))
+
+
+# ---------------------------------------------------------------- init_mlp
+init_mlp = task("a04.init_mlp", points=1)
+
+
+def _init_params(call, n_inputs, hidden_sizes, seed):
+    sizes = [n_inputs] + list(hidden_sizes) + [1]
+    where = f" for n_inputs={n_inputs}, hidden_sizes={list(hidden_sizes)}, seed={seed}"
+    got = call("init_mlp", n_inputs, hidden_sizes, seed)
+    if type(got) not in (list, tuple) or len(got) != len(sizes) - 1:
+        length = f" of length {len(got)}" if type(got) in (list, tuple) else ""
+        raise CheckFailure(f"`init_mlp` should return a list of {len(sizes) - 1} (W, b) pairs, one per "
+                           f"affine layer (the output layer included){where}; it returned "
+                           f"a {type(got).__name__}{length}")
+    params = []
+    for k, (pair, fan_in, fan_out) in enumerate(zip(got, sizes[:-1], sizes[1:])):
+        W, b = expect_tuple(pair, ("W", "b"), fn="init_mlp", where=f" (entry {k}){where}")
+        W = expect_float_array(W, (fan_in, fan_out), fn="init_mlp", where=f" (W of layer {k}){where}")
+        b = expect_float_array(b, (fan_out,), fn="init_mlp", where=f" (b of layer {k}){where}")
+        params.append((W, b))
+    return params, where
+
+
+@check(init_mlp, "structure", n_inputs=2, hidden_sizes=[20, 10, 5], seed=0)
+def _init_structure(call, n_inputs, hidden_sizes, seed):
+    """One (W, b) per layer, shapes chained, zero biases; the seed decides the weights."""
+    params, where = _init_params(call, n_inputs, hidden_sizes, seed)
+    for k, (W, b) in enumerate(params):
+        expect_array(b, np.zeros_like(b), fn="init_mlp", what=f"b of layer {k} (biases start at 0)",
+                     where=where, atol=0.0)
+    again, _ = _init_params(call, n_inputs, hidden_sizes, seed)
+    if not all(np.array_equal(W, W2) for (W, _), (W2, _) in zip(params, again)):
+        raise CheckFailure(f"`init_mlp` returned different weights for the same seed{where}: draw them "
+                           "from `np.random.default_rng(seed)`")
+    other, _ = _init_params(call, n_inputs, hidden_sizes, seed + 1)
+    if any(np.array_equal(W, W2) for (W, _), (W2, _) in zip(params, other)):
+        raise CheckFailure(f"`init_mlp` returned the same weights for seeds {seed} and {seed + 1}"
+                           f"{where}: draw them from `np.random.default_rng(seed)`")
+
+
+@check(init_mlp, "scale", n_inputs=400, hidden_sizes=[300], seed=1)
+def _init_scale(call, n_inputs, hidden_sizes, seed):
+    """He's scale: each W's entries have mean 0 and standard deviation sqrt(2 / fan_in).
+
+    The tolerances are 6 standard errors of the sample mean and standard deviation (2 % at least),
+    so a right answer fails with probability under 1e-8; a fan_out or a 1/fan_in scale fails.
+    """
+    params, where = _init_params(call, n_inputs, hidden_sizes, seed)
+    for k, (W, _) in enumerate(params):
+        n, target = W.size, np.sqrt(2.0 / W.shape[0])
+        std, mean = float(W.std()), float(W.mean())
+        tol = max(0.02, 6.0 / np.sqrt(2.0 * n))
+        if abs(std / target - 1.0) > tol:
+            raise CheckFailure(f"`init_mlp`: the weights of layer {k} (W of shape {W.shape}) have standard "
+                               f"deviation {std:.4g}{where}; expected sqrt(2 / fan_in) = sqrt(2 / "
+                               f"{W.shape[0]}) = {target:.4g} (within {tol:.0%})")
+        if abs(mean) > 6.0 * target / np.sqrt(n):
+            raise CheckFailure(f"`init_mlp`: the weights of layer {k} (W of shape {W.shape}) have mean "
+                               f"{mean:.4g}{where}; expected about 0 (a normal distribution centred at 0)")
