@@ -37,3 +37,22 @@ def reference():
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+def network_gradient_errors(net, X, y) -> dict:
+    """The largest relative error of each of a dlkit Network's gradients, {(layer, name): error},
+    against centred differences of its loss on (X, y)."""
+    from autograder.gradcheck import numeric_gradient, relative_error
+
+    _, grads = net.loss_and_grads(X, y)
+    errors = {}
+    for (i, name), g in grads.items():
+        def loss_at(value, i=i, name=name):
+            saved = net.layers[i].params[name]
+            net.layers[i].params[name] = value
+            try:
+                return net.loss(X, y)
+            finally:
+                net.layers[i].params[name] = saved
+        errors[(i, name)] = float(relative_error(g, numeric_gradient(loss_at, net.layers[i].params[name].copy())).max())
+    return errors
