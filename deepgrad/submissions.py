@@ -13,6 +13,11 @@ MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 BUGS = {
     "a01": ("ans_binary_cross_entropy", "return float(np.mean(", "return float(np.sum("),   # no mean
     "a02": ("ans_d_w21", "(o - y)", "(y - o)"),                                            # sign error
+    "a03": ("ans_sigmoid_ce_backward", "return (o - y) / len(o)", "return o - y"),          # no 1/N
+    "a04": ("ans_relu_backward", "cache > 0", "cache >= 0"),                                # slope 1 at the kink
+    "a05": ("ans_adam_update", "power / (1.0 - beta2 ** step)", "power"),                 # v not bias-corrected
+    "a06": ("ans_softmax_ce_backward", "return (probs - y) / probs.shape[0]", "return probs - y"),  # no 1/N
+    "a07": ("ans_dropout_forward", "keep = mask / (1.0 - p)", "keep = mask"),               # not inverted
 }
 
 

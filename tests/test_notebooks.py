@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -11,6 +12,33 @@ from autograder.registry import TASKS, checks_for
 from conftest import NOTEBOOKS, solution_notebook
 
 CELL_TIMEOUT = 30  # nbgrader's default per-cell limit (c.Execute.timeout)
+
+# Numbers the lessons printed (as the issues quote them), which the reference notebooks' own
+# printed output must reproduce to the digits given.
+LESSON_NUMBERS = {
+    "a04": ("0.000275", "-1.6403", "-1.6023", "-0.031175"),
+    "a05": ("0.014591", "0.020995"),
+}
+
+
+# Claims an assignment's issue makes about its reference run: (pattern of a printed figure, floor).
+OUTPUT_FLOORS = {
+    "a06": (r"test accuracy: ([\d.]+)%", 95.0),  # the digits classifier
+}
+
+
+def printed_text(nb) -> str:
+    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def printed_numbers(nb) -> list[float]:
+    return [float(x) for x in re.findall(r"-?\d+\.\d+(?:e[-+]?\d+)?", printed_text(nb))]
+
+
+def shows(numbers: list[float], quoted: str) -> bool:
+    """Whether some printed number rounds to ``quoted`` at its number of decimals."""
+    half_ulp = 0.5 * 10.0 ** -len(quoted.split(".")[1])
+    return any(abs(x - float(quoted)) <= half_ulp for x in numbers)
 
 
 @pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
@@ -24,6 +52,18 @@ def test_reference_notebook_runs_and_passes_its_tests(assignment):
     assert test_outputs and all(any("passed" in o.get("text", "") for o in c.outputs) for c in test_outputs)
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for c in nb.cells if c.cell_type == "code" for o in c.outputs), "no plot was drawn"
+    numbers = printed_numbers(nb)
+    missing = [q for q in LESSON_NUMBERS.get(assignment, ()) if not shows(numbers, q)]
+    assert not missing, f"the lesson's numbers {missing} do not appear in the notebook's output"
+    if assignment in OUTPUT_FLOORS:
+        pattern, floor = OUTPUT_FLOORS[assignment]
+        found = re.search(pattern, printed_text(nb))
+        assert found and float(found.group(1)) >= floor, (pattern, found and found.group(0))
+
+
+def test_lesson_number_match_needs_the_quoted_digits():
+    """Does the output check tell the lesson's -1.6023 from a nearby -1.6030, and accept -1.602265?"""
+    assert shows([0.5, -1.602265], "-1.6023") and not shows([-1.6030, 1.6023], "-1.6023")
 
 
 @pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
