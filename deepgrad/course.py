@@ -95,8 +95,8 @@ class Nbgrader:
 
     def autograde(self, assignment: str, student: str, hidden: tuple[Path, ...] = ()) -> None:
         """nbgrader's autograde; with ``hidden``, its kernel cannot see those paths. A notebook
-        still running after ``notebook_seconds`` has its kernel killed (nbgrader's per-cell
-        timeout cannot stop a kernel that ignores interrupts or whose builtins are broken)."""
+        still running after ``notebook_seconds`` has its kernel killed: nbgrader's per-cell
+        timeout bounds each cell, not their sum."""
         from autograder.sandbox import ProcessGroupLimit
 
         from .kernel import KERNEL_PROCESSES, SandboxedKernelManager
