@@ -214,6 +214,11 @@ def _describe_exit(code: int, limits: Limits) -> str:
     return f"the process running your code exited with status {code} (sys.exit or os._exit?)"
 
 
+# Answer cells that never finish loading are left out, one restart each, up to this many (each
+# costs start_seconds); a notebook with more does not load at all.
+MAX_SKIPPED_CELLS = 3
+
+
 class Worker:
     """One worker process serving one notebook."""
 
@@ -269,7 +274,7 @@ class Worker:
                 report = self._read(max(deadline - time.monotonic(), 0.0), "loading the notebook",
                                     limit=self.limits.start_seconds)
             except WorkerGone as gone:
-                if not gone.timed_out or "cell" not in loading:
+                if not gone.timed_out or "cell" not in loading or len(self.skipped) >= MAX_SKIPPED_CELLS:
                     raise
                 # One cell never finished (an endless loop at load time): load again without it,
                 # so that only the functions it defines are missing.

@@ -569,6 +569,18 @@ def test_load_time_limit_leaves_out_an_endless_answer_cell(worker):
     assert caller.worker.skipped and caller.worker.running
 
 
+def test_load_time_skipping_is_bounded(worker):
+    """With more endless answer cells than MAX_SKIPPED_CELLS, does loading give up with a
+    StudentProblem instead of restarting once per cell?"""
+    from autograder.sandbox import MAX_SKIPPED_CELLS
+
+    loops = [(f"ans_loop{i}", "while True:\n    pass\n") for i in range(MAX_SKIPPED_CELLS + 1)]
+    caller = worker(*loops, HEALTHY, limits=Limits(call_seconds=2, start_seconds=0.3))
+    with pytest.raises(StudentProblem, match="took longer than 0.3 s"):
+        caller("double", 1.0)
+    assert len(caller.worker.skipped) == MAX_SKIPPED_CELLS and not caller.worker.running
+
+
 UNREADABLE = {
     "invalid-json": ('{"cells": [', "is not a readable notebook"),
     "not-utf8": (b"\xff\xfe{}", "is not a readable notebook"),
