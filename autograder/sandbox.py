@@ -233,11 +233,6 @@ class Worker:
         self._buffer = b""
         self.load_report: dict | None = None
 
-    @property
-    def hiding(self) -> bool:
-        """Whether the paths in ``hide`` really are hidden here (it needs a mount namespace)."""
-        return bool(isolation_prefix())
-
     def _set_limits(self) -> None:  # runs in the child between fork and exec
         limits = self.limits
         if self._group is not None:

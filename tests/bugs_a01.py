@@ -10,6 +10,8 @@ BUGS = [
     ("a01.sigmoid", "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(z))", ["sigmoid"]),
     ("a01.sigmoid", "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-np.asarray(z, float)))",
      ["sigmoid", "RuntimeWarning"]),                                                # overflows
+    ("a01.sigmoid", "def sigmoid(z):\n    return np.tanh(np.asarray(z, dtype=float))",
+     ["sigmoid", "strictly between 0 and 1"]),                                      # leaves (0, 1)
     ("a01.sigmoid_grad", "def sigmoid_grad(z):\n    s = sigmoid(z)\n    return s * (1.0 + s)",
      ["sigmoid_grad"]),
     ("a01.dense_sigmoid", "def dense_sigmoid(X, W, b):\n    return sigmoid(X @ W)", ["dense_sigmoid"]),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,22 @@ def network_gradient_errors(net, X, y) -> dict:
                 net.layers[i].params[name] = saved
         errors[(i, name)] = float(relative_error(g, numeric_gradient(loss_at, net.layers[i].params[name].copy())).max())
     return errors
+
+
+def processes_left_by_this_test_run() -> list[tuple[str, bytes]]:
+    """(pid, command) of each live process this run started and should have ended: a sandboxed
+    worker, or a Jupyter kernel whose parent was this process (orphans keep that in their
+    environment), fork-bomb children included."""
+    mine = os.getpid()
+    parent = f"JPY_PARENT_PID={mine}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != mine:
+            try:
+                cmdline = open(f"/proc/{entry}/cmdline", "rb").read()
+                environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if b"autograder/worker.py" in cmdline or parent in environ:
+                found.append((entry, cmdline[:120]))
+    return found

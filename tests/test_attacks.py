@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from dataclasses import dataclass, field
 
 import pytest
@@ -24,7 +23,7 @@ from nbgrader.api import Gradebook
 from autograder.calls import WorkerCaller
 from autograder.registry import TASKS, attempt, checks_for, load_all
 from autograder.sandbox import Limits, isolation_prefix, secret_paths
-from conftest import NOTEBOOKS, ROOT
+from conftest import NOTEBOOKS, ROOT, processes_left_by_this_test_run
 from deepgrad.autograde import PACKAGE_ROOT, autograde
 from deepgrad.course import Nbgrader, copy_course
 from deepgrad.release import generate_release
@@ -312,15 +311,4 @@ def test_attack_gains_nothing_in_the_self_check(tmp_path, i):
 def test_no_process_outlives_the_attacks(graded):
     """Is every process the attackers started gone: workers, nbgrader's kernels (whether nbgrader
     shut them down or the notebook's time ran out) and the fork bomb's children?"""
-    mine = os.getpid()
-    leftovers = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != mine:
-            try:
-                cmdline = open(f"/proc/{entry}/cmdline", "rb").read()
-                environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
-            except OSError:
-                continue
-            if b"autograder/worker.py" in cmdline or f"JPY_PARENT_PID={mine}".encode() in environ:
-                leftovers.append((entry, cmdline[:120]))
-    assert not leftovers
+    assert not processes_left_by_this_test_run()

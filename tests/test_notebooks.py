@@ -35,6 +35,12 @@ def printed_numbers(nb) -> list[float]:
     return [float(x) for x in re.findall(r"-?\d+\.\d+(?:e[-+]?\d+)?", printed_text(nb))]
 
 
+def meets_floor(text: str, pattern: str, floor: float) -> bool:
+    """Whether the figure ``pattern`` captures is printed, and is at least ``floor``."""
+    found = re.search(pattern, text)
+    return bool(found) and float(found.group(1)) >= floor
+
+
 def shows(numbers: list[float], quoted: str) -> bool:
     """Whether some printed number rounds to ``quoted`` at its number of decimals."""
     half_ulp = 0.5 * 10.0 ** -len(quoted.split(".")[1])
@@ -56,9 +62,15 @@ def test_reference_notebook_runs_and_passes_its_tests(assignment):
     missing = [q for q in LESSON_NUMBERS.get(assignment, ()) if not shows(numbers, q)]
     assert not missing, f"the lesson's numbers {missing} do not appear in the notebook's output"
     if assignment in OUTPUT_FLOORS:
-        pattern, floor = OUTPUT_FLOORS[assignment]
-        found = re.search(pattern, printed_text(nb))
-        assert found and float(found.group(1)) >= floor, (pattern, found and found.group(0))
+        assert meets_floor(printed_text(nb), *OUTPUT_FLOORS[assignment]), OUTPUT_FLOORS[assignment]
+
+
+def test_accuracy_floor_fails_below_it_and_when_missing():
+    """Would 94.99 % digits accuracy, or no accuracy printed at all, fail the a06 claim?"""
+    pattern, floor = OUTPUT_FLOORS["a06"]
+    assert meets_floor("test accuracy: 96.30%  (13 of 360 wrong)", pattern, floor)
+    assert not meets_floor("test accuracy: 94.99%  (18 of 360 wrong)", pattern, floor)
+    assert not meets_floor("training finished", pattern, floor)
 
 
 def test_lesson_number_match_needs_the_quoted_digits():

@@ -205,19 +205,25 @@ def _sizes_ok(batches, n, batch_size, drop_last, where, epoch):
                            f"expected {want}: {last}")
 
 
+def _epoch_orders(got, n, batch_size, drop_last, where):
+    """(epoch, the epoch's indices in batch order) for each epoch, once its batch sizes are right."""
+    for e, batches in enumerate(got, start=1):
+        _sizes_ok(batches, n, batch_size, drop_last, where, e)
+        yield e, (np.concatenate(batches) if batches else np.zeros(0, dtype=int))
+
+
 @check(minibatches, "partition", n=10, batch_size=4, seed=0, drop_last=False, epochs=3)
 def _batches_partition(call, n, batch_size, seed, drop_last, epochs):
     """Each epoch visits every sample exactly once, in a shuffled order that changes every epoch."""
     got, where = _epochs(call, n, batch_size, seed, drop_last, epochs)
-    for e, batches in enumerate(got, start=1):
-        _sizes_ok(batches, n, batch_size, drop_last, where, e)
-        order = np.concatenate(batches) if batches else np.zeros(0, dtype=int)
+    orders = []
+    for e, order in _epoch_orders(got, n, batch_size, drop_last, where):
         if not np.array_equal(np.sort(order), np.arange(n)):
             missing = sorted(set(range(n)) - set(order.tolist()))
             repeated = sorted({int(i) for i in order if np.count_nonzero(order == i) > 1})
             raise CheckFailure(f"`minibatches` should use every sample index 0..{n - 1} exactly once per "
                                f"epoch{where}; epoch {e} misses {missing} and repeats {repeated}")
-    orders = [np.concatenate(batches) for batches in got]
+        orders.append(order)
     if np.array_equal(orders[0], np.arange(n)):
         raise CheckFailure(f"`minibatches` returned the samples in their original order 0..{n - 1}{where}: "
                            "shuffle them with `rng.permutation(n)` first")
@@ -230,9 +236,7 @@ def _batches_partition(call, n, batch_size, seed, drop_last, epochs):
 def _batches_drop_last(call, n, batch_size, seed, drop_last, epochs):
     """With drop_last, only full batches: distinct indices, n - n % batch_size of them."""
     got, where = _epochs(call, n, batch_size, seed, drop_last, epochs)
-    for e, batches in enumerate(got, start=1):
-        _sizes_ok(batches, n, batch_size, drop_last, where, e)
-        order = np.concatenate(batches) if batches else np.zeros(0, dtype=int)
+    for e, order in _epoch_orders(got, n, batch_size, drop_last, where):
         if len(np.unique(order)) != len(order) or (len(order) and (order.min() < 0 or order.max() >= n)):
             raise CheckFailure(f"`minibatches` should return distinct indices between 0 and {n - 1}{where}; "
                                f"epoch {e} holds {sorted(order.tolist())}")
