@@ -27,21 +27,34 @@ class CheckFailure(AssertionError):
     """A value was produced and it is wrong; the message says how."""
 
 
-def _load_errors_text(load_errors: list[dict]) -> str:
-    return "".join(f"\n\n{e['cell']} raised an error when it ran:\n{e['traceback']}" if e["cell"]
-                   else f"\n\n{e['traceback']}" for e in load_errors)
+# Replies come from the process that runs student code, which can write anything on the channel:
+# every field is read through these, so a forged reply is at worst an odd message, never a crash.
+def _strings(value) -> list[str]:
+    """A reply field that should be a list of strings, as one (anything else: [])."""
+    return [str(v) for v in value] if type(value) is list else []
+
+
+def _load_errors(value) -> list[dict]:
+    """The worker's report of cells that failed to load: the entries that are objects."""
+    return [e for e in value if type(e) is dict] if type(value) in (list, tuple) else []
+
+
+def _load_errors_text(load_errors) -> str:
+    errors = _load_errors(load_errors)
+    return "".join(f"\n\n{e.get('cell')} raised an error when it ran:\n{e.get('traceback')}" if e.get("cell")
+                   else f"\n\n{e.get('traceback')}" for e in errors)
 
 
 def interpret(reply: dict, fn: str, load_errors: list[dict] = ()):
     """The value a reply carries, or the StudentProblem it describes."""
     status = reply.get("status")
     if status == "ok":
-        if reply.get("mutated"):
-            names = ", ".join(f"`{n}`" for n in reply["mutated"])
+        if mutated := _strings(reply.get("mutated")):
+            names = ", ".join(f"`{n}`" for n in mutated)
             raise CheckFailure(f"`{fn}` changed its input {names} in place. Leave inputs untouched: "
                                "work on a copy (e.g. `x = x.copy()`) or build new arrays.")
-        if reply.get("warnings"):
-            raise CheckFailure(f"`{fn}` emitted a numerical warning: {'; '.join(reply['warnings'])}. "
+        if warnings := _strings(reply.get("warnings")):
+            raise CheckFailure(f"`{fn}` emitted a numerical warning: {'; '.join(warnings)}. "
                                "Rewrite the computation so it cannot overflow or divide by zero.")
         try:
             return decode(reply.get("result"))
@@ -64,8 +77,18 @@ def interpret(reply: dict, fn: str, load_errors: list[dict] = ()):
     raise StudentProblem(f"`{fn}` could not be checked: unexpected reply {status!r}")
 
 
+def reference_of(call):
+    """What a check compares the student's function with, where that is another function's value
+    (the loss a gradient is checked against, the forward a backward is): at grading, the reference
+    solution's (so each check judges the one function it names, and a forward that is flat near its
+    inputs cannot make a zero gradient pass); in the self-check, the student's own."""
+    return getattr(call, "reference", None) or call
+
+
 class LocalCaller:
     """Calls functions of a live namespace (a notebook's globals) through the same encoding."""
+
+    reference = None
 
     def __init__(self, namespace: dict):
         self.namespace = namespace
@@ -78,12 +101,13 @@ class LocalCaller:
 class WorkerCaller:
     """Calls functions of a notebook loaded in a sandboxed worker process."""
 
-    def __init__(self, notebook: Path, limits: Limits = Limits(), hide: tuple[Path, ...] = ()):
+    def __init__(self, notebook: Path, limits: Limits = Limits(), *, sandboxed: bool | None = None):
         self.notebook = Path(notebook)
-        self.worker = Worker(self.notebook, limits, hide)
+        self.worker = Worker(self.notebook, limits, sandboxed)
         self.load_errors: list[dict] = []
         self.forbidden: dict[str, str] = {}  # function -> the library it leans on
         self.timed_out: dict[str, str] = {}  # function -> why; an endless loop is not re-run
+        self.reference: WorkerCaller | None = None  # the reference solution's, at grading
 
     def start(self) -> None:
         """Load the notebook's answer cells; StudentProblem if the notebook cannot be loaded."""
@@ -96,7 +120,7 @@ class WorkerCaller:
         if report.get("status") == "unreadable":
             self.worker.stop()
             raise StudentProblem(str(report.get("message")))
-        self.load_errors = list(report.get("load_errors", []))
+        self.load_errors = _load_errors(report.get("load_errors"))
         try:
             self.forbidden = forbidden_uses(self.notebook)
         except NotebookError as exc:

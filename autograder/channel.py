@@ -14,11 +14,16 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib import format as npy_format
 
-MAX_ITEMS = 10_000  # containers larger than this are reported, not shipped
+MAX_ITEMS = 10_000         # containers larger than this are reported, not shipped
+MAX_DEPTH = 100            # containers nested deeper than this are reported, not shipped
+MAX_TOTAL_ITEMS = 100_000  # values in one message, every level counted
+MAX_MESSAGE_BYTES = 64 * 2**20  # one line of the channel; a longer one is refused unread
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,25 @@ def _npy_bytes(arr: np.ndarray) -> str:
 
 
 def _npy_array(text: str) -> np.ndarray:
-    arr = np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
+    raw = base64.b64decode(text)
+    _check_npy_size(raw)
+    arr = np.load(io.BytesIO(raw), allow_pickle=False)
     return np.asarray(arr).view(np.ndarray)
+
+
+_NPY_HEADERS = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
+
+
+def _check_npy_size(raw: bytes) -> None:
+    """Refuse an array whose header promises more data than the message holds: np.load would
+    allocate what a forged header asks for (terabytes) before finding the data missing."""
+    buf = io.BytesIO(raw)
+    version = npy_format.read_magic(buf)
+    if version not in _NPY_HEADERS:
+        raise ValueError(f"array in .npy format version {version}, which the channel does not carry")
+    shape, _, dtype = _NPY_HEADERS[version](buf)
+    if math.prod(shape) * dtype.itemsize > len(raw) - buf.tell():
+        raise ValueError(f"array header promises shape {shape} of {dtype}, more data than was sent")
 
 
 def _type_name(value) -> str:
@@ -70,9 +92,28 @@ def _type_name(value) -> str:
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
+class _Budget:
+    """How many more values one message may hold; shared by every level of one encode/decode."""
+
+    def __init__(self):
+        self.left = MAX_TOTAL_ITEMS
+
+    def spend(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
 def encode(value) -> dict:
-    """Turn ``value`` into JSON-able data. Exact type tests only: subclasses are Foreign."""
+    """Turn ``value`` into JSON-able data. Exact type tests only: subclasses are Foreign.
+
+    Containers too large or nested too deep are described (Foreign), not shipped: each level
+    costs the grader a stack frame, and the decoder refuses them anyway."""
+    return _encode(value, 0, _Budget())
+
+
+def _encode(value, depth: int, budget: _Budget) -> dict:
     cls = type(value)
+    budget.spend()  # this value; a container's items are shipped only if they all fit in what is left
     if value is None:
         return {"kind": "none"}
     if cls is bool:
@@ -89,12 +130,17 @@ def encode(value) -> dict:
         return {"kind": "ndarray", "npy": _npy_bytes(value)}
     if isinstance(value, np.generic) and cls in np.sctypeDict.values() and not value.dtype.hasobject:
         return {"kind": "npscalar", "npy": _npy_bytes(np.asarray(value))}
+    if cls in (tuple, list, dict) and depth >= MAX_DEPTH:
+        return {"kind": "foreign", "type": cls.__name__, "detail": f"nested more than {MAX_DEPTH} levels deep"}
+    if cls in (tuple, list, dict) and len(value) > budget.left:
+        return {"kind": "foreign", "type": cls.__name__,
+                "detail": f"{len(value)} items, past the {MAX_TOTAL_ITEMS} values one value may hold in all"}
     if cls in (tuple, list):
         if len(value) > MAX_ITEMS:
             return {"kind": "foreign", "type": cls.__name__, "detail": f"{len(value)} items"}
-        return {"kind": cls.__name__, "items": [encode(v) for v in value]}
+        return {"kind": cls.__name__, "items": [_encode(v, depth + 1, budget) for v in value]}
     if cls is dict and all(type(k) is str for k in value) and len(value) <= MAX_ITEMS:
-        return {"kind": "dict", "items": {k: encode(v) for k, v in value.items()}}
+        return {"kind": "dict", "items": {k: _encode(v, depth + 1, budget) for k, v in value.items()}}
     if cls is Polynomial:
         return {"kind": "polynomial", "coeffs": [repr(float(c)) for c in value.coeffs]}
     detail = "an ndarray subclass" if isinstance(value, np.ndarray) else ""
@@ -104,17 +150,22 @@ def encode(value) -> dict:
 def decode(data: dict):
     """Rebuild a value from :func:`encode`'s output, trusting nothing but its structure.
 
-    Anything malformed raises ValueError, whatever part of it is broken.
+    Anything malformed raises ValueError, whatever part of it is broken: also nesting deeper than
+    MAX_DEPTH (which would otherwise end in a RecursionError) and more than MAX_TOTAL_ITEMS values.
     """
     try:
-        return _decode(data)
+        return _decode(data, 0, _Budget())
     except ValueError:
         raise
-    except Exception as exc:  # noqa: BLE001 -- KeyError, TypeError, ... from a forged message
+    except Exception as exc:  # noqa: BLE001 -- KeyError, TypeError, MemoryError... from a forged message
         raise ValueError(f"malformed value on the grading channel ({type(exc).__name__}: {exc})") from None
 
 
-def _decode(data: dict):
+def _decode(data: dict, depth: int, budget: _Budget):
+    if depth > MAX_DEPTH:
+        raise ValueError(f"value nested more than {MAX_DEPTH} levels deep on the grading channel")
+    if not budget.spend():
+        raise ValueError(f"more than {MAX_TOTAL_ITEMS} values in one message on the grading channel")
     kind = data["kind"]
     if kind == "none":
         return None
@@ -131,15 +182,23 @@ def _decode(data: dict):
     if kind == "npscalar":
         return _npy_array(data["npy"])[()]
     if kind in ("tuple", "list"):
-        items = [_decode(v) for v in data["items"]]
+        items = [_decode(v, depth + 1, budget) for v in _sequence(data["items"])]
         return tuple(items) if kind == "tuple" else items
     if kind == "dict":
-        return {str(k): _decode(v) for k, v in data["items"].items()}
+        return {str(k): _decode(v, depth + 1, budget) for k, v in data["items"].items()}
     if kind == "polynomial":
-        return Polynomial(tuple(float(str(c)) for c in data["coeffs"]))
+        return Polynomial(tuple(float(str(c)) for c in _sequence(data["coeffs"])))
     if kind == "foreign":
         return Foreign(str(data.get("type", "?")), str(data.get("detail", "")))
     raise ValueError(f"unknown value kind {kind!r} on the grading channel")
+
+
+def _sequence(items) -> list:
+    # A forged message could put a string or an object where a list belongs; iterating it would
+    # decode its characters or keys instead of refusing it.
+    if type(items) is not list:
+        raise ValueError(f"a list was expected on the grading channel, not a {type(items).__name__}")
+    return items
 
 
 def dumps(message: dict) -> bytes:
@@ -148,7 +207,14 @@ def dumps(message: dict) -> bytes:
 
 
 def loads(line: bytes) -> dict:
-    message = json.loads(line.decode("utf-8"))
+    """One message, or ValueError for anything else: too long, not UTF-8 JSON, nested too deep
+    for the JSON parser (its RecursionError), or not an object."""
+    if len(line) > MAX_MESSAGE_BYTES:
+        raise ValueError(f"a grading-channel message of {len(line)} bytes (the cap is {MAX_MESSAGE_BYTES})")
+    try:
+        message = json.loads(line.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("a grading-channel message nested too deeply to parse") from None
     if not isinstance(message, dict):
         raise ValueError("a grading-channel message must be a JSON object")
     return message

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from .calls import WorkerCaller
+from .sandbox import sandbox_missing
 from .registry import CHECKS, TASKS, load_all
 from .submission import SubmissionError, find_notebooks
 
@@ -113,4 +114,7 @@ def pytest_terminal_summary(terminalreporter, config):
     tr.write_line(f"{'total':<41}{summary['score']:>5g} / {summary['max_score']:<4g}")
     tr.write_line(f"public checks: {summary['public_checks_passed']}/{summary['public_checks_total']} "
                   "passed; hidden checks run at grading")
+    missing = sandbox_missing()
+    if missing:  # said once: the checks still ran, under time and memory limits only
+        tr.write_line(f"note: your code ran without the sandbox ({missing}); time and memory limits only")
     tr.write_line(json.dumps(summary))

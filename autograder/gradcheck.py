@@ -38,31 +38,66 @@ def relative_error(analytic, numeric, floor: float = 1e-8) -> np.ndarray:
     return np.abs(analytic - numeric) / scale
 
 
+def _first_bad(values: np.ndarray) -> tuple[tuple[int, ...], int]:
+    """The index of the first non-finite entry of ``values`` and how many there are."""
+    bad = ~np.isfinite(values)
+    first = tuple(int(i) for i in np.argwhere(bad)[0]) if values.shape else ()
+    return first, int(np.count_nonzero(bad))
+
+
+def _refuse_non_finite(analytic: np.ndarray, numeric: np.ndarray, fn: str, label, loss: str) -> None:
+    """A NaN or infinite entry on either side fails the check outright. It must never reach the
+    tolerance test: NaN compares False with everything, so "off by more than rtol" would be False
+    and a gradient that cannot be judged would pass."""
+    size = max(analytic.size, 1)
+    if not np.all(np.isfinite(analytic)):
+        index, count = _first_bad(analytic)
+        raise CheckFailure(
+            f"gradient check failed for `{fn}` with respect to `{label(index)}`{_at(index)}: the analytic "
+            f"gradient is {analytic[index]} ({count} of {size} entries not finite). Return finite numbers: "
+            "look for a division by zero or a log of 0 in the gradient's formula.")
+    if not np.all(np.isfinite(numeric)):
+        index, count = _first_bad(numeric)
+        source = f"`{loss}`" if loss else "the function it is taken of"
+        raise CheckFailure(
+            f"gradient check for `{fn}` with respect to `{label(index)}`{_at(index)}: the numeric gradient "
+            f"is not finite ({numeric[index]}; {count} of {size} entries): {source} returned NaN or inf "
+            "near these inputs (or overflowed over the small step), so no gradient can be checked there. "
+            "Make it finite for such inputs, e.g. clip before a log or use a numerically stable form.")
+
+
+def _at(index: tuple[int, ...]) -> str:
+    return f" at index {index}" if index else ""
+
+
 def assert_gradient(analytic, numeric, *, fn: str, wrt: str, rtol: float = 1e-6, atol: float = 1e-8,
-                    names: Sequence[str] | None = None, floor: float = 1e-8) -> None:
+                    names: Sequence[str] | None = None, floor: float = 1e-8, loss: str = "") -> None:
     """Raise CheckFailure naming the worst entry if ``analytic`` and ``numeric`` disagree.
 
     An entry fails when it is off both relatively (> rtol) and absolutely (> atol): where the true
     gradient is 0, centred differences leave an O(h**2) residue that no relative test can judge.
+    A non-finite entry on either side fails, whatever the tolerances; ``loss`` names the function
+    the numeric gradient is taken of, for that message.
     """
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
     if analytic.shape != numeric.shape:
         raise CheckFailure(f"gradient check for `{fn}`: analytic gradient has shape {analytic.shape}, "
                            f"`{wrt}` has shape {numeric.shape}")
-    with np.errstate(invalid="ignore"):
+
+    def label(index: tuple[int, ...]) -> str:
+        return names[int(np.ravel_multi_index(index, analytic.shape)) if index else 0] if names else wrt
+
+    _refuse_non_finite(analytic, numeric, fn, label, loss)
+    with np.errstate(over="ignore"):  # two huge finite values may differ by more than the largest float
         error = relative_error(analytic, numeric, floor)
         off = (error > rtol) & (np.abs(analytic - numeric) > atol)
-    error = np.where(np.isfinite(analytic), error, np.inf)
-    off |= ~np.isfinite(analytic)
     if not off.any():
         return
     worst = np.unravel_index(int(np.argmax(np.where(off, error, -1.0))), error.shape) if error.shape else ()
-    flat = int(np.ravel_multi_index(worst, error.shape)) if error.shape else 0
-    label = names[flat] if names else wrt
-    at = f" at index {tuple(int(i) for i in worst)}" if error.shape else ""
+    worst = tuple(int(i) for i in worst)
     raise CheckFailure(
-        f"gradient check failed for `{fn}` with respect to `{label}`{at}: "
+        f"gradient check failed for `{fn}` with respect to `{label(worst)}`{_at(worst)}: "
         f"analytic {analytic[worst]:.10g}, numeric {numeric[worst]:.10g}, "
         f"relative error {error[worst]:.3g} (allowed {rtol:g}; "
         f"{int(np.count_nonzero(off))} of {max(error.size, 1)} entries off)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 _ASSIGNMENT = re.compile(r"^(a\d\d)_")
@@ -36,9 +36,43 @@ def assignment_of(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
+# A submission's notebook is whatever JSON the student (or their editor) wrote: cells that are not
+# objects, metadata that is a list, a source that is a number. These accessors read any shape,
+# answering "nothing here" for a part that is not shaped as nbformat says, so that no reader of a
+# submission meets a TypeError or AttributeError on the way.
+def nbgrader_meta(cell) -> dict:
+    """The cell's nbgrader metadata; {} where there is none or it is not an object."""
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    found = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def grade_id(cell) -> str | None:
+    found = nbgrader_meta(cell).get("grade_id")
+    return found if isinstance(found, str) else None
+
+
+def cell_type(cell) -> str | None:
+    found = cell.get("cell_type") if isinstance(cell, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def cell_id(cell) -> str | None:
+    found = cell.get("id") if isinstance(cell, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def cell_source(cell, label: str = "a cell") -> str:
+    """The cell's code as one string (nbformat allows a string or a list of strings); anything
+    else is a NotebookError, since running something other than what the student wrote is no answer."""
+    src = cell.get("source", "") if isinstance(cell, dict) else ""
+    if isinstance(src, str):
+        return src
+    if isinstance(src, list) and all(isinstance(line, str) for line in src):
+        return "".join(src)
+    raise NotebookError(f"{label} has a `source` that is a {type(src).__name__}, not text, so its code "
+                        "cannot be read. Was the notebook edited outside Jupyter? Restore it from your "
+                        "last checkpoint (File > Revert) or copy your answers into a fresh download.")
 
 
 def _without_magics(source: str) -> str:
@@ -47,33 +81,43 @@ def _without_magics(source: str) -> str:
                      for line in source.splitlines())
 
 
-def read_cells(path: Path) -> list[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise NotebookError(f"notebook not found: {path}")
+def parse_notebook(data: bytes | str, shown: str) -> dict:
+    """The notebook in ``data`` (a file's content; ``shown`` names it in messages), or a
+    NotebookError: not UTF-8, not JSON (nested too deeply or numbers too long to parse count too),
+    or not an object holding a list of cells."""
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        nb = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
         raise NotebookError(
-            f"{path} is not a readable notebook ({exc}). If you edited it outside Jupyter, "
+            f"{shown} is not a readable notebook ({why}). If you edited it outside Jupyter, "
             "restore it from your last checkpoint (File > Revert) or re-download the assignment."
         ) from None
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
-        raise NotebookError(f"{path} has no list of cells; it is not a Jupyter notebook")
-    return cells
+        raise NotebookError(f"{shown} has no list of cells; it is not a Jupyter notebook")
+    return nb
+
+
+def read_cells(path: Path) -> list:
+    """The notebook's cells, as stored: a list, each entry of any JSON type (see the accessors)."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotebookError(f"notebook not found: {path}")
+    return parse_notebook(path.read_bytes(), str(path))["cells"]
 
 
 def loadable_cells(path: Path) -> list[CodeCell]:
     """The setup and answer cells of the notebook at ``path``, in notebook order."""
     chosen = []
     for index, cell in enumerate(read_cells(path), start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if cell_type(cell) != "code":
             continue
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
-        grade_id = str(meta.get("grade_id", ""))
-        if meta.get("solution") is True or (grade_id.startswith("setup") and not meta.get("grade")):
-            chosen.append(CodeCell(index, grade_id, _without_magics(_source(cell))))
+        meta = nbgrader_meta(cell)
+        name = str(meta.get("grade_id", ""))
+        if meta.get("solution") is True or (name.startswith("setup") and not meta.get("grade")):
+            found = CodeCell(index, name, "")
+            chosen.append(replace(found, source=_without_magics(cell_source(cell, found.label))))
     return chosen
 
 

@@ -6,7 +6,9 @@ with its public inputs registered beside it. Hidden tests call the same check wi
 """
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 
@@ -83,8 +85,34 @@ def planned(target: str, params: dict) -> list[Check]:
     return selected
 
 
+def exception_summary(exc: BaseException) -> str:
+    """``TypeError at autograder/checks/a01.py:95: ...``: the type, where it was raised (the last
+    frame, relative to the folder holding the package) and the message, on one line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        path = Path(frames[-1].filename)
+        shown = path.relative_to(_PACKAGES) if path.is_relative_to(_PACKAGES) else path.name
+        where = f" at {shown}:{frames[-1].lineno}"
+    message = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}{where}" + (f": {message}" if message else "")
+
+
+_PACKAGES = Path(__file__).resolve().parents[1]
+
+
 def attempt(item: Check, call, **inputs) -> str | None:
-    """Run one check (public inputs, or ``inputs`` instead); None if it passed, else the message."""
+    """Run one check (public inputs, or ``inputs`` instead); None if it passed, else the message.
+
+    Any other exception raised while the check judges a value is this check's failure too, not
+    the end of grading. A check meets whatever the student's function returned (None, a dict, a
+    deeply nested list...) and should refuse it through the ``expect_*`` helpers with a
+    CheckFailure; one it did not foresee must cost the student this check only, never abort the
+    grading of the submission or of the class. The same exception may instead be a bug in the
+    grader: so the message names its type and the line that raised it, for the instructor who
+    reads the report (grader bugs on correct answers are caught by the reference runs in the
+    tests). BaseExceptions (KeyboardInterrupt, SystemExit) still stop the run.
+    """
     from .calls import CheckFailure, StudentProblem
 
     try:
@@ -93,4 +121,7 @@ def attempt(item: Check, call, **inputs) -> str | None:
         return problem.message
     except CheckFailure as failure:
         return str(failure)
+    except Exception as exc:  # noqa: BLE001 -- see the docstring
+        return (f"the check could not judge the value your function returned ({exception_summary(exc)}). "
+                "Return what the task asks for (its type and shape); if it does, tell your instructor.")
     return None

@@ -1,14 +1,15 @@
 """Starting, talking to and stopping the worker process that runs student code.
 
-The worker runs in its own session (so it and anything it starts can be killed together) under
-resource limits: address space, file size, CPU time, no core dumps. Where Linux allows it, it also
-gets its own PID namespace (when the worker ends, every process it started ends with it, even one
-that left its session) and an empty network namespace (no network access). A request that does not get
-its answer in time kills the worker; the next request starts a fresh one.
+The worker runs inside a bubblewrap sandbox (:mod:`autograder.bubblewrap`: no network, its own
+PID namespace, a read-only view of only the interpreter, the course's toolkit and its one
+notebook, an unprivileged user), in a cgroup that bounds its processes and the memory of its whole
+tree (:mod:`autograder.resources`), and under resource limits: address space, file size, CPU time,
+no core dumps. A request that does not get its answer in time kills the worker and everything it
+started; the next request starts a fresh one. Where no sandbox can be made (macOS, Windows, user
+namespaces disabled) the worker runs with the resource limits only: see :func:`sandbox_missing`.
 """
 from __future__ import annotations
 
-import functools
 import os
 import resource
 import secrets
@@ -22,7 +23,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import bubblewrap
 from .channel import dumps, loads
+from .resources import ResourceGroup
 
 WORKER_SCRIPT = Path(__file__).resolve().parent / "worker.py"
 MAX_REPLY_BYTES = 64 * 2**20
@@ -47,164 +50,33 @@ class WorkerGone(Exception):
         self.timed_out = timed_out
 
 
-# Hides each path named before "--" (a directory under an empty tmpfs, a file under /dev/null),
-# then runs the command after it.
-_HIDE_LOOP = (
-    'while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do '
-    'if [ -d "$1" ]; then mount -t tmpfs -o size=16k,mode=0755 deepgrad-hidden "$1" || exit 97; '
-    'elif [ -e "$1" ]; then mount --bind /dev/null "$1" || exit 97; fi; shift; done; shift; ')
-# As the PID namespace's PID 1 the shell waits for the worker instead of exec'ing it: PID 1 would
-# ignore signals the student's code sends itself. A death by signal N is reported as 128 + N.
-HIDE_SCRIPT = _HIDE_LOOP + '"$@"; status=$?; exit $status'
-HIDE_AND_EXEC_SCRIPT = _HIDE_LOOP + 'exec "$@"'
-HIDE_FAILED = 97
+# The folder the autograder package lives in; in a checkout it holds the course too.
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+# What of it student code may see: the toolkit its notebooks import and the lessons' data.
+TOOLKIT = ("autograder", "dlkit", "source_data")
 
 
-def _first_working(prefixes, script: str) -> tuple[str, ...]:
-    for prefix in prefixes:
-        init = ("/bin/sh", "-c", script, "deepgrad-init")
-        try:  # root may unshare directly; other users only where user namespaces are enabled
-            if subprocess.run([*prefix, *init, "--", "true"], capture_output=True, timeout=10).returncode == 0:
-                return (*prefix, *init)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-    return ()
+def toolkit_paths() -> tuple[Path, ...]:
+    return tuple(PACKAGE_ROOT / name for name in TOOLKIT if (PACKAGE_ROOT / name).exists())
 
 
-@functools.cache
-def isolation_prefix() -> tuple[str, ...]:
-    """The ``unshare`` command that isolates the worker here (own PID, network and mount
-    namespaces), or () where the OS does not allow it. Hidden paths and ``--`` follow it."""
-    unshare = shutil.which("unshare")
-    if sys.platform != "linux" or unshare is None:
-        return ()
-    isolate = ("--pid", "--fork", "--net", "--mount", "--kill-child=SIGKILL")
-    return _first_working(((unshare, *isolate), (unshare, "--user", "--map-root-user", *isolate)), HIDE_SCRIPT)
+def sandbox_missing() -> str:
+    """Why student code runs without the sandbox here, or "" when it runs inside one."""
+    return bubblewrap.unavailable()
 
 
-@functools.cache
-def hiding_prefix() -> tuple[str, ...]:
-    """Only a private mount namespace, exec'ing the command in the same process (so a Jupyter
-    kernel keeps its PID, its signals and its network); () where the OS does not allow it."""
-    unshare = shutil.which("unshare")
-    if sys.platform != "linux" or unshare is None:
-        return ()
-    return _first_working(((unshare, "--mount"), (unshare, "--user", "--map-root-user", "--mount")),
-                          HIDE_AND_EXEC_SCRIPT)
-
-
-# What student code may still see of a course folder: the release, the toolkit and the data.
-VISIBLE_IN_COURSE = frozenset({"assignments", "autograder", "dlkit", "source_data", "README.md",
-                               "pyproject.toml", "nbgrader_config.py"})
-
-
-def secret_paths(*roots: Path) -> list[Path]:
-    """Everything in the given course folders that student code must not read or write: the
-    solutions, other submissions, the gradebook, git history, tests..."""
-    found = []
-    for root in dict.fromkeys(Path(r).resolve() for r in roots):
-        if root.is_dir():
-            found += [entry for entry in sorted(root.iterdir())
-                      if entry.name not in VISIBLE_IN_COURSE and not _holds_the_interpreter(entry)]
-    return found
-
-
-def _holds_the_interpreter(entry: Path) -> bool:
-    """Whether ``entry`` holds the Python that runs student code (a virtualenv made inside the
-    course folder, as `.ci/run` does): hiding it would leave the worker and kernel no Python."""
-    needed = {Path(sys.executable).resolve(), *(Path(p).resolve() for p in (sys.prefix, sys.exec_prefix))}
-    entry = entry.resolve()
-    return any(path == entry or entry in path.parents for path in needed)
-
-
-class ProcessGroupLimit:
-    """A pids cgroup capping how many processes the worker and its children may hold at once
-    (a fork bomb then gets "Resource temporarily unavailable"). RLIMIT_NPROC cannot do this for
-    root, and counts every process of the user. Inert where no writable pids cgroup exists."""
-
-    def __init__(self, max_processes: int):
-        self.path = None
-        base = self._hierarchy()
-        if base is None:
-            return
-        try:
-            path = base / f"deepgrad-{secrets.token_hex(6)}"
-            path.mkdir()
-            (path / "pids.max").write_text(str(max_processes))
-            self.path = path
-        except OSError:
-            self.remove()
-
-    @staticmethod
-    def _hierarchy() -> Path | None:
-        try:
-            lines = Path("/proc/self/cgroup").read_text().splitlines()
-        except OSError:
-            return None
-        for line in lines:
-            _, controllers, where = line.split(":", 2)
-            if "pids" in controllers.split(","):       # cgroup v1
-                base = Path("/sys/fs/cgroup/pids") / where.lstrip("/")
-            elif controllers == "" and "pids" in _read(Path("/sys/fs/cgroup/cgroup.subtree_control")):
-                base = Path("/sys/fs/cgroup") / where.lstrip("/")  # cgroup v2
-            else:
-                continue
-            if os.access(base, os.W_OK):
-                return base
-        return None
-
-    def join(self) -> None:  # runs in the child between fork and exec
-        if self.path is not None:
-            (self.path / "cgroup.procs").write_text("0")
-
-    def kill(self) -> None:
-        """SIGKILL every process in the group (again while a forking one keeps adding more)."""
-        if self.path is None:
-            return
-        for _ in range(20):
-            pids = _read(self.path / "cgroup.procs").split()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, PermissionError, ValueError):
-                    pass
-            time.sleep(0.01)
-
-    def remove(self) -> None:
-        if self.path is None:
-            return
-        self.kill()
-        for _ in range(50):
-            try:
-                self.path.rmdir()
-                break
-            except OSError:
-                time.sleep(0.02)
-        self.path = None
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
-
-
-def _child_environment() -> dict:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+def _plain_environment() -> dict:
+    """The unsandboxed worker's environment (where no sandbox can be had): with no PID namespace
+    to end them, its processes carry the test run's marker, if any, so that leftovers are found."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", bubblewrap.RUN_MARKER)
     env = {k: os.environ[k] for k in keep if k in os.environ}
-    env.update(MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-               MKL_NUM_THREADS="1", PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
-    return env
+    return {**env, **{k: v for k, v in bubblewrap.environment().items()
+                      if k not in ("PATH", "HOME", "TMPDIR", "MPLCONFIGDIR", "IPYTHONDIR")}}
 
 
-def _describe_exit(code: int, limits: Limits) -> str:
-    if code == HIDE_FAILED and isolation_prefix():
-        return "the grader could not hide the course's private files from your code (mount failed)"
-    if code > 128 and isolation_prefix() and code - 128 in signal.valid_signals():
-        code = -(code - 128)  # the namespace's init shell reports a signal as 128 + N
+def _describe_exit(code: int, limits: Limits, sandboxed: bool) -> str:
+    if code > 128 and sandboxed and code - 128 in signal.valid_signals():
+        code = -(code - 128)  # bwrap reports its command's death by signal N as 128 + N
     if code < 0:
         sig = signal.Signals(-code).name
         hint = {"SIGKILL": " (often: it used too much memory or time)",
@@ -222,14 +94,16 @@ MAX_SKIPPED_CELLS = 3
 class Worker:
     """One worker process serving one notebook."""
 
-    def __init__(self, notebook: Path, limits: Limits = Limits(), hide: tuple[Path, ...] = ()):
+    def __init__(self, notebook: Path, limits: Limits = Limits(), sandboxed: bool | None = None):
         self.notebook = Path(notebook).resolve()
         self.limits = limits
-        self.hide = tuple(hide)       # paths the student's code must not see (grading only)
+        # None: in the sandbox wherever one can be made; False only when the instructor said so
+        self.sandboxed = not sandbox_missing() if sandboxed is None else sandboxed
         self._tmp = tempfile.TemporaryDirectory(prefix="deepgrad-worker-")
         self._proc: subprocess.Popen | None = None
-        self._group: ProcessGroupLimit | None = None
+        self._group: ResourceGroup | None = None
         self.skipped: dict[int, str] = {}   # cells left out because they never finished loading
+        self.expired = ""                   # why no worker may start again (its time is up)
         self._buffer = b""
         self.load_report: dict | None = None
 
@@ -242,24 +116,33 @@ class Worker:
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-    def start(self) -> dict:
-        """Start the worker on a private copy of the notebook, in an empty working folder."""
-        output = os.path.join(self._tmp.name, "student-output.txt")
+    def _command(self, copy: Path) -> tuple[list[str], Path, dict | None]:
+        """The worker's command line, working folder and environment, sandboxed or not."""
+        skip = ",".join(str(i) for i in sorted(self.skipped))
+        if self.sandboxed:  # output and working folder: the sandbox's own /tmp
+            argv = [sys.executable, "-I", str(WORKER_SCRIPT), str(copy), "/tmp/student-output.txt", skip]
+            view = bubblewrap.View(readable=(*toolkit_paths(), copy), hidden_libraries=True)
+            return bubblewrap.command(argv, view), Path(self._tmp.name), None
         workdir = Path(self._tmp.name) / "work"
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir()
+        output = str(Path(self._tmp.name) / "student-output.txt")
+        return ([sys.executable, "-I", str(WORKER_SCRIPT), str(copy), output, skip], workdir,
+                _plain_environment())
+
+    def start(self) -> dict:
+        """Start the worker on a private copy of the notebook."""
+        if self.expired:
+            raise WorkerGone(self.expired, timed_out=True)
         copy = Path(self._tmp.name) / self.notebook.name
         if self.notebook.is_file():
             shutil.copyfile(self.notebook, copy)
-        prefix = isolation_prefix()
-        hide = (*(str(p) for p in self.hide), "--") if prefix else ()
-        self._group = ProcessGroupLimit(self.limits.max_processes)
-        skip = ",".join(str(i) for i in sorted(self.skipped))
+            copy.chmod(0o644)  # the sandbox's unprivileged user reads it
+        argv, cwd, env = self._command(copy)
+        self._group = ResourceGroup(self.limits.max_processes, self.limits.memory_bytes)
         self._proc = subprocess.Popen(
-            [*prefix, *hide, sys.executable, "-I", str(WORKER_SCRIPT), str(copy), output, skip],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=workdir, env=_child_environment(), start_new_session=True,
-            preexec_fn=self._set_limits)
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=cwd, env=env, start_new_session=True, preexec_fn=self._set_limits)
         self._buffer = b""
         deadline = time.monotonic() + self.limits.start_seconds
         report, loading = {"status": "loading"}, None
@@ -279,8 +162,11 @@ class Worker:
                 return self.start()
         if isinstance(report.get("message"), str):  # name the student's file, not the private copy
             report["message"] = report["message"].replace(str(copy), str(self.notebook))
-        report.setdefault("load_errors", [])
-        report["load_errors"] += [{"cell": "", "traceback": why} for why in self.skipped.values()]
+        if not isinstance(report.get("load_errors", []), list):  # a forged report: data, not trusted
+            self.stop()
+            raise WorkerGone("the process running your code sent something unreadable")
+        report["load_errors"] = [*report.get("load_errors", []),
+                                 *({"cell": "", "traceback": why} for why in self.skipped.values())]
         self.load_report = report
         return report
 
@@ -335,7 +221,20 @@ class Worker:
     def _ended(self) -> str:
         code = self._proc.wait(timeout=5)
         self.stop()
-        return _describe_exit(code, self.limits)
+        return _describe_exit(code, self.limits, self.sandboxed)
+
+    def expire(self, reason: str) -> None:
+        """End the sandbox now, from any thread, and start no other: its time is up. A call
+        waiting on it gets WorkerGone; :meth:`stop` still reaps it."""
+        self.expired = reason
+        proc, group = self._proc, self._group
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if group is not None:
+            group.kill()
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None

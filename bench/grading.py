@@ -4,10 +4,12 @@
                             [--timeout 5] [--workdir DIR] [--json PATH]
 
 Three cases: one honest submission, one hostile one, a class of N honest ones. Each is graded
-twice in this one run, in two identical copies of the course: by plain nbgrader autograde (its
-own API, the code behind `nbgrader autograde`) and by `deepgrad.autograde.autograde` (an nbgrader
-pass, then the trusted verdict). The ratio deepgrad / nbgrader is what the
-verdict costs. The instructor's course and gradebook are never touched. See bench/README.md.
+three times in this one run, in identical copies of the course: by plain nbgrader autograde (its
+own API, the code behind `nbgrader autograde`, with nbgrader's stock kernel and preprocessors),
+by `deepgrad.autograde.autograde` (a sandboxed nbgrader pass, then the trusted verdict in a
+sandboxed worker) and by the same with ``sandboxed=False``. The ratio deepgrad / nbgrader is what
+trust costs; (deepgrad - unsandboxed) / submissions is what the bubblewrap sandbox adds to each
+submission. The instructor's course and gradebook are never touched. See bench/README.md.
 """
 from __future__ import annotations
 
@@ -114,12 +116,22 @@ def time_plain(grader: Nbgrader, assignment: str, students: list[str]) -> tuple[
 
 
 def time_deepgrad(grader: Nbgrader, course: Path, assignment: str, students: list[str],
-                  limits: Limits) -> tuple[float, list]:
+                  limits: Limits, sandboxed: bool = True) -> tuple[float, list]:
     """Seconds for `deepgrad autograde` of these students (nbgrader's pass plus the verdict),
     and the verdicts."""
     started = time.perf_counter()
-    verdicts = autograde(course, assignment, students, grader=grader, limits=limits)
+    verdicts = autograde(course, assignment, students, grader=grader, limits=limits, sandboxed=sandboxed)
     return time.perf_counter() - started, verdicts
+
+
+def stock_nbgrader(course: Path, cell_timeout: float) -> Nbgrader:
+    """nbgrader as it comes: the course's config without deepgrad's kernel and preprocessors."""
+    from nbgrader.converters import Autograde
+
+    grader = Nbgrader(course, cell_timeout=cell_timeout)
+    grader.api.config.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
+    grader.api.config.Autograde.sanitize_preprocessors = Autograde.class_traits()["sanitize_preprocessors"].default()
+    return grader
 
 
 def note(plain: list[float | None], deep: list[float | None], verdicts: list, top: float) -> str:
@@ -136,11 +148,15 @@ def run_case(case: str, students: list[str], courses: dict, graders: dict, assig
              limits: Limits) -> dict:
     plain_s, problems = time_plain(graders["nbgrader"], assignment, students)
     deep_s, verdicts = time_deepgrad(graders["deepgrad"], courses["deepgrad"], assignment, students, limits)
+    bare_s, _ = time_deepgrad(graders["unsandboxed"], courses["unsandboxed"], assignment, students, limits,
+                              sandboxed=False)
     plain, top = scores(courses["nbgrader"], assignment, students)
     deep, _ = scores(courses["deepgrad"], assignment, students)
     problems += [f"deepgrad: {v.student}: verdict {v.status} ({v.reason})" for v in verdicts if v.status != "graded"]
     return {"case": case, "submissions": len(students), "nbgrader_s": round(plain_s, 2),
-            "deepgrad_s": round(deep_s, 2), "ratio": round(deep_s / plain_s, 3), "max_score": top,
+            "deepgrad_s": round(deep_s, 2), "ratio": round(deep_s / plain_s, 3),
+            "unsandboxed_s": round(bare_s, 2),
+            "sandbox_s_per_submission": round((deep_s - bare_s) / len(students), 3), "max_score": top,
             "nbgrader_scores": plain, "deepgrad_scores": deep, "verdict_scores": [v.score for v in verdicts],
             "verdict_statuses": [v.status for v in verdicts], "note": note(plain, deep, verdicts, top),
             "problems": problems}
@@ -162,8 +178,10 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         base = make_course(find_root(), workdir / "base", args.assignment)
         cases = make_submissions(base, args.assignment, args.class_size, args.swallow_interrupts)
-        courses = {side: Path(shutil.copytree(base, workdir / side)) for side in ("nbgrader", "deepgrad")}
-        graders = {side: Nbgrader(course, cell_timeout=args.timeout) for side, course in courses.items()}
+        courses = {side: Path(shutil.copytree(base, workdir / side))
+                   for side in ("nbgrader", "deepgrad", "unsandboxed")}
+        graders = {side: (stock_nbgrader if side == "nbgrader" else Nbgrader)(course, cell_timeout=args.timeout)
+                   for side, course in courses.items()}
         for grader in graders.values():  # untimed: the first autograde in a process pays for imports
             nbgrader_autograde(grader, args.assignment, "warmup")
         rows = [run_case(case, students, courses, graders, args.assignment, Limits(call_seconds=args.timeout))
@@ -182,9 +200,9 @@ def main(argv: list[str] | None = None) -> dict:
 
 def format_table(result: dict) -> str:
     lines = [f"{result['assignment']}, {result['cpus']} CPUs, timeout {result['timeout_s']} s per cell / call",
-             f"{'case':<13}{'nbgrader s':>11}{'deepgrad s':>11}{'ratio':>7}  scores",
-             *(f"{r['case']:<13}{r['nbgrader_s']:>11.1f}{r['deepgrad_s']:>11.1f}{r['ratio']:>7.2f}  {r['note']}"
-               for r in result["cases"])]
+             f"{'case':<13}{'nbgrader s':>11}{'deepgrad s':>11}{'ratio':>7}{'sandbox s/sub':>14}  scores",
+             *(f"{r['case']:<13}{r['nbgrader_s']:>11.1f}{r['deepgrad_s']:>11.1f}{r['ratio']:>7.2f}"
+               f"{r['sandbox_s_per_submission']:>14.2f}  {r['note']}" for r in result["cases"])]
     lines += [f"  {r['case']}, {p[:240]}" for r in result["cases"] for p in r["problems"]]
     return "\n".join(lines)
 

@@ -2,21 +2,41 @@
 
 nbgrader still runs the notebooks (for the autograded copies, feedback and gradebook entries),
 but the scores it records are replaced by :mod:`deepgrad.verdict`'s, computed outside student code.
-A submission whose grading broke is marked ``broken`` with its reason, never a silent 0.
+A submission whose grading broke is marked ``broken`` with its reason, never a silent 0, and
+nbgrader's in-kernel scores for it do not stand. Each submission is read once, from a private
+snapshot (:mod:`deepgrad.snapshot`), and nothing that goes wrong with one stops the others.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.sandbox import Limits, secret_paths
+from autograder.calls import WorkerCaller
+from autograder.notebook import cell_type
+from autograder.registry import exception_summary
+from autograder.sandbox import Limits, sandbox_missing
 
 from .course import CourseError, Nbgrader, notebook
-from .verdict import SubmissionVerdict, grade_submission, rewrite_for_feedback, write_report
+from .snapshot import Snapshots, SnapshotError
+from .verdict import (SubmissionVerdict, course_secret, grade_submission, reference_worker,
+                      rewrite_for_feedback, submission_seed, write_report)
 
 
-# The folder autograder/ is installed from; in a checkout it holds solutions/ too, to be hidden.
+# The folder autograder/ is installed from; in a checkout it holds the course too.
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+# The status note every report row gets when the instructor graded with --no-sandbox.
+NO_SANDBOX = "graded without sandbox"
+
+
+def require_sandbox(sandboxed: bool) -> None:
+    """Refuse to grade where student code could not be sandboxed, unless told to go without."""
+    missing = sandbox_missing()
+    if sandboxed and missing:
+        raise CourseError(f"cannot grade safely here: {missing}. Student code would run with your "
+                          "rights and could read the solutions or change grades. Fix that, or run "
+                          "again with --no-sandbox to grade anyway (every report row then says "
+                          f"\"{NO_SANDBOX}\").")
 
 
 def submitted_students(course: Path, assignment: str) -> list[str]:
@@ -25,54 +45,177 @@ def submitted_students(course: Path, assignment: str) -> list[str]:
 
 
 def autograde(course: Path, assignment: str, students: list[str] | None = None,
-              grader: Nbgrader | None = None, limits: Limits = Limits()) -> list[SubmissionVerdict]:
+              grader: Nbgrader | None = None, limits: Limits = Limits(),
+              sandboxed: bool = True, report: Path | None = None) -> list[SubmissionVerdict]:
+    """Grade every submission (or ``students``); with ``report``, write the grading report there
+    whatever happens, also when the run itself is stopped part way.
+
+    No submission can stop another: whatever goes wrong while one is graded ends as that
+    submission's ``broken`` verdict, and the next one is graded."""
     source = notebook(course, "solutions", assignment)
     if not source.is_file():
         raise CourseError(f"no source notebook {source}")
-    grader = grader or Nbgrader(course)
-    verdicts = []
-    hidden = tuple(secret_paths(course, PACKAGE_ROOT))
-    for student in students or submitted_students(course, assignment):
+    require_sandbox(sandboxed)
+    # The secret exists before anything runs student code: it is one of the course's private files.
+    run = _Run(course, assignment, source, grader or Nbgrader(course), limits, sandboxed, course_secret(course),
+               reference_worker(source, limits, sandboxed))
+    names = list(dict.fromkeys(students or submitted_students(course, assignment)))
+    verdicts: list[SubmissionVerdict] = []
+    with Snapshots(course, assignment) as snapshots:
+        # Every notebook is copied before the first one runs: no student code (nbgrader's kernel)
+        # can change what any submission is graded from.
+        taken = {student: _take(snapshots, student) for student in names}
         try:
-            grader.autograde(assignment, student, hidden)
-        except CourseError as exc:  # nbgrader's pass failed: the verdict below still decides
-            nbgrader_problem = str(exc).splitlines()[0]
-        else:
-            nbgrader_problem = ""
-        verdict = grade_submission(source, notebook(course, f"submitted/{student}", assignment),
-                                   student, assignment, limits=limits, hide=hidden)
-        if verdict.tasks:  # graded, review, or stopped by the time cap part way: its scores are honest
-            autograded = notebook(course, f"autograded/{student}", assignment)
-            try:
-                grader.record(verdict)
-                if not autograded.is_file():  # nbgrader gave up on it: feedback still needs one
-                    write_unexecuted(notebook(course, f"submitted/{student}", assignment), autograded,
-                                     nbgrader_problem.rstrip(":") or "nbgrader wrote no autograded notebook")
-                rewrite_for_feedback(autograded, verdict)
-            except CourseError as exc:
-                note = f" (nbgrader: {nbgrader_problem})" if nbgrader_problem else ""
-                verdict.status, verdict.reason = "broken", f"{exc}{note}"
-        verdicts.append(verdict)
+            for student in names:
+                verdicts.append(_grade_one(run, student, taken[student]))
+        finally:
+            run.reference.close()
+            verdicts += _not_reached(run, names[len(verdicts):])
+            if report is not None:
+                write_report(verdicts, report)
     return verdicts
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every submission of one ``autograde`` run is graded with."""
+
+    course: Path
+    assignment: str
+    source: Path
+    grader: Nbgrader
+    limits: Limits
+    sandboxed: bool
+    secret: bytes
+    reference: WorkerCaller     # the source's solution, one worker for the whole run
+
+    def broken(self, student: str, reason: str) -> SubmissionVerdict:
+        return SubmissionVerdict(student, self.assignment, status="broken", reason=reason,
+                                 seed=submission_seed(student, self.assignment, self.secret))
+
+
+def _take(snapshots: Snapshots, student: str) -> Path | SnapshotError:
+    """The student's snapshot, or why there is none (kept for its verdict: one refusal stops nothing)."""
+    try:
+        return snapshots.take(student)
+    except SnapshotError as refused:
+        return refused
+    except Exception as exc:  # noqa: BLE001 -- e.g. a folder the grader may not read
+        return SnapshotError(f"the grader could not copy submitted/{student}/{snapshots.assignment} "
+                             f"({exception_summary(exc)}): check its files and permissions")
+
+
+def _grade_one(run: _Run, student: str, snapshot: Path | SnapshotError) -> SubmissionVerdict:
+    """One submission's verdict, recorded; a broken one never leaves nbgrader's scores standing."""
+    recorded = False
+    try:
+        verdict, recorded = _grade_and_record(run, student, snapshot)
+    except Exception as exc:  # noqa: BLE001 -- a grader bug or an unforeseen submission: this one only
+        verdict = run.broken(student, f"grading failed inside the grader ({exception_summary(exc)}): "
+                                      "check this submission by hand")
+    if verdict.status == "broken" and not recorded:
+        _set_aside_or_say(run, verdict)
+    if not run.sandboxed:
+        verdict.sandbox = NO_SANDBOX
+    return verdict
+
+
+def _grade_and_record(run: _Run, student: str, snapshot: Path | SnapshotError) -> tuple[SubmissionVerdict, bool]:
+    """The verdict, and whether its scores are in the gradebook."""
+    if isinstance(snapshot, SnapshotError):  # nbgrader's pass is not run: it would follow the link,
+        return run.broken(student, str(snapshot)), False  # wait on the FIFO, parse the junk
+    nbgrader_problem = _nbgrader_pass(run, student)
+    verdict = grade_submission(run.source, snapshot, student, run.assignment, secret=run.secret,
+                               limits=run.limits, sandboxed=run.sandboxed, reference=run.reference)
+    if not verdict.tasks:
+        return verdict, False
+    # graded, review, or stopped by the time cap part way: its scores are honest
+    autograded = notebook(run.course, f"autograded/{student}", run.assignment)
+    try:
+        run.grader.record(verdict)
+        if not autograded.is_file():  # nbgrader gave up on it: feedback still needs one
+            write_unexecuted(snapshot, autograded,
+                             nbgrader_problem.rstrip(":") or "nbgrader wrote no autograded notebook")
+        rewrite_for_feedback(autograded, verdict)
+    except CourseError as exc:
+        note = f" (nbgrader: {nbgrader_problem})" if nbgrader_problem else ""
+        verdict.status, verdict.reason = "broken", f"{exc}{note}"
+        return verdict, False
+    return verdict, True
+
+
+def _nbgrader_pass(run: _Run, student: str) -> str:
+    """nbgrader's autograde of one submission; "" or what went wrong (the verdict decides anyway)."""
+    try:
+        run.grader.autograde(run.assignment, student, run.sandboxed)
+    except CourseError as exc:
+        return str(exc).splitlines()[0]
+    except Exception as exc:  # noqa: BLE001 -- nbgrader's own failure on an odd notebook
+        return f"nbgrader failed ({exception_summary(exc)})"
+    return ""
+
+
+def _not_reached(run: _Run, students: list[str]) -> list[SubmissionVerdict]:
+    """Broken verdicts for the students a stopped run (Ctrl-C) did not finish; the first was in
+    progress, so nbgrader may already have recorded its in-kernel scores: they are set aside."""
+    verdicts = [run.broken(s, "not graded: the grading run was stopped before this submission was "
+                              "done; run `deepgrad autograde` for it again") for s in students]
+    for verdict in verdicts[:1]:
+        _set_aside_or_say(run, verdict)
+    return verdicts
+
+
+def _set_aside_or_say(run: _Run, verdict: SubmissionVerdict) -> None:
+    try:
+        set_aside(run.grader, verdict)
+    except Exception as exc:  # noqa: BLE001 -- the reason must still reach the report
+        verdict.reason += (f"; its gradebook entries could not be set aside ({exception_summary(exc)}): "
+                           "nbgrader's own scores may stand there, check them by hand")
+
+
+def set_aside(grader: Nbgrader, verdict: SubmissionVerdict) -> None:
+    """nbgrader's in-kernel scores of a submission whose grading broke must not stand: each of its
+    gradebook entries gets an automatic score of 0 and is flagged for a manual grade (the report
+    says why). Nothing to do where nbgrader recorded nothing."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(grader.db_url) as gradebook:
+        try:
+            submission = gradebook.find_submission(verdict.assignment, verdict.student)
+        except MissingEntry:
+            return
+        for graded in submission.notebooks:
+            for grade in graded.grades:
+                if grade.auto_score is not None:
+                    grade.auto_score = 0.0
+                grade.needs_manual_grade = True
+        gradebook.db.commit()
 
 
 def write_unexecuted(submitted: Path, autograded: Path, why: str) -> None:
     """The autograded notebook nbgrader did not write: the submission as handed in, outputs
     cleared (nothing of it ran to the end), with a note saying why. The verdict's messages are
     added to its test cells afterwards, as for every autograded notebook."""
-    nb = json.loads(submitted.read_text(encoding="utf-8"))
+    nb = json.loads(submitted.read_text(encoding="utf-8"))  # the snapshot: an object with a list of cells
     for cell in nb["cells"]:
-        if cell.get("cell_type") == "code":
+        if cell_type(cell) == "code":
             cell["outputs"], cell["execution_count"] = [], None
     note = (f"**Note from the grader:** nbgrader could not run this notebook to the end ({why}), so "
             "it shows no outputs. Your scores do not depend on that run: every check ran on your "
             "functions separately, and its results are in the test cells below.")
     cell = {"cell_type": "markdown", "metadata": {}, "source": note}
-    if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) >= (4, 5):  # cell ids exist from 4.5 on
+    if _has_cell_ids(nb):
         cell["id"] = "deepgrad-unexecuted"
     nb["cells"].insert(0, cell)
     autograded.parent.mkdir(parents=True, exist_ok=True)
     autograded.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _has_cell_ids(nb: dict) -> bool:
+    """Cell ids exist from nbformat 4.5 on; junk in the version fields counts as older."""
+    major, minor = nb.get("nbformat"), nb.get("nbformat_minor", 0)
+    whole = all(type(v) is int for v in (major, minor))
+    return whole and (major, minor) >= (4, 5)
 
 
 def report_path(course: Path, assignment: str) -> Path:
@@ -80,5 +223,6 @@ def report_path(course: Path, assignment: str) -> Path:
 
 
 def autograde_and_report(course: Path, assignment: str, **kwargs) -> tuple[list[SubmissionVerdict], Path]:
-    verdicts = autograde(course, assignment, **kwargs)
-    return verdicts, write_report(verdicts, report_path(course, assignment))
+    """:func:`autograde`, its report written to :func:`report_path` (also if the run stops part way)."""
+    report = report_path(course, assignment)
+    return autograde(course, assignment, report=report, **kwargs), report

@@ -93,16 +93,16 @@ class Nbgrader:
     def generate_assignment(self, assignment: str) -> None:
         self._run("generate_assignment", assignment, force=True, create=True)
 
-    def autograde(self, assignment: str, student: str, hidden: tuple[Path, ...] = ()) -> None:
-        """nbgrader's autograde; with ``hidden``, its kernel cannot see those paths. A notebook
-        still running after ``notebook_seconds`` has its kernel killed: nbgrader's per-cell
-        timeout bounds each cell, not their sum."""
-        from autograder.sandbox import ProcessGroupLimit
+    def autograde(self, assignment: str, student: str, sandboxed: bool = True) -> None:
+        """nbgrader's autograde, its kernel in the sandbox (unless ``sandboxed`` is False). A
+        notebook still running after ``notebook_seconds`` has its kernel killed: nbgrader's
+        per-cell timeout bounds each cell, not their sum."""
+        from autograder.resources import ResourceGroup
 
-        from .kernel import KERNEL_PROCESSES, SandboxedKernelManager
+        from .kernel import KERNEL_MEMORY_BYTES, KERNEL_PROCESSES, SandboxedKernelManager
 
-        SandboxedKernelManager.hidden = tuple(str(p) for p in hidden)
-        SandboxedKernelManager.group = ProcessGroupLimit(KERNEL_PROCESSES)
+        SandboxedKernelManager.sandboxed = sandboxed
+        SandboxedKernelManager.group = ResourceGroup(KERNEL_PROCESSES, KERNEL_MEMORY_BYTES)
         SandboxedKernelManager.started = []
         self.api.config.Execute.kernel_manager_class = SandboxedKernelManager
         stopped = threading.Event()

@@ -1,53 +1,82 @@
-"""The Jupyter kernel nbgrader's autograde runs a submission in, kept away from the course.
+"""The Jupyter kernel nbgrader's autograde runs a submission in: inside the bubblewrap sandbox.
 
-nbgrader executes every cell of a submission in a kernel that can read and write anything the
-instructor can: the solutions with their hidden tests, other students' work, the gradebook. Here
-the kernel starts in its own mount namespace where those paths are empty (see
-:func:`autograder.sandbox.secret_paths`), with a cap on its memory, no core dumps, and inside a
-pids cgroup (where the OS offers one) that caps its processes and lets every one of them be killed
-at once. Scores do not come from this kernel anyway (:mod:`deepgrad.verdict` decides them); this
-keeps the student's code from reading the hidden tests or editing the gradebook while nbgrader
-runs it, and lets :class:`deepgrad.course.Nbgrader` stop a notebook that would never finish.
+nbgrader executes every cell of a submission in a kernel that, left alone, can read and write
+anything the instructor can: the solutions, other students' work, the gradebook, the course's
+config. Here the kernel starts in :mod:`autograder.bubblewrap`'s sandbox: it sees the interpreter,
+the course's toolkit and its own autograded folder (read-only), talks to nbclient over Unix
+sockets in a private folder (jupyter_client's ``ipc`` transport: no network at all, and no
+"running over TCP without encryption" warning), runs as an unprivileged user, and sits in a
+cgroup (:mod:`autograder.resources`) capping its processes and its whole tree's memory, which also
+lets :class:`deepgrad.course.Nbgrader` kill every process of a notebook that would never finish.
+Scores do not come from this kernel anyway (:mod:`deepgrad.verdict` decides them).
 """
 from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
+import tempfile
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-from autograder.sandbox import ProcessGroupLimit, hiding_prefix
+from autograder import bubblewrap
+from autograder.resources import ResourceGroup
+from autograder.sandbox import toolkit_paths
 
-KERNEL_MEMORY_KIB = 4 * 2**20  # 4 GiB of address space
+KERNEL_MEMORY_BYTES = 4 * 2**30
 KERNEL_PROCESSES = 64
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel cannot see ``hidden`` and joins ``group`` (both set before
-    nbgrader starts it); :meth:`kill_all` ends every kernel it started, children included.
+    """A kernel manager whose kernel runs in the sandbox (``sandboxed``, set before nbgrader starts
+    it) and joins ``group``; :meth:`kill_all` ends every kernel it started, children included.
 
     It is asynchronous, like nbclient's default: with a blocking client nbclient's waits block its
     event loop, and neither its per-cell timeout nor its dead-kernel check would ever run."""
 
-    hidden: tuple[str, ...] = ()
-    group: ProcessGroupLimit | None = None
+    sandboxed: bool | None = None   # None: wherever a sandbox can be made (plain `nbgrader` runs)
+    group: ResourceGroup | None = None
     started: list["SandboxedKernelManager"] = []
 
-    def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
-        command = super().format_kernel_cmd(extra_arguments)
+    async def _async_pre_start_kernel(self, **kw):
         type(self).started.append(self)
-        group = type(self).group
-        # The shell's PID becomes the kernel's (exec), so its children inherit the cgroup. A failed
-        # join only loses the process cap; the kernel still starts.
-        join = (f"{{ echo $$ > {shlex.quote(str(group.path / 'cgroup.procs'))}; }} 2>/dev/null; "
-                if group is not None and group.path is not None else "")
-        limits = ["/bin/sh", "-c", f'{join}ulimit -v {KERNEL_MEMORY_KIB} && ulimit -c 0 && exec "$@"',
+        sandboxed = type(self).sandboxed
+        self._in_sandbox = not bubblewrap.unavailable() if sandboxed is None else sandboxed
+        if self._in_sandbox:
+            self._sockets = Path(tempfile.mkdtemp(prefix="deepgrad-kernel-"))
+            self.transport = "ipc"
+            self.connection_file = str(self._sockets / "kernel.json")
+            self.ip = str(self._sockets / "kernel-ipc")
+        command, kw = await super()._async_pre_start_kernel(**kw)
+        # The kernel's own process group, not a signal: the sandbox's init stands between them.
+        self.kernel_spec.interrupt_mode = "message"
+        limits = ["/bin/sh", "-c", f'ulimit -v {KERNEL_MEMORY_BYTES // 1024} && ulimit -c 0 && exec "$@"',
                   "deepgrad-limits"]
-        prefix = hiding_prefix()
-        if not prefix:
-            return [*limits, *command]
-        return [*prefix, *type(self).hidden, "--", *limits, *command]
+        command = [*limits, *command]
+        if self._in_sandbox:
+            if os.geteuid() == 0:  # the sandbox's user makes its sockets here and reads the key
+                for path in (self._sockets, Path(self.connection_file)):
+                    os.chown(path, bubblewrap.SANDBOX_ID, bubblewrap.SANDBOX_ID)
+            cwd = kw.get("cwd")
+            view = bubblewrap.View(readable=(*toolkit_paths(), *([Path(cwd)] if cwd else [])),
+                                   writable=(self._sockets,), cwd=Path(cwd) if cwd else None)
+            # JPY_PARENT_PID=1: the sandbox's init is the kernel's parent, and ipykernel then
+            # neither polls for it nor prints its "Ctrl-C will not work" banner.
+            command = bubblewrap.command(command, view, env={"JPY_PARENT_PID": "1"})
+        group = type(self).group
+        if group is not None and group.paths:
+            # Joined outside the sandbox (it has no /sys), by the shell that then becomes bwrap.
+            joins = "; ".join(f"echo $$ > {shlex.quote(str(p / 'cgroup.procs'))}" for p in group.paths)
+            command = ["/bin/sh", "-c", f'{{ {joins}; }} 2>/dev/null; exec "$@"', "deepgrad-cgroup", *command]
+        return command, kw
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        sockets = getattr(self, "_sockets", None)
+        if sockets is not None and not restart:
+            shutil.rmtree(sockets, ignore_errors=True)
 
     @classmethod
     def kill_all(cls) -> None:
@@ -57,7 +86,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         for manager in cls.started:
             process = getattr(manager.provisioner, "process", None)
             if process is not None and process.poll() is None:  # not reaped: its PID is still its own
-                try:  # the kernel leads its own session (jupyter_client starts it so)
+                try:  # the kernel's sandbox leads its own session (jupyter_client starts it so)
                     os.killpg(process.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+            sockets = getattr(manager, "_sockets", None)
+            if sockets is not None:
+                shutil.rmtree(sockets, ignore_errors=True)

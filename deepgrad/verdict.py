@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
+import os
+import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from autograder.calls import StudentProblem, WorkerCaller
-from autograder.notebook import NotebookError, read_cells
+from autograder.notebook import (NotebookError, cell_id, cell_source, cell_type, grade_id, nbgrader_meta,
+                                 read_cells)
 from autograder.sandbox import Limits
 from autograder.registry import attempt, planned
+
+from .course import CourseError
 
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -40,10 +47,11 @@ class SubmissionVerdict:
     student: str
     assignment: str
     status: str = "graded"          # graded | review (graded; its structure was tampered with) |
-    #                                 broken: grading itself could not be done (not recorded)
+    #                                 broken: grading could not be done, or not to the end
     reason: str = ""
     tasks: list[TaskVerdict] = field(default_factory=list)
     seed: int = 0                   # of the hidden inputs; the same student always gets the same
+    sandbox: str = "bubblewrap"     # where its code ran: "bubblewrap", or NO_SANDBOX when told so
 
     @property
     def score(self) -> float:
@@ -58,11 +66,6 @@ class GradedCell:
     calls: list[tuple[str, dict, bool]]           # (check target, inputs, hidden?)
 
 
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
 def _segments(source: str) -> list[tuple[str, bool]]:
     """The cell's code in order, each piece marked hidden or not."""
     pieces, rest = [], source
@@ -73,9 +76,40 @@ def _segments(source: str) -> list[tuple[str, bool]]:
     return pieces + [(rest, False)]
 
 
-def submission_seed(student: str, assignment: str) -> int:
-    """The seed of a submission's hidden inputs: fixed by who and what, unknown in advance."""
-    return int.from_bytes(hashlib.sha256(f"{assignment}/{student}".encode()).digest()[:8], "big")
+# In the course root, git-ignored and hidden from student code like every private file there.
+SECRET_FILE = ".deepgrad-secret"
+
+
+def course_secret(course: Path) -> bytes:
+    """The course's secret for hidden-input seeds: 32 random bytes, kept as hex in
+    ``SECRET_FILE`` (mode 0600), made on first use and read on every run after, so a grade
+    can be reproduced as long as the file is kept. Losing it changes every student's hidden inputs."""
+    path = Path(course) / SECRET_FILE
+    if not path.exists():
+        fresh = path.with_name(f"{SECRET_FILE}.{secrets.token_hex(8)}")
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(fresh, path)  # all or nothing: a concurrent run that made one first wins
+        except FileExistsError:
+            pass
+        finally:
+            fresh.unlink()
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise CourseError(f"{path} does not hold a deepgrad secret (64 hex digits). Restore it from a "
+                          "backup to keep every student's hidden inputs, or delete it to make a new one "
+                          "(every submission then meets new hidden inputs).")
+    return bytes.fromhex(text)
+
+
+def submission_seed(student: str, assignment: str, secret: bytes) -> int:
+    """The seed of a submission's hidden inputs: fixed by who and what, and by the course's
+    secret (see :func:`deepgrad.autograde.course_secret`), so no one without it can work out
+    anyone's hidden inputs in advance, while the instructor can reproduce every one."""
+    digest = hmac.new(secret, f"{assignment}/{student}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 def graded_cells(source_notebook: Path, seed: int | None = None) -> list[GradedCell]:
@@ -92,13 +126,13 @@ def graded_cells(source_notebook: Path, seed: int | None = None) -> list[GradedC
     cells = json.loads(Path(source_notebook).read_text(encoding="utf-8"))["cells"]
     found = []
     for cell in cells:
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
-        if cell.get("cell_type") != "code" or not meta.get("grade"):
+        meta = nbgrader_meta(cell)
+        if cell_type(cell) != "code" or not meta.get("grade"):
             continue
         calls: list[tuple[str, dict, bool]] = []
         namespace = {"np": np, "grading_rng": rng}
         public = []
-        for code, hidden in _segments(_source(cell)):
+        for code, hidden in _segments(cell_source(cell)):
             namespace["check"] = lambda target, /, _h=hidden, **params: calls.append((target, params, _h))
             exec(compile(code, f"<{meta['grade_id']}>", "exec"), namespace)  # noqa: S102
             if not hidden:
@@ -109,10 +143,13 @@ def graded_cells(source_notebook: Path, seed: int | None = None) -> list[GradedC
 
 
 # What a failed hidden check may tell a student: the kind of problem, never inputs or values.
-_KINDS = (("not implemented yet", "not implemented yet"),
+_KINDS = (("could not judge", "returned a value the check could not judge"),
+          ("not implemented yet", "not implemented yet"),
           ("took longer", "took too long and was stopped"), ("not run again", "took too long and was stopped"),
           ("changed its input", "changed its input in place"),
           ("numerical warning", "emitted a numerical warning (overflow or division by zero)"),
+          ("numeric gradient is not finite",
+           "its loss is not finite near the inputs, so its gradient could not be checked"),
           ("gradient check failed", "its gradient does not match the numeric gradient"),
           (" raised ", "raised an error"), ("dtype", "returned the wrong dtype"),
           ("shape", "returned the wrong shape"))
@@ -128,46 +165,53 @@ SUBMISSION_SECONDS = 300.0
 
 
 def grade_submission(source_notebook: Path, submission: Path, student: str, assignment: str, *,
-                     limits: Limits = Limits(), hide: tuple[Path, ...] = (),
-                     time_cap: float = SUBMISSION_SECONDS) -> SubmissionVerdict:
-    """Grade one submission in a sandboxed worker that cannot see the paths in ``hide``."""
-    verdict = SubmissionVerdict(student, assignment, seed=submission_seed(student, assignment))
+                     secret: bytes, limits: Limits = Limits(), sandboxed: bool | None = None,
+                     time_cap: float = SUBMISSION_SECONDS,
+                     reference: WorkerCaller | None = None) -> SubmissionVerdict:
+    """Grade one submission in a sandboxed worker (see :class:`autograder.sandbox.Worker` for
+    ``sandboxed``).
+
+    ``submission`` is read here and by the worker only: under ``deepgrad autograde`` it is the
+    grader's private snapshot of the submitted notebook (:mod:`deepgrad.snapshot`).
+
+    ``reference`` serves the source notebook's own solution (:func:`reference_worker`; one is made
+    and closed here if none is given), in a worker of its own that never holds student code: the
+    loss a gradient is checked against, and the forward a backward is, are the reference's."""
+    verdict = SubmissionVerdict(student, assignment, seed=submission_seed(student, assignment, secret))
     if not submission.is_file():
         verdict.status, verdict.reason = "broken", f"no notebook at {submission} (wrong name?)"
         return verdict
-    caller = WorkerCaller(submission, limits, hide)
+    try:  # a notebook no reader can make sense of is refused before any worker starts
+        read_cells(submission)
+    except NotebookError as exc:
+        verdict.status, verdict.reason = "broken", str(exc)
+        return verdict
+    caller = WorkerCaller(submission, limits, sandboxed=sandboxed)
+    own_reference = reference is None
+    caller.reference = reference_worker(source_notebook, limits, sandboxed) if own_reference else reference
     deadline = time.monotonic() + time_cap
-    try:
-        caller.start()
-    except StudentProblem as problem:  # the notebook itself cannot be read or loaded
-        caller.close()
+    # The cap kills the sandbox when it runs out, whatever call is under way: a check that never
+    # returns cannot hold the submission past it.
+    timer = threading.Timer(time_cap, caller.worker.expire,
+                            (f"the submission used up its {time_cap:g} s of grading time",))
+    timer.daemon = True
+    timer.start()
+    try:  # closed whatever happens, also if starting it fails in a way no one foresaw
+        try:
+            caller.start()
+        except StudentProblem:
+            if not caller.worker.expired:
+                raise
+        for cell in graded_cells(source_notebook, verdict.seed):
+            verdict.tasks.append(_grade_cell(cell, caller, deadline, time_cap, verdict))
+    except StudentProblem as problem:  # from start(): the notebook cannot be read or loaded
         verdict.status, verdict.reason = "broken", problem.message
         return verdict
-    try:
-        for cell in graded_cells(source_notebook, verdict.seed):
-            task = TaskVerdict(cell.grade_id, cell.points, public_source=cell.public_source)
-            verdict.tasks.append(task)
-            if time.monotonic() > deadline:
-                task.status, task.score = "not graded", 0.0
-                task.messages.append(f"not graded: the submission used up its {time_cap:g} s of grading time")
-                verdict.status = "broken"
-                verdict.reason = f"grading time cap of {time_cap:g} s reached; later tasks were not graded"
-                continue
-            hidden_number = 0
-            for target, params, hidden in cell.calls:
-                for item in planned(target, params):
-                    hidden_number += hidden
-                    message = attempt(item, caller, **params)
-                    if message is None:
-                        continue
-                    task.messages.append(f"{item.id}{' (hidden)' if hidden else ''}: {message}")
-                    task.student_messages.append(
-                        hidden_summary(hidden_number, item.task.name, message) if hidden
-                        else f"{item.id}: {message}")
-            task.status = "failed" if task.messages else "passed"
-            task.score = 0.0 if task.messages else cell.points
     finally:
+        timer.cancel()
         caller.close()
+        if own_reference:
+            caller.reference.close()
     problem = submission_problem(source_notebook, submission)
     if problem and verdict.status == "graded":
         # The answers were graded against the source's checks, so the scores stand; the
@@ -176,27 +220,67 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
     return verdict
 
 
+def reference_worker(source_notebook: Path, limits: Limits = Limits(),
+                     sandboxed: bool | None = None) -> WorkerCaller:
+    """The reference solution (the source notebook's solution cells) in a sandboxed worker of its
+    own, started on first use; one can serve every submission of a run."""
+    return WorkerCaller(source_notebook, limits, sandboxed=sandboxed)
+
+
+def _grade_cell(cell: GradedCell, caller, deadline: float, time_cap: float,
+                verdict: SubmissionVerdict) -> TaskVerdict:
+    """One graded cell's checks, public and hidden; past the deadline it is not run at all."""
+    task = TaskVerdict(cell.grade_id, cell.points, public_source=cell.public_source)
+    if time.monotonic() > deadline or caller.worker.expired:
+        return _not_graded(task, time_cap, verdict)
+    hidden_number = 0
+    for target, params, hidden in cell.calls:
+        for item in planned(target, params):
+            hidden_number += hidden
+            message = attempt(item, caller, **params)
+            if message is None:
+                continue
+            task.messages.append(f"{item.id}{' (hidden)' if hidden else ''}: {message}")
+            task.student_messages.append(
+                hidden_summary(hidden_number, item.task.name, message) if hidden
+                else f"{item.id}: {message}")
+    if caller.worker.expired:  # the cap killed the sandbox part way through this task's checks
+        return _not_graded(TaskVerdict(cell.grade_id, cell.points, public_source=cell.public_source),
+                           time_cap, verdict)
+    task.status = "failed" if task.messages else "passed"
+    task.score = 0.0 if task.messages else cell.points
+    return task
+
+
+def _not_graded(task: TaskVerdict, time_cap: float, verdict: SubmissionVerdict) -> TaskVerdict:
+    task.status, task.score = "not graded", 0.0
+    task.messages.append(f"not graded: the submission used up its {time_cap:g} s of grading time")
+    verdict.status = "broken"
+    verdict.reason = f"grading time cap of {time_cap:g} s reached; later tasks were not graded"
+    return task
+
+
 def submission_problem(source_notebook: Path, submission: Path) -> str:
     """Why the submission's structure breaks grading, or "": duplicate cell ids, or graded cells
-    of the source that the submission deleted or turned into another kind of cell."""
+    of the source that the submission deleted or turned into another kind of cell. Any JSON
+    shape is read (see the accessors of :mod:`autograder.notebook`)."""
     try:
         cells = read_cells(submission)
     except NotebookError as exc:
         return str(exc)
-    ids = [c.get("id") for c in cells if isinstance(c, dict) and c.get("id")]
+    ids = [i for i in map(cell_id, cells) if i]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         return (f"duplicate cell ids {twice} (a copied cell?); graded from the answer cells, "
                 "but nbgrader's own view of this notebook may be off: check it by hand")
-    present = {((c.get("metadata") or {}).get("nbgrader") or {}).get("grade_id"): c.get("cell_type")
-               for c in cells if isinstance(c, dict)}
+    present = {grade_id(c): cell_type(c) for c in cells}
     wrong = []
     for cell in read_cells(source_notebook):
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        meta = nbgrader_meta(cell)
         if meta.get("grade") or meta.get("solution"):
-            kind = present.get(meta.get("grade_id"))
-            if kind != cell.get("cell_type"):
-                wrong.append(f"{meta.get('grade_id')} ({'deleted' if kind is None else 'turned into ' + str(kind)})")
+            kind = present.get(grade_id(cell))
+            if kind != cell_type(cell):
+                wrong.append(f"{grade_id(cell)} ({'deleted' if kind is None else 'turned into ' + kind})")
     if wrong:
         return ("graded or answer cells deleted or re-typed: " + ", ".join(wrong)
                 + "; graded with the source's checks, but check this submission by hand")
@@ -209,10 +293,9 @@ def rewrite_for_feedback(autograded: Path, verdict: SubmissionVerdict) -> None:
     nb = json.loads(autograded.read_text(encoding="utf-8"))
     tasks = {t.grade_id: t for t in verdict.tasks}
     for cell in nb["cells"]:
-        grade_id = ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
-        if cell.get("cell_type") != "code" or grade_id not in tasks:
+        if cell_type(cell) != "code" or grade_id(cell) not in tasks:
             continue
-        task = tasks[grade_id]
+        task = tasks[grade_id(cell)]
         cell["source"] = task.public_source + "\n# hidden checks ran at grading"
         if task.student_messages:
             cell["outputs"] = [{"output_type": "error", "ename": "CheckFailure",
@@ -220,7 +303,7 @@ def rewrite_for_feedback(autograded: Path, verdict: SubmissionVerdict) -> None:
                                 "traceback": task.student_messages}]
         else:
             cell["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                "text": f"✓ {grade_id}: every check passed, hidden ones included\n"}]
+                                "text": f"✓ {task.grade_id}: every check passed, hidden ones included\n"}]
     autograded.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -230,11 +313,11 @@ def write_report(verdicts: list[SubmissionVerdict], path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(["assignment", "student", "status", "task", "score", "max_score", "hidden_seed",
-                      "reason"])
+                      "reason", "sandbox"])
         for v in verdicts:
             if v.status != "graded":
-                out.writerow([v.assignment, v.student, v.status, "", "", "", v.seed, v.reason])
+                out.writerow([v.assignment, v.student, v.status, "", "", "", v.seed, v.reason, v.sandbox])
             for t in v.tasks:
                 out.writerow([v.assignment, v.student, t.status, t.grade_id, t.score, t.points, v.seed,
-                              " | ".join(m.replace("\n", " ")[:500] for m in t.messages)])
+                              " | ".join(m.replace("\n", " ")[:500] for m in t.messages), v.sandbox])
     return path

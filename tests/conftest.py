@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 import pytest
+
+from autograder.bubblewrap import RUN_MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 # "a01" -> "a01_gradient_descent": every assignment in solutions/, found by its folder name.
@@ -59,12 +62,18 @@ def network_gradient_errors(net, X, y) -> dict:
     return errors
 
 
+# Every sandbox this test run starts carries this in its (bwrap's) environment, and so does a
+# kernel or worker run without a sandbox: leftover processes are counted for this run only, never
+# another user's on the machine. A process inside a sandbox ends when its sandbox's bwrap does.
+RUN_TOKEN = f"{os.getpid()}-{secrets.token_hex(4)}"
+os.environ.setdefault(RUN_MARKER, RUN_TOKEN)
+
+
 def processes_left_by_this_test_run() -> list[tuple[str, bytes]]:
-    """(pid, command) of each live process this run started and should have ended: a sandboxed
-    worker, or a Jupyter kernel whose parent was this process (orphans keep that in their
-    environment), fork-bomb children included."""
+    """(pid, command) of each live process this run started and should have ended: a sandbox, a
+    worker or a Jupyter kernel (in or out of the sandbox), fork-bomb children included."""
     mine = os.getpid()
-    parent = f"JPY_PARENT_PID={mine}".encode()
+    marker = f"{RUN_MARKER}={os.environ[RUN_MARKER]}".encode()
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) != mine:
@@ -73,6 +82,6 @@ def processes_left_by_this_test_run() -> list[tuple[str, bytes]]:
                 environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
             except OSError:
                 continue
-            if b"autograder/worker.py" in cmdline or parent in environ:
+            if marker in environ:
                 found.append((entry, cmdline[:120]))
     return found

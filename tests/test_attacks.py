@@ -22,9 +22,9 @@ from nbgrader.api import Gradebook
 
 from autograder.calls import WorkerCaller
 from autograder.registry import TASKS, attempt, checks_for, load_all
-from autograder.sandbox import Limits, isolation_prefix, secret_paths
+from autograder.sandbox import Limits
 from conftest import NOTEBOOKS, ROOT, processes_left_by_this_test_run
-from deepgrad.autograde import PACKAGE_ROOT, autograde
+from deepgrad.autograde import autograde
 from deepgrad.course import Nbgrader, copy_course
 from deepgrad.release import generate_release
 from deepgrad.submissions import answered, read, reference_answers, write
@@ -157,8 +157,9 @@ for _root in _roots():
     Attack("imports torch", _sigmoid("import torch\ndef sigmoid(z):\n    return torch.sigmoid(torch.tensor(z)).numpy()\n"),
            says="does not allow"),
     # dense_sigmoid keeps its points: it is the student's own; only what calls `sigmoid` directly fails.
+    # scipy is not in the worker's view: the cell fails to load, and the sigmoid's users fall with it.
     Attack("uses scipy's expit", _sigmoid("from scipy.special import expit\ndef sigmoid(z):\n    return expit(z)\n"),
-           lost=("sigmoid", "sigmoid_grad"), says="uses `scipy`"),
+           says="uses `scipy`"),
     Attack("imports autograd under a disguised name", _sigmoid(
         "def sigmoid(z):\n    ag = __import__('auto' + 'grad')\n    return ag.numpy.tanh(z)\n"), says="not allowed"),
     Attack("loops forever", _sigmoid("def sigmoid(z):\n    while True:\n        pass\n"), says="took longer"),
@@ -271,15 +272,6 @@ def test_honest_grades_survive_the_attackers(graded):
     assert _gradebook_rows(course, "alice") == before
 
 
-def test_hidden_paths_really_are_hidden(graded):
-    """Did the attacks run where the solutions and the gradebook could not be seen?"""
-    if not isolation_prefix():
-        pytest.skip("no mount namespace on this machine: the paths stay visible (see README)")
-    course = graded[0]
-    hidden = {p.name for p in secret_paths(course, PACKAGE_ROOT)}
-    assert {"solutions", "gradebook.db", "submitted", "autograded"} <= hidden
-
-
 # ---------------------------------------------------------------- the self-check
 @pytest.mark.parametrize("i", range(len(ATTACKS)), ids=IDS)
 def test_attack_gains_nothing_in_the_self_check(tmp_path, i):
@@ -294,7 +286,7 @@ def test_attack_gains_nothing_in_the_self_check(tmp_path, i):
         path.write_text(json.dumps(_notebook(attack, release, reference)))
     if attack.filename != A01:
         return  # the self-check finds notebooks by assignment prefix; a rename only matters to nbgrader
-    caller = WorkerCaller(path, LIMITS, hide=tuple(secret_paths(PACKAGE_ROOT)))
+    caller = WorkerCaller(path, LIMITS)
     failed = {}
     try:
         for name in sorted({t.name for t in TASKS.values() if t.assignment == "a01"}):

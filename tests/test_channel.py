@@ -253,3 +253,76 @@ def test_loads_rejects_non_object_messages():
     """Does loads refuse a line that is valid JSON but not an object?"""
     with pytest.raises(ValueError, match="JSON object"):
         loads(b"[1, 2]\n")
+
+
+def _nested(depth: int, kind: str = "list") -> dict:
+    """A forged message: ``depth`` lists (or dicts) inside one another around a None."""
+    data = {"kind": "none"}
+    for _ in range(depth):
+        data = {"kind": kind, "items": [data] if kind == "list" else {"x": data}}
+    return data
+
+
+@pytest.mark.parametrize("kind", ["list", "dict"])
+def test_decode_refuses_deep_nesting_with_value_error(kind):
+    """Is a value nested 10,000 deep a ValueError (a clear message), never a RecursionError, while
+    100 levels still decode?"""
+    from autograder.channel import MAX_DEPTH
+
+    with pytest.raises(ValueError, match="nested more than 100 levels"):
+        decode(_nested(10_000, kind))
+    value = decode(_nested(MAX_DEPTH, kind))
+    for _ in range(MAX_DEPTH):
+        value = value[0] if kind == "list" else value["x"]
+    assert value is None
+
+
+def test_decode_refuses_too_many_values_in_all():
+    """Does a message of many containers, each within the per-container cap, stop at the total cap?"""
+    many = {"kind": "list", "items": [{"kind": "list", "items": [{"kind": "none"}] * 10_000}] * 11}
+    with pytest.raises(ValueError, match="more than 100000 values"):
+        decode(many)
+
+
+def test_deeply_nested_return_value_arrives_described():
+    """Is a list nested 10,000 deep (what a student's function may return) sent as a description at
+    level 100, so that decoding it is safe?"""
+    deep: list = []
+    for _ in range(10_000):
+        deep = [deep]
+    value = round_trip(deep)
+    for _ in range(100):
+        assert type(value) is list
+        value = value[0]
+    assert type(value) is Foreign and "nested more than 100 levels" in value.detail
+
+
+def test_too_many_values_in_all_arrive_described():
+    """Is a value of more than 100,000 items in all shipped with the rest described, not refused?"""
+    value = round_trip([list(range(10_000)) for _ in range(11)])
+    assert value[0] == list(range(10_000)) and type(value[-1]) is Foreign and "items" in value[-1].detail
+
+
+def test_loads_refuses_a_line_over_the_cap(monkeypatch):
+    """Is a line longer than the cap refused before it is parsed?"""
+    monkeypatch.setattr("autograder.channel.MAX_MESSAGE_BYTES", 100)
+    with pytest.raises(ValueError, match="the cap is 100"):
+        loads(dumps({"value": "x" * 200}))
+    assert loads(dumps({"value": "x" * 10}))["value"] == "x" * 10
+
+
+def test_loads_turns_too_deep_json_into_value_error():
+    """Is JSON nested too deep for the parser a ValueError, not a RecursionError?"""
+    with pytest.raises(ValueError, match="nested too deeply"):
+        loads(b'{"a": ' + b"[" * 200_000 + b"]" * 200_000 + b"}\n")
+
+
+def test_decode_refuses_an_array_header_promising_more_than_was_sent():
+    """Does a forged .npy header asking for a huge array fail before anything is allocated?"""
+    from numpy.lib import format as npy_format
+
+    buf = io.BytesIO()
+    npy_format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)})
+    forged = buf.getvalue() + np.zeros(2).tobytes()  # 80 TB promised, 16 bytes sent
+    with pytest.raises(ValueError, match="more data than was sent"):
+        decode({"kind": "ndarray", "npy": base64.b64encode(forged).decode()})

@@ -173,3 +173,77 @@ def test_layer_gradient_check(monkeypatch, backward, words):
         assert message is None
     else:
         assert message and all(w in message for w in words), message
+
+
+def sqrt_sum(x):
+    return float(np.sum(np.sqrt(x)))  # NaN once a step takes an entry below 0
+
+
+def exp_sum(x):
+    return float(np.sum(np.exp(x)))  # inf once an entry passes log(largest float) = 709.78...
+
+
+@pytest.mark.parametrize("loss, x", [(sqrt_sum, np.array([0.5, 0.0, 2.0])),
+                                     (exp_sum, np.array([1.0, 709.7827128, -1.0]))],
+                         ids=["nan-loss", "overflowing-forward"])
+def test_non_finite_numeric_gradient_fails(loss, x):
+    """Where the loss is NaN or inf near the inputs, does a gradient check fail, naming the loss,
+    instead of passing (a NaN relative error is never "more than rtol")?"""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        numeric = numeric_gradient(loss, x)
+    assert not np.all(np.isfinite(numeric))  # the planted problem is really there
+    analytic = np.where(np.isfinite(numeric), numeric, 0.0)  # right wherever it can be judged
+    with pytest.raises(CheckFailure) as failure:
+        assert_gradient(analytic, numeric, fn="d_loss", wrt="x", loss="loss")
+    message = str(failure.value)
+    assert all(w in message for w in ("`d_loss`", "numeric gradient is not finite", "`loss` returned NaN or inf",
+                                      "index (1,)")), message
+
+
+@pytest.mark.parametrize("numeric", [np.array([1.0, np.nan]), np.array([np.inf, 1.0]), np.array(-np.inf)])
+def test_non_finite_numeric_entry_fails_even_where_the_analytic_is_finite(numeric):
+    """Is a NaN or infinite numeric entry a failure whatever the analytic value beside it?"""
+    analytic = np.nan_to_num(numeric, nan=0.0, posinf=1e308, neginf=-1e308)
+    with pytest.raises(CheckFailure, match="numeric gradient is not finite"):
+        assert_gradient(analytic, numeric, fn="f", wrt="x")
+
+
+@pytest.mark.parametrize("numeric", [np.array([1e-6, 0.0, 0.0]), np.array([0.0, -2e-7, 3.0])])
+def test_zero_analytic_gradient_fails_where_the_numeric_is_not_zero(numeric):
+    """Does a gradient of zeros (a stub's `np.zeros_like`) fail where the numeric gradient is small
+    but clearly non-zero, beyond atol (1e-8)?"""
+    with pytest.raises(CheckFailure) as failure:
+        assert_gradient(np.zeros_like(numeric), numeric, fn="f", wrt="x", atol=1e-8)
+    assert "analytic 0, numeric" in str(failure.value), str(failure.value)
+
+
+def test_zero_gradient_stub_fails_on_a_real_function_with_small_slopes():
+    """At points where sum(x**3) has slopes of about 1e-6, does an all-zero gradient fail?"""
+    x = np.array([1e-3, -6e-4, 2e-3])
+    numeric = numeric_gradient(cube_sum, x)
+    assert np.all(np.abs(numeric) > 1e-6)
+    with pytest.raises(CheckFailure, match="3 of 3 entries off"):
+        assert_gradient(np.zeros(3), numeric, fn="f", wrt="x")
+
+
+def test_layer_forward_whose_shape_changes_near_the_inputs_is_named(monkeypatch):
+    """A forward whose out changes shape once its input moves (as the numeric gradient moves it):
+    is that refused by name, not left to fail on multiplying out by dout?"""
+    from autograder import registry
+    from autograder.calls import LocalCaller
+    from autograder.checks.common import layer_gradient
+
+    monkeypatch.setattr(registry, "CHECKS", {})
+    rng = np.random.default_rng(0)
+    x0 = rng.normal(size=(3, 2))
+
+    def shifty_forward(x, w):
+        out = x * w
+        return (out if np.array_equal(x, x0) else out[:1]), (x, w)
+
+    item = layer_gradient(registry.Task("t.scale", 1), "grad", "scale_forward", "scale_backward", ("x", "w"),
+                          ("x", "w"), x=x0, w=rng.normal(size=(3, 2)), dout=rng.normal(size=(3, 2)))
+    message = registry.attempt(item, LocalCaller({"np": np, "scale_forward": shifty_forward,
+                                                  "scale_backward": _scale_backward}))
+    assert message and "`scale_forward` returned out of shape (1, 2)" in message, message
+    assert "could not judge" not in message

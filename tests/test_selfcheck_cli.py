@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,9 +12,10 @@ from conftest import NOTEBOOKS, ROOT
 from deepgrad.submissions import answered, read, reference_answers, with_bug, write
 
 
-def selfcheck(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+def selfcheck(*args: str, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pytest", "autograder", "-p", "no:randomly", *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=120)
+                          cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env=None if env is None else {**os.environ, **env})
 
 
 def score_line(output: str) -> dict:
@@ -83,3 +85,17 @@ def test_sign_error_in_one_derivative_is_named(tmp_path):
     failed = {line.split("[")[1].split("]")[0] for line in done.stdout.splitlines() if line.startswith("FAILED")}
     assert {f.rsplit(".", 1)[0] for f in failed} <= {"a02.d_w21", "a02.train"}
     assert "a02.d_w21.numeric" in failed and "a02.d_w21.values" in failed
+
+
+def test_without_a_sandbox_the_summary_says_so_once():
+    """Where no sandbox can be made (here: DEEPGRAD_BWRAP names no program), do the checks still
+    run, with one note saying so above the JSON line, and does a normal run carry no such note?"""
+    note = "ran without the sandbox"
+    plain = selfcheck("--submission", "solutions", "-m", "a01", env={"DEEPGRAD_BWRAP": "/nonexistent/bwrap"})
+    assert plain.returncode == 0, plain.stdout[-3000:]
+    assert plain.stdout.count(note) == 1
+    lines = plain.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if note in line)
+    assert lines[at + 1].startswith('{"score"')
+    sandboxed = selfcheck("--submission", "solutions", "-m", "a01")
+    assert sandboxed.returncode == 0 and note not in sandboxed.stdout

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 
 import numpy as np
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.sandbox import Limits
 from conftest import NOTEBOOKS, ROOT, processes_left_by_this_test_run
 from deepgrad.autograde import autograde_and_report
 from deepgrad.course import Nbgrader, copy_course
@@ -138,6 +140,53 @@ def test_feedback_shows_no_hidden_test(graded, student):
     assert bool(re.search(r"hidden check \d+ of `", text)) == (student != "honest")
 
 
+def test_hidden_tests_never_reach_the_students_kernel(graded):
+    """A last cell that prints the kernel's whole input history and globals: do the autograded
+    notebook and its feedback show that it ran, yet hold no hidden-test line? (Planted bug: the
+    source notebook's own test cells do hold them, so the scan can find them.)"""
+    import html
+
+    from deepgrad.autograde import autograde
+    from deepgrad.leaks import HIDDEN, secret_lines
+
+    course = graded[4]
+    ref = reference_answers(read(course / "solutions" / A01 / f"{A01}.ipynb"))
+    nb = answered(read(course / "assignments" / A01 / f"{A01}.ipynb"), ref)
+    nb["cells"].append({"cell_type": "code", "id": "snoop", "metadata": {}, "execution_count": None, "outputs": [],
+                        "source": "print('SNOOP', In, sorted(globals()))"})
+    write(nb, course / "submitted" / "snoop" / A01 / f"{A01}.ipynb")
+    grader = Nbgrader(course, cell_timeout=5)
+    (verdict,) = autograde(course, A01, ["snoop"], grader=grader)
+    grader.generate_feedback(A01, "snoop")
+    hidden = secret_lines(ROOT / "solutions", blocks=(HIDDEN,))
+    assert [line for line in hidden if line in (course / "solutions" / A01 / f"{A01}.ipynb").read_text()]
+    autograded = (course / "autograded" / "snoop" / A01 / f"{A01}.ipynb").read_text()
+    page = html.unescape((course / "feedback" / "snoop" / A01 / f"{A01}.html").read_text())
+    assert "SNOOP" in autograded and "SNOOP" in page  # the snooping cell ran
+    for text in (autograded, page):
+        assert not [line for line in hidden if line in text] and "BEGIN HIDDEN" not in text
+    assert verdict.status == "graded" and verdict.score == 12
+
+
+def test_no_sandbox_refuses_unless_told_and_marks_every_row(graded, monkeypatch, tmp_path):
+    """Where no sandbox can be made, does autograde refuse with a message naming --no-sandbox,
+    and, told to go on, mark every report row "graded without sandbox"?"""
+    from deepgrad import autograde as module
+    from deepgrad.course import CourseError
+    from deepgrad.verdict import write_report
+
+    course = graded[4]
+    monkeypatch.setattr(module, "sandbox_missing", lambda: "user namespaces are disabled")
+    with pytest.raises(CourseError, match="user namespaces are disabled.*--no-sandbox"):
+        module.autograde(course, A01, ["honest"])
+    verdicts = module.autograde(course, A01, ["honest"], grader=Nbgrader(course, cell_timeout=5), sandboxed=False)
+    rows = list(csv.DictReader(write_report(verdicts, tmp_path / "report.csv").open()))
+    assert rows and all(r["sandbox"] == module.NO_SANDBOX for r in rows)
+    assert verdicts[0].score == 12
+    sandboxed = list(csv.DictReader(graded[3].open()))
+    assert sandboxed and all(r["sandbox"] == "bubblewrap" for r in sandboxed)
+
+
 @pytest.mark.parametrize("message, kind", [
     ("`sigmoid` returned a wrong value for z=[3.0, -3.0] at index (0,): got 0.5, expected 0.9525741268224333",
      "returned a wrong value"),
@@ -183,20 +232,26 @@ def _sigmoid_failures(seed):
             if (m := attempt(item, LocalCaller(namespace), **params))]
 
 
+# Any course's secret: these tests need seeds drawn as grading draws them, not a particular course's.
+SECRET = bytes(range(32))
+
+
 def test_memorised_inputs_pass_in_the_notebook_but_not_at_grading():
     """Does an answer that memorises the notebook's inputs pass there, yet fail on its own seed?"""
     from deepgrad.verdict import submission_seed
 
     assert _sigmoid_failures(None) == []
-    assert _sigmoid_failures(submission_seed("mallory", A01))
+    assert _sigmoid_failures(submission_seed("mallory", A01, SECRET))
 
 
 def test_seeds_are_per_submission_and_reproducible(graded):
     """Do students get different hidden inputs, the same each time, recorded in the report?"""
-    from deepgrad.verdict import graded_cells, submission_seed
+    from deepgrad.verdict import course_secret, graded_cells, submission_seed
 
-    verdicts, _, _, report, _ = graded
-    assert verdicts["honest"].seed == submission_seed("honest", A01) != submission_seed("patcher", A01)
+    verdicts, _, _, report, course = graded
+    secret = course_secret(course)
+    assert verdicts["honest"].seed == submission_seed("honest", A01, secret)
+    assert verdicts["honest"].seed != submission_seed("patcher", A01, secret)
     source = ROOT / "solutions" / A01 / f"{A01}.ipynb"
 
     def hidden_z(seed):
@@ -219,7 +274,7 @@ def test_reference_passes_hidden_checks_for_every_seed(reference, assignment):
     caller = LocalCaller(reference(assignment))
     source = ROOT / "solutions" / name / f"{name}.ipynb"
     for student in [f"student{i:03d}" for i in range(100)]:
-        for cell in graded_cells(source, submission_seed(student, name)):
+        for cell in graded_cells(source, submission_seed(student, name, SECRET)):
             failures = [m for target, params, _ in cell.calls for item in planned(target, params)
                         if (m := attempt(item, caller, **params))]
             assert not failures, (student, cell.grade_id, failures)
@@ -232,9 +287,30 @@ def test_time_cap_stops_grading_and_says_so(graded):
 
     course = graded[4]
     verdict = grade_submission(course / "solutions" / A01 / f"{A01}.ipynb",
-                               course / "submitted" / "honest" / A01 / f"{A01}.ipynb", "honest", A01, time_cap=0.0)
+                               course / "submitted" / "honest" / A01 / f"{A01}.ipynb", "honest", A01,
+                               secret=SECRET, time_cap=0.0)
     assert verdict.status == "broken" and "grading time cap of 0 s" in verdict.reason
     assert verdict.tasks and all(t.status == "not graded" and t.score == 0 for t in verdict.tasks)
+
+
+def test_time_cap_kills_a_call_under_way(graded):
+    """A call that keeps within its own limit but outlasts the submission's cap: is the sandbox
+    killed when the cap runs out (not when the call ends), and the rest reported as not graded?"""
+    from deepgrad.verdict import grade_submission
+
+    course = graded[4]
+    ref = reference_answers(read(course / "solutions" / A01 / f"{A01}.ipynb"))
+    _submit(course, "dawdler", {**ref, "ans_sigmoid": ref["ans_sigmoid"].replace(
+        "def sigmoid(z):", "def sigmoid(z):\n    import time\n    time.sleep(6)\n", 1)})
+    source = course / "solutions" / A01 / f"{A01}.ipynb"
+    submitted = course / "submitted" / "dawdler" / A01 / f"{A01}.ipynb"
+    started = time.monotonic()
+    verdict = grade_submission(source, submitted, "dawdler", A01, secret=SECRET, time_cap=3.0,
+                               limits=Limits(call_seconds=10))
+    assert time.monotonic() - started < 5.5  # killed at 3 s, not after the 6 s call
+    assert verdict.status == "broken" and "grading time cap of 3 s" in verdict.reason
+    assert any(t.status == "not graded" for t in verdict.tasks)
+    assert not processes_left_by_this_test_run()
 
 
 def test_notebook_cap_stops_nbgrader_and_the_verdict_still_grades(graded):

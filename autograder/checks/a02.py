@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..calls import CheckFailure
+from ..calls import CheckFailure, reference_of
 from ..compare import as_float, expect_array, expect_float_array, expect_tuple
 from ..gradcheck import H, assert_gradient, numeric_gradient
 from ..registry import check, register, task
@@ -56,11 +56,12 @@ def _partial_numeric(name: str, k: int):
         analytic = as_float(call(f"d_{name}", X, y, w), fn=f"d_{name}")
         step = np.zeros(9)
         step[k] = H
-        numeric = (as_float(call("loss", X, y, w + step), fn="loss")
-                   - as_float(call("loss", X, y, w - step), fn="loss")) / (2 * H)
+        judge = reference_of(call)  # the reference's loss at grading: a wrong `loss` costs only its point
+        numeric = (as_float(judge("loss", X, y, w + step), fn="loss")
+                   - as_float(judge("loss", X, y, w - step), fn="loss")) / (2 * H)
         # Saturated units at random weights make the O(h**2) difference error ~1e-7; every real
         # mistake (sign, factor, wrong unit) is off by far more than these tolerances.
-        assert_gradient(analytic, numeric, fn=f"d_{name}", wrt=name, rtol=1e-4, atol=1e-6)
+        assert_gradient(analytic, numeric, fn=f"d_{name}", wrt=name, rtol=1e-4, atol=1e-6, loss="loss")
     return run
 
 

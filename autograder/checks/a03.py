@@ -95,7 +95,8 @@ def _ce_backward_numeric(call, scores, y):
     dscores = expect_float_array(call("sigmoid_ce_backward", cache), scores.shape, fn="sigmoid_ce_backward",
                                  where=f" (dscores, shaped like `scores`){where}")
     numeric = numeric_gradient(lambda s: _ce_loss(call, s, y)[0], scores)
-    assert_gradient(dscores, numeric, fn="sigmoid_ce_backward", wrt="scores", rtol=1e-6, atol=1e-9)
+    assert_gradient(dscores, numeric, fn="sigmoid_ce_backward", wrt="scores", rtol=1e-6, atol=1e-9,
+                    loss="sigmoid_ce_forward")
 
 
 # ---------------------------------------------------------------- the lesson's chain

