@@ -176,8 +176,7 @@ def _mounts(view: View) -> list[str]:
     return args
 
 
-def command(argv: list[str], view: View, *, env: dict[str, str] | None = None,
-            fds: tuple[int, ...] = ()) -> list[str]:
+def command(argv: list[str], view: View, *, env: dict[str, str] | None = None) -> list[str]:
     """``argv`` run inside a sandbox showing ``view``: the full command line to start.
 
     Start it with ``start_new_session=True``; killing that process ends the whole sandbox."""

@@ -100,8 +100,9 @@ def test_endless_loop_costs_only_its_task(graded):
     looper = {t.grade_id: t for t in verdicts["looper"].tasks}
     assert looper["test_squared_error"].score == 0
     assert "longer than" in " ".join(looper["test_squared_error"].messages)
-    assert looper["test_squared_error_grad"].score == 0  # its gradient check needs squared_error
-    assert scores["looper"] == 12 - 1 - 1
+    # its gradient is checked against the reference's squared_error: the loop costs only its task
+    assert looper["test_squared_error_grad"].score == 1
+    assert scores["looper"] == 12 - 1
 
 
 @pytest.mark.parametrize("student, words", [("renamed", "no notebook"), ("corrupt", "not a readable notebook")])
