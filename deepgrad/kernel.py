@@ -27,6 +27,15 @@ from autograder.sandbox import toolkit_paths
 
 KERNEL_MEMORY_BYTES = 4 * 2**30
 KERNEL_PROCESSES = 64
+KERNEL_FILE_BYTES = 64 * 2**20  # any one file the kernel writes (its sockets' folder is the host's)
+
+
+def _socket_parent() -> str | None:
+    """Where the kernel's socket folder goes: the host's /dev/shm where it can, a RAM file system
+    whose pages count against the kernel's memory cap, so that what student code writes there
+    (the one host folder it may write to) fills no disk; else the usual temporary folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -45,15 +54,15 @@ class SandboxedKernelManager(AsyncKernelManager):
         sandboxed = type(self).sandboxed
         self._in_sandbox = not bubblewrap.unavailable() if sandboxed is None else sandboxed
         if self._in_sandbox:
-            self._sockets = Path(tempfile.mkdtemp(prefix="deepgrad-kernel-"))
+            self._sockets = Path(tempfile.mkdtemp(prefix="deepgrad-kernel-", dir=_socket_parent()))
             self.transport = "ipc"
             self.connection_file = str(self._sockets / "kernel.json")
             self.ip = str(self._sockets / "kernel-ipc")
         command, kw = await super()._async_pre_start_kernel(**kw)
         # The kernel's own process group, not a signal: the sandbox's init stands between them.
         self.kernel_spec.interrupt_mode = "message"
-        limits = ["/bin/sh", "-c", f'ulimit -v {KERNEL_MEMORY_BYTES // 1024} && ulimit -c 0 && exec "$@"',
-                  "deepgrad-limits"]
+        limits = ["/bin/sh", "-c", f'ulimit -v {KERNEL_MEMORY_BYTES // 1024} && ulimit -c 0 '
+                  f'&& ulimit -f {KERNEL_FILE_BYTES // 1024} && exec "$@"', "deepgrad-limits"]
         command = [*limits, *command]
         if self._in_sandbox:
             if os.geteuid() == 0:  # the sandbox's user makes its sockets here and reads the key
