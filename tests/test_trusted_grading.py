@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder import bubblewrap
 from autograder.sandbox import Limits
 from conftest import NOTEBOOKS, ROOT, processes_left_by_this_test_run
 from deepgrad.autograde import autograde_and_report
@@ -154,7 +155,10 @@ def test_hidden_tests_never_reach_the_students_kernel(graded):
     ref = reference_answers(read(course / "solutions" / A01 / f"{A01}.ipynb"))
     nb = answered(read(course / "assignments" / A01 / f"{A01}.ipynb"), ref)
     nb["cells"].append({"cell_type": "code", "id": "snoop", "metadata": {}, "execution_count": None, "outputs": [],
-                        "source": "print('SNOOP', In, sorted(globals()))"})
+                        "source": "import os, socket\n"
+                                  "print('SNOOP', In, sorted(globals()))\n"
+                                  f"print('KERNEL', os.getuid(), os.path.exists({str(course / 'solutions')!r}),"
+                                  " os.path.exists('gradebook.db'), [n for _, n in socket.if_nameindex()])"})
     write(nb, course / "submitted" / "snoop" / A01 / f"{A01}.ipynb")
     grader = Nbgrader(course, cell_timeout=5)
     (verdict,) = autograde(course, A01, ["snoop"], grader=grader)
@@ -164,6 +168,8 @@ def test_hidden_tests_never_reach_the_students_kernel(graded):
     autograded = (course / "autograded" / "snoop" / A01 / f"{A01}.ipynb").read_text()
     page = html.unescape((course / "feedback" / "snoop" / A01 / f"{A01}.html").read_text())
     assert "SNOOP" in autograded and "SNOOP" in page  # the snooping cell ran
+    # in the sandbox: nobody, no course files, no network but its own loopback
+    assert f"KERNEL {bubblewrap.SANDBOX_ID} False False ['lo']" in autograded
     for text in (autograded, page):
         assert not [line for line in hidden if line in text] and "BEGIN HIDDEN" not in text
     assert verdict.status == "graded" and verdict.score == 12
