@@ -53,11 +53,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         type(self).started.append(self)
         sandboxed = type(self).sandboxed
         self._in_sandbox = not bubblewrap.unavailable() if sandboxed is None else sandboxed
-        if self._in_sandbox:
-            self._sockets = Path(tempfile.mkdtemp(prefix="deepgrad-kernel-", dir=_socket_parent()))
-            self.transport = "ipc"
-            self.connection_file = str(self._sockets / "kernel.json")
-            self.ip = str(self._sockets / "kernel-ipc")
+        # Unix sockets in a private folder, sandbox or not: no TCP port, no unencrypted-TCP warning.
+        self._sockets = Path(tempfile.mkdtemp(prefix="deepgrad-kernel-", dir=_socket_parent()))
+        self.transport = "ipc"
+        self.connection_file = str(self._sockets / "kernel.json")
+        self.ip = str(self._sockets / "kernel-ipc")
         command, kw = await super()._async_pre_start_kernel(**kw)
         # The kernel's own process group, not a signal: the sandbox's init stands between them.
         self.kernel_spec.interrupt_mode = "message"
