@@ -51,6 +51,7 @@ class View:
     readable: tuple[Path, ...] = ()     # bound read-only (folders or files)
     writable: tuple[Path, ...] = ()     # bound read-write (a kernel's socket folder)
     hidden_libraries: bool = False      # leave FORBIDDEN_LIBRARIES out of the libraries' folders
+    masked: tuple[Path, ...] = ()       # course folders: emptied if a bound folder holds them
     cwd: Path | None = None             # default: /tmp, the sandbox's own
 
 
@@ -152,12 +153,29 @@ def _mounts(view: View) -> list[str]:
         if Path(name).is_file():
             binds[Path(name)] = ["--ro-bind", name, name]
     libraries = interpreter_paths()
-    for path in (*libraries, *view.readable):
-        path = Path(path).resolve()
-        if path.exists() and not any(p == path or p in path.parents for p in binds if binds[p][0] != "--symlink"):
+
+    def holder(path: Path) -> Path | None:
+        """The nearest folder mounted above ``path``, if any (a symlink holds nothing)."""
+        above = [b for b in binds if b in path.parents and binds[b][0] != "--symlink"]
+        return max(above, key=lambda b: len(b.parts)) if above else None
+
+    def shown(path: Path) -> bool:  # visible already, through a folder bound whole
+        mount = path if path in binds else holder(path)
+        return mount is not None and binds[mount][0] in ("--ro-bind", "--bind")
+
+    for path in libraries:
+        if path.exists() and not shown(path):
             binds[path] = ["--ro-bind", str(path), str(path)]
-    for path in view.writable:
-        binds[Path(path).resolve()] = ["--bind", str(Path(path).resolve()), str(Path(path).resolve())]
+    for path in map(lambda m: Path(m).resolve(), view.masked):
+        if shown(path) and path not in binds:  # e.g. a course kept under /usr/local
+            # Not remounted read-only: the toolkit's folders are bound into it afterwards. Tiny, so
+            # that it holds nothing but their mount points.
+            binds[path] = ["--size", "65536", "--perms", "0755", "--tmpfs", str(path)]
+    for path in map(lambda r: Path(r).resolve(), view.readable):
+        if path.exists() and not shown(path):
+            binds[path] = ["--ro-bind", str(path), str(path)]
+    for path in map(lambda w: Path(w).resolve(), view.writable):
+        binds[path] = ["--bind", str(path), str(path)]
     if view.hidden_libraries:
         for folder in libraries:
             for name in FORBIDDEN_LIBRARIES:
@@ -168,7 +186,7 @@ def _mounts(view: View) -> list[str]:
         for parent in reversed(path.parents):
             if parent == Path("/") or parent in made or parent in binds:
                 continue
-            if any(b in parent.parents for b in binds if binds[b][0] != "--symlink"):
+            if shown(parent):
                 break  # inside a bound folder: it exists there already
             args += ["--perms", "0755", "--dir", str(parent)]
             made.add(parent)

@@ -35,7 +35,7 @@ MAX_REPLY_BYTES = 64 * 2**20
 class Limits:
     call_seconds: float = 10.0      # wall time for one call of a student function
     start_seconds: float = 60.0     # wall time to import and run the notebook's answer cells
-    memory_bytes: int = 4 * 2**30   # address space of the worker
+    memory_bytes: int = 4 * 2**30   # each process's address space; the whole sandbox's where a cgroup allows
     output_bytes: int = 8 * 2**20   # the student's printed output
     cpu_seconds: int = 600          # the worker's whole life
     max_processes: int = 64         # processes and threads alive at once (where a cgroup allows)
@@ -121,7 +121,8 @@ class Worker:
         skip = ",".join(str(i) for i in sorted(self.skipped))
         if self.sandboxed:  # output and working folder: the sandbox's own /tmp
             argv = [sys.executable, "-I", str(WORKER_SCRIPT), str(copy), "/tmp/student-output.txt", skip]
-            view = bubblewrap.View(readable=(*toolkit_paths(), copy), hidden_libraries=True)
+            view = bubblewrap.View(readable=(*toolkit_paths(), copy), hidden_libraries=True,
+                                   masked=(PACKAGE_ROOT,))
             return bubblewrap.command(argv, view), Path(self._tmp.name), None
         workdir = Path(self._tmp.name) / "work"
         shutil.rmtree(workdir, ignore_errors=True)
@@ -152,11 +153,12 @@ class Worker:
                 report = self._read(max(deadline - time.monotonic(), 0.0), "loading the notebook",
                                     limit=self.limits.start_seconds)
             except WorkerGone as gone:
-                if not gone.timed_out or "cell" not in loading or len(self.skipped) >= MAX_SKIPPED_CELLS:
+                if (not gone.timed_out or type(loading.get("cell")) is not int  # a forged one: data only
+                        or len(self.skipped) >= MAX_SKIPPED_CELLS):
                     raise
                 # One cell never finished (an endless loop at load time): load again without it,
                 # so that only the functions it defines are missing.
-                self.skipped[loading["cell"]] = (f"{loading['label']} did not finish loading within "
+                self.skipped[loading["cell"]] = (f"{str(loading.get('label'))[:200]} did not finish loading within "
                                                  f"{self.limits.start_seconds:g} s and was left out "
                                                  "(an endless loop outside any function?)")
                 return self.start()

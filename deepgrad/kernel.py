@@ -23,11 +23,20 @@ from jupyter_client.manager import AsyncKernelManager
 
 from autograder import bubblewrap
 from autograder.resources import ResourceGroup
-from autograder.sandbox import toolkit_paths
+from autograder.sandbox import PACKAGE_ROOT, toolkit_paths
 
 KERNEL_MEMORY_BYTES = 4 * 2**30
 KERNEL_PROCESSES = 64
 KERNEL_FILE_BYTES = 64 * 2**20  # any one file the kernel writes (its sockets' folder is the host's)
+
+
+def _course_of(cwd) -> tuple[Path, ...]:
+    """The course folder an autograded notebook's folder (``autograded/<student>/<assignment>``)
+    lies in, if it is one."""
+    if not cwd or len(Path(cwd).parents) < 3:
+        return ()
+    course = Path(cwd).parents[2]
+    return (course,) if (course / "nbgrader_config.py").is_file() else ()
 
 
 def _socket_parent() -> str | None:
@@ -70,7 +79,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                     os.chown(path, bubblewrap.SANDBOX_ID, bubblewrap.SANDBOX_ID)
             cwd = kw.get("cwd")
             view = bubblewrap.View(readable=(*toolkit_paths(), *([Path(cwd)] if cwd else [])),
-                                   writable=(self._sockets,), cwd=Path(cwd) if cwd else None)
+                                   writable=(self._sockets,), cwd=Path(cwd) if cwd else None,
+                                   masked=(PACKAGE_ROOT, *_course_of(cwd)))
             # JPY_PARENT_PID=1: the sandbox's init is the kernel's parent, and ipykernel then
             # neither polls for it nor prints its "Ctrl-C will not work" banner.
             command = bubblewrap.command(command, view, env={"JPY_PARENT_PID": "1"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -345,3 +346,23 @@ def test_an_ordinary_user_gets_the_same_sandbox():
     assert (uid, gid) == (bubblewrap.SANDBOX_ID, bubblewrap.SANDBOX_ID)
     assert int(effective, 16) == 0 and no_new_privs == "1"
     assert result["visible"] == []
+
+
+def test_a_course_inside_a_system_folder_is_emptied_in_the_view():
+    """A course kept under a folder the sandbox shows whole (/usr): is it empty in the view but
+    for the folders bound back into it? (/usr/share stands in for the course, /usr/share/doc for
+    its toolkit; the planted contrast is the same view without the mask, which shows it all.)"""
+    import subprocess
+
+    course = Path("/usr/share")
+    toolkit = next(p for p in sorted(course.iterdir()) if p.is_dir())
+    listing = [sys.executable, "-I", "-c", f"import json, os; print(json.dumps(sorted(os.listdir({str(course)!r}))))"]
+
+    def seen(masked):
+        view = bubblewrap.View(readable=(toolkit,), masked=masked)
+        done = subprocess.run(bubblewrap.command(listing, view), capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert seen((course,)) == [toolkit.name]
+    assert len(seen(())) > 1
