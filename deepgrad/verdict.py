@@ -106,7 +106,7 @@ def course_secret(course: Path) -> bytes:
 
 def submission_seed(student: str, assignment: str, secret: bytes) -> int:
     """The seed of a submission's hidden inputs: fixed by who and what, and by the course's
-    secret (see :func:`deepgrad.autograde.course_secret`), so no one without it can work out
+    secret (see :func:`course_secret`), so no one without it can work out
     anyone's hidden inputs in advance, while the instructor can reproduce every one."""
     digest = hmac.new(secret, f"{assignment}/{student}".encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big")
