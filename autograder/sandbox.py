@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import bubblewrap
-from .channel import dumps, loads
+from .channel import MAX_MESSAGE_BYTES, dumps, loads
 from .resources import ResourceGroup
 
 WORKER_SCRIPT = Path(__file__).resolve().parent / "worker.py"
-MAX_REPLY_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -210,7 +209,7 @@ class Worker:
                 if not chunk:
                     raise WorkerGone(self._ended())
                 self._buffer += chunk
-                if len(self._buffer) > MAX_REPLY_BYTES:
+                if len(self._buffer) > MAX_MESSAGE_BYTES:
                     self.stop()
                     raise WorkerGone("the value returned was too large to check")
         line, _, self._buffer = self._buffer.partition(b"\n")
