@@ -9,21 +9,35 @@ c.CourseDirectory.course_id = "deepgrad"
 c.CourseDirectory.root = HERE
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
-# The embedded SQLite gradebook and the exchange both live inside the course, git-ignored.
+# The gradebook: any SQLAlchemy URL (every deepgrad command reads it from here); by default the
+# embedded SQLite file inside the course, git-ignored.
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
-c.Exchange.root = os.path.join(HERE, "exchange")
+# nbgrader's exchange (release, fetch, submit, collect, feedback) is outside the course folder, so
+# students reach it without reaching the course: nbgrader's own default place, or DEEPGRAD_EXCHANGE.
+c.Exchange.root = os.environ.get("DEEPGRAD_EXCHANGE", "/srv/nbgrader/exchange")
 c.Execute.timeout = 30
 # Every kernel nbgrader starts for this course, from any command or button, runs in deepgrad's
 # bubblewrap sandbox (where one can be made): no network, no view of the course's private files.
 c.Execute.kernel_manager_class = "deepgrad.kernel.SandboxedKernelManager"
 
-# Nothing hidden ever runs beside student code: nbgrader restores every test cell from the
-# gradebook (hidden tests included, OverwriteCells), then ClearHiddenTests strips the hidden blocks
-# before the kernel sees the notebook. The hidden checks run in `deepgrad autograde`'s verdict,
-# outside student code; the autograded notebook and its feedback never hold them.
-from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput,  # noqa: E402
-                                    DeduplicateIds, OverwriteCells, OverwriteKernelspec)
+# Every way of grading is deepgrad's (the command line, the formgrader's buttons, `deepgrad
+# autograde`): before any student code runs, TrustedVerdict reads the submission once and grades it
+# outside student code (sandboxed workers, the reference solution's values); its scores are the
+# ones the gradebook keeps (RecordVerdict puts them back over the in-kernel ones). Nothing hidden
+# ever runs beside student code: nbgrader restores every test cell from the gradebook (hidden tests
+# included, OverwriteCells), then ClearHiddenTests strips the hidden blocks before the kernel sees
+# the notebook. Feedback shows a test cell's output only if the verdict wrote it.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,  # noqa: E402
+                                    ClearOutput, DeduplicateIds, Execute, GetGrades, IgnorePattern,
+                                    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 
-c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
-                                      ClearHiddenTests, CheckCellMetadata]
+from deepgrad.nbgrader_plugin import RecordVerdict, TrustedVerdict, VerdictOnlyFeedback  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [TrustedVerdict, ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                      OverwriteCells, ClearHiddenTests, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, RecordVerdict, AssignLatePenalties, CheckCellMetadata]
 c.ClearHiddenTests.enforce_metadata = False  # a student's stray marker is stripped, not an error
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, VerdictOnlyFeedback]

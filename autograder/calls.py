@@ -77,12 +77,30 @@ def interpret(reply: dict, fn: str, load_errors: list[dict] = ()):
     raise StudentProblem(f"`{fn}` could not be checked: unexpected reply {status!r}")
 
 
+class ReferenceFailure(Exception):
+    """The reference solution gave no value where a check needed one: the grader's problem (a
+    broken source notebook, a hidden input outside its domain), never the student's."""
+
+
 def reference_of(call):
     """What a check compares the student's function with, where that is another function's value
-    (the loss a gradient is checked against, the forward a backward is): at grading, the reference
-    solution's (so each check judges the one function it names, and a forward that is flat near its
-    inputs cannot make a zero gradient pass); in the self-check, the student's own."""
-    return getattr(call, "reference", None) or call
+    (the loss a gradient is checked against, the forward a backward is, a hidden check's expected
+    value): at grading, the reference solution's (so each check judges the one function it names,
+    and a forward that is flat near its inputs cannot make a zero gradient pass); in the self-check
+    and the instructor's own notebook, the caller's own.
+
+    At grading, whatever goes wrong in the reference is raised as :class:`ReferenceFailure`."""
+    reference = getattr(call, "reference", None)
+    if reference is None:
+        return call
+
+    def judge(fn: str, *args):
+        try:
+            return reference(fn, *args)
+        except (StudentProblem, CheckFailure) as exc:
+            detail = exc.message if isinstance(exc, StudentProblem) else str(exc)
+            raise ReferenceFailure(f"the reference solution's `{fn}` gave no value: {detail}") from None
+    return judge
 
 
 class LocalCaller:

@@ -3,6 +3,10 @@
 A *task* is one graded cell of a notebook (``a01.sigmoid``), worth some points. A *check* is one
 property of the task's functions (``a01.sigmoid.values``), written once as ``run(call, **params)``
 with its public inputs registered beside it. Hidden tests call the same check with other inputs.
+
+A check that compares with a fixed ``expected`` value may also say how the reference solution makes
+that value (``expect``): hidden tests then give inputs only, drawn for each student, and the
+reference computes what the student's function must return on them (see :func:`attempt`).
 """
 from __future__ import annotations
 
@@ -32,6 +36,9 @@ class Check:
     task: Task
     run: Callable[..., None]
     params: dict = field(default_factory=dict)
+    # expect(judge, **params) -> the ``expected`` value ``run`` takes, made by calling the judge
+    # (the reference solution at grading) on the check's inputs.
+    expect: Callable[..., object] | None = None
 
 
 TASKS: dict[str, Task] = {}
@@ -45,18 +52,21 @@ def task(task_id: str, points: float) -> Task:
     return TASKS[task_id]
 
 
-def register(task_: Task, name: str, run: Callable[..., None], /, **public_params) -> Check:
+def register(task_: Task, name: str, run: Callable[..., None], /, *, expect: Callable | None = None,
+             **public_params) -> Check:
     check_id = f"{task_.id}.{name}"
     if check_id in CHECKS:
         raise ValueError(f"check {check_id} is registered twice")
-    CHECKS[check_id] = Check(check_id, task_, run, public_params)
+    if expect is not None and "expected" not in public_params:
+        raise ValueError(f"check {check_id} says how to make `expected` but has no public one")
+    CHECKS[check_id] = Check(check_id, task_, run, public_params, expect)
     return CHECKS[check_id]
 
 
-def check(task_: Task, name: str, /, **public_params):
+def check(task_: Task, name: str, /, *, expect: Callable | None = None, **public_params):
     """Decorator form of :func:`register`."""
     def decorate(run):
-        register(task_, name, run, **public_params)
+        register(task_, name, run, expect=expect, **public_params)
         return run
     return decorate
 
@@ -101,8 +111,30 @@ def exception_summary(exc: BaseException) -> str:
 _PACKAGES = Path(__file__).resolve().parents[1]
 
 
+def _expected(item: Check, call, params: dict):
+    """``item.expect`` on the reference; anything going wrong there is the grader's problem."""
+    from .calls import ReferenceFailure, reference_of
+
+    judge = reference_of(call)
+    try:
+        return item.expect(judge, **params)
+    except ReferenceFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- the reference's value, not the student's
+        if judge is call:  # no separate reference (self-check): the caller's own function failed
+            raise
+        raise ReferenceFailure(f"the expected value could not be made from the reference solution's "
+                               f"({exception_summary(exc)})") from None
+
+
 def attempt(item: Check, call, **inputs) -> str | None:
     """Run one check (public inputs, or ``inputs`` instead); None if it passed, else the message.
+
+    Given inputs but no ``expected``, a check that says how (``Check.expect``) takes its expected
+    value from the reference solution (:func:`autograder.calls.reference_of`): hidden tests draw
+    inputs per student and never carry a value one student could pass on to another. Should the
+    reference fail to make it, :class:`autograder.calls.ReferenceFailure` is raised: a problem of
+    the grader, which no student is marked down for.
 
     Any other exception raised while the check judges a value is this check's failure too, not
     the end of grading. A check meets whatever the student's function returned (None, a dict, a
@@ -113,10 +145,16 @@ def attempt(item: Check, call, **inputs) -> str | None:
     reads the report (grader bugs on correct answers are caught by the reference runs in the
     tests). BaseExceptions (KeyboardInterrupt, SystemExit) still stop the run.
     """
-    from .calls import CheckFailure, StudentProblem
+    from .calls import CheckFailure, ReferenceFailure, StudentProblem
 
+    params = {**item.params, **inputs}
     try:
-        item.run(call, **{**item.params, **inputs})
+        if inputs and "expected" not in inputs and item.expect is not None:
+            del params["expected"]
+            params["expected"] = _expected(item, call, params)
+        item.run(call, **params)
+    except ReferenceFailure:
+        raise
     except StudentProblem as problem:
         return problem.message
     except CheckFailure as failure:

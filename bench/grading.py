@@ -130,7 +130,8 @@ def stock_nbgrader(course: Path, cell_timeout: float) -> Nbgrader:
 
     grader = Nbgrader(course, cell_timeout=cell_timeout)
     grader.api.config.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
-    grader.api.config.Autograde.sanitize_preprocessors = Autograde.class_traits()["sanitize_preprocessors"].default()
+    for name in ("sanitize_preprocessors", "autograde_preprocessors"):
+        grader.api.config.Autograde[name] = Autograde.class_traits()[name].default()
     return grader
 
 

@@ -12,15 +12,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.calls import WorkerCaller
 from autograder.notebook import cell_type
 from autograder.registry import exception_summary
 from autograder.sandbox import Limits, sandbox_missing
 
 from .course import CourseError, Nbgrader, notebook
+from .nbgrader_plugin import Grading, report_path
 from .snapshot import Snapshots, SnapshotError
-from .verdict import (SubmissionVerdict, course_secret, grade_submission, reference_worker,
-                      rewrite_for_feedback, submission_seed, write_report)
+from .verdict import SubmissionVerdict, course_secret, rewrite_for_feedback, submission_seed, write_report
 
 
 # The folder autograder/ is installed from; in a checkout it holds the course too.
@@ -48,28 +47,38 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None,
               grader: Nbgrader | None = None, limits: Limits = Limits(),
               sandboxed: bool = True, report: Path | None = None) -> list[SubmissionVerdict]:
     """Grade every submission (or ``students``); with ``report``, write the grading report there
-    whatever happens, also when the run itself is stopped part way.
+    whatever happens, also when the run itself is stopped part way (other students' rows kept).
+
+    Each submission goes through nbgrader's autograde, which runs deepgrad's verdict from the
+    course's nbgrader_config.py (:mod:`deepgrad.nbgrader_plugin`), exactly as `nbgrader autograde`
+    and the formgrader do; this run adds one reference worker for all, snapshots taken before any
+    submission runs, and a verdict for those nbgrader could not start on.
 
     No submission can stop another: whatever goes wrong while one is graded ends as that
     submission's ``broken`` verdict, and the next one is graded."""
+    from .nbgrader_plugin import grading_run
+
     source = notebook(course, "solutions", assignment)
     if not source.is_file():
         raise CourseError(f"no source notebook {source}")
     require_sandbox(sandboxed)
-    # The secret exists before anything runs student code: it is one of the course's private files.
-    run = _Run(course, assignment, source, grader or Nbgrader(course), limits, sandboxed, course_secret(course),
-               reference_worker(source, limits, sandboxed))
+    grader = grader or Nbgrader(course)
     names = list(dict.fromkeys(students or submitted_students(course, assignment)))
     verdicts: list[SubmissionVerdict] = []
+    # The secret exists before anything runs student code: it is one of the course's private files.
+    secret = course_secret(course)
     with Snapshots(course, assignment) as snapshots:
         # Every notebook is copied before the first one runs: no student code (nbgrader's kernel)
         # can change what any submission is graded from.
         taken = {student: _take(snapshots, student) for student in names}
+        grading = Grading(limits=limits, sandboxed=sandboxed, snapshots=taken, report=False)
+        run = _Run(course, assignment, source, grader, sandboxed, secret, grading)
         try:
-            for student in names:
-                verdicts.append(_grade_one(run, student, taken[student]))
+            with grading_run(grading):
+                for student in names:
+                    verdicts.append(_grade_one(run, student, taken[student]))
         finally:
-            run.reference.close()
+            grading.close()
             verdicts += _not_reached(run, names[len(verdicts):])
             if report is not None:
                 write_report(verdicts, report)
@@ -84,10 +93,9 @@ class _Run:
     assignment: str
     source: Path
     grader: Nbgrader
-    limits: Limits
     sandboxed: bool
     secret: bytes
-    reference: WorkerCaller     # the source's solution, one worker for the whole run
+    grading: Grading            # the verdict's settings, one reference worker for the whole run
 
     def broken(self, student: str, reason: str) -> SubmissionVerdict:
         return SubmissionVerdict(student, self.assignment, status="broken", reason=reason,
@@ -125,22 +133,18 @@ def _grade_and_record(run: _Run, student: str, snapshot: Path | SnapshotError) -
     if isinstance(snapshot, SnapshotError):  # nbgrader's pass is not run: it would follow the link,
         return run.broken(student, str(snapshot)), False  # wait on the FIFO, parse the junk
     nbgrader_problem = _nbgrader_pass(run, student)
-    verdict = grade_submission(run.source, snapshot, student, run.assignment, secret=run.secret,
-                               limits=run.limits, sandboxed=run.sandboxed, reference=run.reference)
-    if not verdict.tasks:
+    verdict = run.grading.verdicts.get((run.assignment, student))
+    if verdict is None:  # nbgrader stopped before its first sanitizing step: the same grading, here
+        verdict = run.grading.grade(run.course, run.source, student, run.assignment, run.grader.db_url)
+    if (run.assignment, student) not in run.grading.recorded:
+        if nbgrader_problem and verdict.tasks:  # graded, yet not recorded: nbgrader's failure may be why
+            verdict.reason += f" (nbgrader: {nbgrader_problem})"
         return verdict, False
-    # graded, review, or stopped by the time cap part way: its scores are honest
+    # graded, review, or stopped by the time cap part way: its scores are honest and recorded
     autograded = notebook(run.course, f"autograded/{student}", run.assignment)
-    try:
-        run.grader.record(verdict)
-        if not autograded.is_file():  # nbgrader gave up on it: feedback still needs one
-            write_unexecuted(snapshot, autograded,
-                             nbgrader_problem.rstrip(":") or "nbgrader wrote no autograded notebook")
-        rewrite_for_feedback(autograded, verdict)
-    except CourseError as exc:
-        note = f" (nbgrader: {nbgrader_problem})" if nbgrader_problem else ""
-        verdict.status, verdict.reason = "broken", f"{exc}{note}"
-        return verdict, False
+    if not autograded.is_file():  # nbgrader gave up on it: feedback still needs one
+        write_unexecuted(snapshot, autograded, nbgrader_problem.rstrip(":") or "nbgrader wrote no autograded notebook")
+        rewrite_for_feedback(autograded, verdict, run.secret)
     return verdict, True
 
 
@@ -174,22 +178,10 @@ def _set_aside_or_say(run: _Run, verdict: SubmissionVerdict) -> None:
 
 
 def set_aside(grader: Nbgrader, verdict: SubmissionVerdict) -> None:
-    """nbgrader's in-kernel scores of a submission whose grading broke must not stand: each of its
-    gradebook entries gets an automatic score of 0 and is flagged for a manual grade (the report
-    says why). Nothing to do where nbgrader recorded nothing."""
-    from nbgrader.api import Gradebook, MissingEntry
+    """See :func:`deepgrad.gradebook.set_aside`."""
+    from .gradebook import set_aside as set_aside_in
 
-    with Gradebook(grader.db_url) as gradebook:
-        try:
-            submission = gradebook.find_submission(verdict.assignment, verdict.student)
-        except MissingEntry:
-            return
-        for graded in submission.notebooks:
-            for grade in graded.grades:
-                if grade.auto_score is not None:
-                    grade.auto_score = 0.0
-                grade.needs_manual_grade = True
-        gradebook.db.commit()
+    set_aside_in(grader.db_url, verdict)
 
 
 def write_unexecuted(submitted: Path, autograded: Path, why: str) -> None:
@@ -216,10 +208,6 @@ def _has_cell_ids(nb: dict) -> bool:
     major, minor = nb.get("nbformat"), nb.get("nbformat_minor", 0)
     whole = all(type(v) is int for v in (major, minor))
     return whole and (major, minor) >= (4, 5)
-
-
-def report_path(course: Path, assignment: str) -> Path:
-    return course / f"grading_report_{assignment}.csv"
 
 
 def autograde_and_report(course: Path, assignment: str, **kwargs) -> tuple[list[SubmissionVerdict], Path]:

@@ -26,21 +26,31 @@ def _demo(args) -> None:
         print(f"  {path}")
     print(f"grades CSV:     {result.csv}")
     print(f"grading report: {result.report}  (status and reason per submission and task)")
-    print(f"gradebook:      {workdir / 'gradebook.db'}")
+    print(f"gradebook:      {result.db_url}")
     print(f"done in {result.seconds:.0f} s")
 
 
 # `deepgrad autograde` exits with the number of broken submissions, up to this (shells keep the
 # codes above 125 for themselves, and 256 would wrap to 0).
 MOST_BROKEN_SHOWN = 100
+# ... and with this one when grading could not start at all, so no count of broken submissions
+# reads like a setup error.
+COULD_NOT_START = 101
 
 
 def _autograde(args) -> int:
     from .autograde import autograde_and_report
+    from .permissions import warning
 
-    verdicts, report = autograde_and_report(find_root(), args.assignment,
+    root = find_root()
+    if exposed := warning(root):
+        print(exposed, file=sys.stderr)
+    verdicts, report = autograde_and_report(root, args.assignment,
                                             students=args.student or None,
                                             sandboxed=not args.no_sandbox)
+    if not verdicts:
+        print(f"deepgrad autograde: no submission of {args.assignment} in {root / 'submitted'}: "
+              f"collect them first (`nbgrader collect {args.assignment}`)", file=sys.stderr)
     for v in verdicts:
         total = sum(t.points for t in v.tasks)
         shown = {"graded": f"{v.score:g} / {total:g}",
@@ -76,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(run=_demo)
     grade = sub.add_parser("autograde", help="nbgrader autograde, with scores decided outside student code",
                            epilog=f"exit status: the number of broken submissions (at most {MOST_BROKEN_SHOWN}), "
-                                  "0 when every one was graded; 2 when grading could not start")
+                                  f"0 when every one was graded; {COULD_NOT_START} when grading could not start")
     grade.add_argument("assignment")
     grade.add_argument("--student", action="append", help="only this student (repeatable)")
     grade.add_argument("--no-sandbox", action="store_true",
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         status = args.run(args) or 0
     except CourseError as exc:
         print(f"deepgrad {args.command}: {exc}", file=sys.stderr)
-        return 2
+        return COULD_NOT_START if args.command == "autograde" else 2
     except KeyboardInterrupt:
         print(f"deepgrad {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -80,9 +80,18 @@ class Nbgrader:
         config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
         if cell_timeout is not None:
             config.Execute.timeout = cell_timeout
-        self.api = NbGraderAPI(CourseDirectory(config=config), config=config)
+        # NbGraderAPI looks for the exchange, and says so loudly where there is none (a course
+        # graded from submitted/, the demo's copy): nothing deepgrad's commands use.
+        quiet = logging.getLogger("traitlets")
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL + 1)
+        try:
+            self.api = NbGraderAPI(CourseDirectory(config=config), config=config)
+        finally:
+            quiet.setLevel(level)
         self.api.log.setLevel(logging.ERROR)
-        self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        # The course's gradebook, whatever database nbgrader_config.py names (SQLite by default).
+        self.db_url = self.api.coursedir.db_url
 
     def _run(self, step: str, *args, **kwargs) -> None:
         result = getattr(self.api, step)(*args, **kwargs)
@@ -97,6 +106,19 @@ class Nbgrader:
         """nbgrader's autograde, its kernel in the sandbox (unless ``sandboxed`` is False). A
         notebook still running after ``notebook_seconds`` has its kernel killed: nbgrader's
         per-cell timeout bounds each cell, not their sum."""
+        from .nbgrader_plugin import Grading, grading_run, in_run
+
+        if in_run():  # `deepgrad autograde`'s run: its verdict settings and workers
+            self._autograde(assignment, student, sandboxed)
+            return
+        grading = Grading(sandboxed=sandboxed)  # this pass's own, its reference worker closed after it
+        try:
+            with grading_run(grading):
+                self._autograde(assignment, student, sandboxed)
+        finally:
+            grading.close()
+
+    def _autograde(self, assignment: str, student: str, sandboxed: bool) -> None:
         from autograder.resources import ResourceGroup
 
         from .kernel import KERNEL_MEMORY_BYTES, KERNEL_PROCESSES, SandboxedKernelManager
@@ -113,7 +135,9 @@ class Nbgrader:
 
         timer = threading.Timer(self.notebook_seconds, stop)
         timer.daemon = True
-        timer.start()
+        # The cap is on nbgrader's run of the notebook: it starts with the kernel, after the verdict
+        # (deepgrad.nbgrader_plugin) graded the submission under caps of its own.
+        SandboxedKernelManager.on_start = lambda: timer.is_alive() or stopped.is_set() or timer.start()
         problem = None
         try:
             self._run("autograde", assignment, student, force=True, create=True)
@@ -124,6 +148,7 @@ class Nbgrader:
             SandboxedKernelManager.kill_all()  # a kernel nbgrader failed to shut down, and its children
             SandboxedKernelManager.group.remove()
             SandboxedKernelManager.group = None
+            SandboxedKernelManager.on_start = None
         if stopped.is_set():
             raise CourseError(f"nbgrader's run of the notebook was stopped after {self.notebook_seconds:g} s")
         if problem is not None:
@@ -142,16 +167,6 @@ class Nbgrader:
 
     def record(self, verdict) -> None:
         """Replace nbgrader's in-kernel scores with the verdict's, task by task."""
-        from nbgrader.api import Gradebook, MissingEntry
+        from .gradebook import record
 
-        with Gradebook(self.db_url) as gradebook:
-            for task in verdict.tasks:
-                try:
-                    grade = gradebook.find_grade(task.grade_id, verdict.assignment, verdict.assignment,
-                                                 verdict.student)
-                except MissingEntry:
-                    raise CourseError(f"the gradebook has no grade {task.grade_id} for {verdict.student}; "
-                                      f"run `nbgrader generate_assignment {verdict.assignment}` first") from None
-                grade.auto_score = task.score
-                grade.needs_manual_grade = False
-            gradebook.db.commit()
+        record(self.db_url, verdict)

@@ -29,6 +29,7 @@ class DemoResult:
     csv: Path | None = None
     report: Path | None = None
     seconds: float = 0.0
+    db_url: str = ""
 
 
 def make_submissions(course: Path, assignment: str) -> list[str]:
@@ -42,11 +43,11 @@ def make_submissions(course: Path, assignment: str) -> list[str]:
     return list(made)
 
 
-def read_grades(course: Path, names: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
+def read_grades(db_url: str, names: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
     from nbgrader.api import Gradebook, MissingEntry
 
     grades = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(db_url) as gradebook:
         for assignment in names:
             for student in STUDENTS:
                 try:
@@ -57,9 +58,20 @@ def read_grades(course: Path, names: list[str]) -> dict[tuple[str, str], tuple[f
     return grades
 
 
+def own_gradebook(course: Path) -> None:
+    """Point the copy's nbgrader configuration at a SQLite gradebook inside the copy, whatever
+    database the course itself uses (a copied absolute path or PostgreSQL URL would be the
+    instructor's own)."""
+    config = course / "nbgrader_config.py"
+    url = "sqlite:///" + str(course / "gradebook.db")
+    config.write_text(config.read_text(encoding="utf-8") + "\n# deepgrad demo: this copy's own gradebook, never the "
+                      f"course's\nc.CourseDirectory.db_url = {url!r}\n", encoding="utf-8")
+
+
 def run_demo(root: Path, workdir: Path) -> DemoResult:
     started = time.monotonic()
     course = copy_course(root, workdir)
+    own_gradebook(course)
     names = assignments(course)
     generate_release(course)
     grader = Nbgrader(course)
@@ -73,9 +85,10 @@ def run_demo(root: Path, workdir: Path) -> DemoResult:
     report = write_report(verdicts, course / "grading_report.csv")
     if not csv.is_file():
         raise CourseError(f"nbgrader export did not write {csv}")
-    result = DemoResult(course, names, read_grades(course, names),
+    result = DemoResult(course, names, read_grades(grader.db_url, names),
                         sorted((course / "feedback").rglob("*.html")), csv, report)
     result.seconds = time.monotonic() - started
+    result.db_url = grader.db_url
     return result
 
 

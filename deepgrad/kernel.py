@@ -57,10 +57,13 @@ class SandboxedKernelManager(AsyncKernelManager):
     sandboxed: bool | None = None   # None: wherever a sandbox can be made (plain `nbgrader` runs)
     group: ResourceGroup | None = None
     started: list["SandboxedKernelManager"] = []
+    on_start = None  # called as a kernel starts, in a pass deepgrad runs (its notebook cap starts then)
 
     async def _async_pre_start_kernel(self, **kw):
         if type(self).group is not None:  # a pass deepgrad runs, and ends with kill_all
             type(self).started.append(self)
+            if type(self).on_start is not None:
+                type(self).on_start()
         sandboxed = type(self).sandboxed
         in_sandbox = not bubblewrap.unavailable() if sandboxed is None else sandboxed
         # Unix sockets in a private folder, sandbox or not: no TCP port, no unencrypted-TCP warning.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.calls import StudentProblem, WorkerCaller
+from autograder.calls import ReferenceFailure, StudentProblem, WorkerCaller
 from autograder.notebook import (NotebookError, cell_id, cell_source, cell_type, grade_id, nbgrader_meta,
                                  read_cells)
 from autograder.sandbox import Limits
@@ -46,12 +46,14 @@ class TaskVerdict:
 class SubmissionVerdict:
     student: str
     assignment: str
-    status: str = "graded"          # graded | review (graded; its structure was tampered with) |
+    status: str = "graded"          # graded | review (graded, but its structure was tampered with
+    #                                 or a check could not be judged: a person should look) |
     #                                 broken: grading could not be done, or not to the end
     reason: str = ""
     tasks: list[TaskVerdict] = field(default_factory=list)
     seed: int = 0                   # of the hidden inputs; the same student always gets the same
     sandbox: str = "bubblewrap"     # where its code ran: "bubblewrap", or NO_SANDBOX when told so
+    snapshot: bytes | None = field(default=None, repr=False)  # the notebook graded, as read once
 
     @property
     def score(self) -> float:
@@ -237,7 +239,15 @@ def _grade_cell(cell: GradedCell, caller, deadline: float, time_cap: float,
     for target, params, hidden in cell.calls:
         for item in planned(target, params):
             hidden_number += hidden
-            message = attempt(item, caller, **params)
+            try:
+                message = attempt(item, caller, **params)
+            except ReferenceFailure as failure:
+                # The grader's problem: the check is left out of the score and a person looks.
+                task.messages.append(f"{item.id}{' (hidden)' if hidden else ''}: not judged: {failure}")
+                if verdict.status == "graded":
+                    verdict.status = "review"
+                    verdict.reason = f"{item.id} could not be judged: {failure}"
+                continue
             if message is None:
                 continue
             task.messages.append(f"{item.id}{' (hidden)' if hidden else ''}: {message}")
@@ -247,8 +257,9 @@ def _grade_cell(cell: GradedCell, caller, deadline: float, time_cap: float,
     if caller.worker.expired:  # the cap killed the sandbox part way through this task's checks
         return _not_graded(TaskVerdict(cell.grade_id, cell.points, public_source=cell.public_source),
                            time_cap, verdict)
-    task.status = "failed" if task.messages else "passed"
-    task.score = 0.0 if task.messages else cell.points
+    failed = bool(task.student_messages)
+    task.status = "failed" if failed else "passed"
+    task.score = 0.0 if failed else cell.points
     return task
 
 
@@ -287,10 +298,29 @@ def submission_problem(source_notebook: Path, submission: Path) -> str:
     return ""
 
 
-def rewrite_for_feedback(autograded: Path, verdict: SubmissionVerdict) -> None:
-    """Make the autograded notebook show the verdict: test cells lose their hidden blocks, and
-    their outputs become the verdict's student messages (nbgrader's feedback renders this file)."""
-    nb = json.loads(autograded.read_text(encoding="utf-8"))
+# Test cells whose outputs the verdict wrote carry this mark in their metadata: an HMAC, under the
+# course secret, of the cell's id and outputs. Feedback shows a test cell's outputs only with a
+# valid mark, so outputs from anywhere else (an autograded notebook made without deepgrad, a
+# student's forged metadata) never reach a student.
+VERDICT_MARK = "deepgrad_verdict"
+
+
+def verdict_mark(secret: bytes, grade: str, outputs) -> str:
+    text = json.dumps([grade, outputs], sort_keys=True, ensure_ascii=True, default=str)
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+
+
+def has_verdict_mark(cell: dict, secret: bytes) -> bool:
+    metadata = cell.get("metadata")
+    mark = metadata.get(VERDICT_MARK) if isinstance(metadata, dict) else None
+    return type(mark) is str and hmac.compare_digest(
+        mark, verdict_mark(secret, str(grade_id(cell)), cell.get("outputs")))
+
+
+def show_verdict(nb: dict, verdict: SubmissionVerdict, secret: bytes) -> None:
+    """Make a notebook (the autograded one, in memory) show the verdict: test cells lose their
+    hidden blocks, and their outputs become the verdict's student messages, marked as the verdict's
+    (nbgrader's feedback renders this notebook)."""
     tasks = {t.grade_id: t for t in verdict.tasks}
     for cell in nb["cells"]:
         if cell_type(cell) != "code" or grade_id(cell) not in tasks:
@@ -304,20 +334,58 @@ def rewrite_for_feedback(autograded: Path, verdict: SubmissionVerdict) -> None:
         else:
             cell["outputs"] = [{"output_type": "stream", "name": "stdout",
                                 "text": f"✓ {task.grade_id}: every check passed, hidden ones included\n"}]
+        cell.setdefault("metadata", {})[VERDICT_MARK] = verdict_mark(secret, task.grade_id, cell["outputs"])
+
+
+def rewrite_for_feedback(autograded: Path, verdict: SubmissionVerdict, secret: bytes) -> None:
+    """:func:`show_verdict` on an autograded notebook file."""
+    nb = json.loads(autograded.read_text(encoding="utf-8"))
+    show_verdict(nb, verdict, secret)
     autograded.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+REPORT_COLUMNS = ["assignment", "student", "status", "task", "score", "max_score", "hidden_seed", "reason",
+                  "sandbox"]
+
+
+def report_rows(verdict: SubmissionVerdict) -> list[list]:
+    rows = []
+    v = verdict
+    if v.status != "graded":
+        rows.append([v.assignment, v.student, v.status, "", "", "", v.seed, v.reason, v.sandbox])
+    for t in v.tasks:
+        rows.append([v.assignment, v.student, t.status, t.grade_id, t.score, t.points, v.seed,
+                     " | ".join(m.replace("\n", " ")[:500] for m in t.messages), v.sandbox])
+    return rows
+
+
 def write_report(verdicts: list[SubmissionVerdict], path: Path) -> Path:
-    """One row per task and submission, with a status and the reason: no silent zeros."""
+    """One row per task and submission, with a status and the reason: no silent zeros.
+
+    Rows of other submissions that the file already holds are kept: grading some students
+    (again) replaces only their rows. The file is replaced whole, never left half written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    graded = {(v.assignment, v.student) for v in verdicts}
+    kept = [row for row in _existing_rows(path) if (row[0], row[1]) not in graded]
+    rows = kept + [row for v in verdicts for row in report_rows(v)]
+    rows.sort(key=lambda row: (str(row[0]), str(row[1])))  # each submission's rows keep their order
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
-        out.writerow(["assignment", "student", "status", "task", "score", "max_score", "hidden_seed",
-                      "reason", "sandbox"])
-        for v in verdicts:
-            if v.status != "graded":
-                out.writerow([v.assignment, v.student, v.status, "", "", "", v.seed, v.reason, v.sandbox])
-            for t in v.tasks:
-                out.writerow([v.assignment, v.student, t.status, t.grade_id, t.score, t.points, v.seed,
-                              " | ".join(m.replace("\n", " ")[:500] for m in t.messages), v.sandbox])
+        out.writerow(REPORT_COLUMNS)
+        out.writerows(rows)
+    os.replace(partial, path)
     return path
+
+
+def _existing_rows(path: Path) -> list[list[str]]:
+    """The rows of an earlier report (written by this module; never by student code), if its
+    columns are this version's; an older or foreign file is kept beside as ``<name>.old``."""
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    if rows and rows[0] == REPORT_COLUMNS:
+        return [row for row in rows[1:] if len(row) == len(REPORT_COLUMNS)]
+    os.replace(path, path.with_name(path.name + ".old"))
+    return []

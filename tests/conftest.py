@@ -32,6 +32,31 @@ def reference_namespace(assignment: str) -> dict:
     return namespace
 
 
+def released_course(dest: Path, assignment: str = "a01") -> tuple[Path, dict, dict]:
+    """A copy of the course in ``dest`` with its release generated: the folder, the assignment's
+    release notebook and its reference answers (grade id -> source)."""
+    from deepgrad.course import copy_course
+    from deepgrad.release import generate_release
+    from deepgrad.submissions import read, reference_answers
+
+    course = copy_course(ROOT, dest)
+    generate_release(course)
+    name = NOTEBOOKS[assignment]
+    return (course, read(course / "assignments" / name / f"{name}.ipynb"),
+            reference_answers(read(course / "solutions" / name / f"{name}.ipynb")))
+
+
+# An a01 answer cell that fools in-kernel grading: numpy's comparisons always say "equal".
+PATCHED_NUMPY_SIGMOID = '''
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape, dtype=bool)
+
+
+def sigmoid(z):
+    return np.zeros_like(np.asarray(z, dtype=float)) + 0.5
+'''
+
+
 @pytest.fixture
 def reference():
     """A factory: reference(assignment) -> a namespace with that notebook's reference answers."""

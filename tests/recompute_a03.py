@@ -1,4 +1,5 @@
-"""Independent 40-digit recomputations of assignment 3's fixed numbers (mpmath, from the formulas)."""
+"""Independent 40-digit recomputations of assignment 3's expected values (mpmath, from the formulas):
+the public checks' fixed numbers, and the reference's values on any student's hidden inputs."""
 from __future__ import annotations
 
 import mpmath as mp

@@ -1,4 +1,5 @@
-"""40-digit recomputations of assignment 4's fixed numbers, from the lesson's formulas only.
+"""40-digit recomputations of assignment 4's expected values (the public checks' fixed numbers, and
+the reference's values on any student's hidden inputs), from the lesson's formulas only.
 
 The momentum paths follow the lesson's R loop literally: a vector of ``n_steps + 1`` entries with
 x0 first, plain gradient descent at the first update and the momentum term from the second on.

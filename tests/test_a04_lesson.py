@@ -2,8 +2,9 @@
 
 The lesson (seed 003) ran each experiment "for 30 iterations": an R vector of 30 entries with x0 as
 the first, i.e. 29 updates, and no momentum at the first update. These tests pin that reading down
-with 40-digit recurrences, check every fixed number of the hidden tests the same way, run the
-notebook's lesson cells, and make sure the initialiser's statistical check cannot flake.
+with 40-digit recurrences, run the notebook's lesson cells, and make sure the initialiser's
+statistical check cannot flake. (The hidden tests' values come from the reference on each student's
+inputs; tests/test_hidden_expected.py holds those to the same 40-digit recomputations.)
 """
 from __future__ import annotations
 
@@ -15,10 +16,9 @@ import numpy as np
 import pytest
 
 import recompute_a04 as rc
-from autograder.registry import CHECKS, load_all
+from autograder.channel import Polynomial
 from conftest import solution_notebook
 
-load_all()
 QUARTIC = (0.0, 4.0, 9.0, 4.0)
 # (f' coefficients, x0, lr, rho, what the lesson printed)
 LESSON = [
@@ -51,21 +51,31 @@ def test_velocity_form_is_the_lesson_recurrence():
         assert abs(w - x) < rc.mp.mpf(10) ** -30
 
 
-def _notebook_calls():
+def _float_paths(coeffs, x0, lr, rho, n_steps) -> tuple[float, float]:
+    """The last x of the lesson's recurrence and of the velocity form, each in float64."""
+    grad = Polynomial(tuple(coeffs))
+    before, x = x0, x0 - lr * grad(x0)
+    for _ in range(n_steps - 1):
+        before, x = x, x - lr * grad(x) + rho * (x - before)
+    w, v = x0, 0.0
+    for _ in range(n_steps):
+        v = rho * v - lr * grad(w)
+        w = w + v
+    return x, w
+
+
+def test_hidden_lesson_runs_are_tame_for_every_student():
+    """On 200 students' hidden lesson runs, do two correct float64 forms of the recurrence agree
+    with the 40-digit path to 1e-11, a hundredth of the checks' rtol (no draw sensitive to rounding)?"""
     from deepgrad.verdict import graded_cells
 
-    return [(target, params) for cell in graded_cells(solution_notebook("a04"))
-            for target, params, _ in cell.calls]
-
-
-def test_hidden_fixed_numbers_match_a_40_digit_recomputation():
-    """Does every `expected=` in the notebook's test cells, hidden ones included, recompute?"""
-    fixed = [(t, p) for t, p in _notebook_calls() if "expected" in p]
-    assert len(fixed) >= 8
-    for target, params in fixed:
-        merged = {**CHECKS[target].params, **params}
-        assert np.allclose(np.asarray(params["expected"], float), rc.RECOMPUTE[target](merged),
-                           rtol=1e-12, atol=1e-300), target
+    runs = [params for seed in range(200) for cell in graded_cells(solution_notebook("a04"), seed)
+            for target, params, hidden in cell.calls if hidden and target.endswith(".lesson")]
+    assert len(runs) == 4 * 200
+    for p in runs:
+        exact = float(rc.lesson_path(p["coeffs"], p["x0"], p["lr"], p["rho"], p["n_steps"])[-1])
+        for got in _float_paths(p["coeffs"], np.float64(p["x0"]), p["lr"], p["rho"], p["n_steps"]):
+            assert abs(got - exact) <= 1e-14 + 1e-11 * abs(exact), p
 
 
 def test_the_lesson_cells_print_the_lesson_numbers(reference):

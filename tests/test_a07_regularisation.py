@@ -1,5 +1,6 @@
-"""Assignment 7 beyond its checks: the toolkit's regularisation layers, the statistics behind the
-dropout-mask check, and the hidden fixed numbers.
+"""Assignment 7 beyond its checks: the toolkit's regularisation layers and the statistics behind the
+dropout-mask check. (The hidden tests' expected values come from the reference on inputs drawn per
+student; tests/test_hidden_expected.py holds them to the 40-digit recomputations of recompute_a07.py.)
 
 The toolkit is tested with layer functions written here (no answer of the assignment), so a
 failure points at dlkit, not at a notebook.
@@ -10,10 +11,8 @@ import numpy as np
 import pytest
 
 from autograder.gradcheck import numeric_gradient, relative_error
-from conftest import ROOT, NOTEBOOKS
 from dlkit.nn import Layer, Network, Output
 from dlkit.regularisation import MaskedLayer, RunningStatsLayer, penalty_on
-from recompute_a07 import RECOMPUTE
 
 
 def linear_forward(x, W, b):
@@ -165,16 +164,3 @@ def test_mask_rate_check_is_far_from_failing_a_right_answer(reference, p):
     kept = np.array([mask_fn((100, 200), p, seed).mean() for seed in range(200)])
     z = (kept - (1 - p)) / np.sqrt(p * (1 - p) / n)
     assert np.abs(z).max() < 4.5 and abs(z.std() - 1) < 0.2   # the standard error is the right one
-
-
-def test_hidden_fixed_numbers_match_high_precision():
-    """Is every expected value in a07's hidden tests what the 40-digit recomputation gives?"""
-    from deepgrad.verdict import graded_cells
-
-    name = NOTEBOOKS["a07"]
-    calls = [(target, params) for cell in graded_cells(ROOT / "solutions" / name / f"{name}.ipynb")
-             for target, params, hidden in cell.calls if hidden and "expected" in params]
-    assert len(calls) >= 5
-    for target, params in calls:
-        recomputed = RECOMPUTE[target](params)
-        assert np.allclose(np.asarray(params["expected"], dtype=float), recomputed, rtol=1e-12, atol=1e-300), target

@@ -23,10 +23,9 @@ from nbgrader.api import Gradebook
 from autograder.calls import WorkerCaller
 from autograder.registry import TASKS, attempt, checks_for, load_all
 from autograder.sandbox import Limits
-from conftest import NOTEBOOKS, ROOT, processes_left_by_this_test_run
+from conftest import NOTEBOOKS, ROOT, processes_left_by_this_test_run, released_course
 from deepgrad.autograde import autograde
-from deepgrad.course import Nbgrader, copy_course
-from deepgrad.release import generate_release
+from deepgrad.course import Nbgrader
 from deepgrad.submissions import answered, read, reference_answers, write
 
 load_all()
@@ -220,10 +219,7 @@ def test_the_catalogue_is_large_and_distinct():
 # ---------------------------------------------------------------- instructor grading
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = copy_course(ROOT, tmp_path_factory.mktemp("attacks") / "course")
-    generate_release(course)
-    release = read(course / "assignments" / A01 / f"{A01}.ipynb")
-    reference = reference_answers(read(course / "solutions" / A01 / f"{A01}.ipynb"))
+    course, release, reference = released_course(tmp_path_factory.mktemp("attacks") / "course")
     # nbgrader's own pass stops at 15 s a notebook (300 s by default): some attacks need the cap
     grader = Nbgrader(course, cell_timeout=3, notebook_seconds=15)
     write(answered(release, reference), course / "submitted" / "alice" / A01 / f"{A01}.ipynb")

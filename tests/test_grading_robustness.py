@@ -14,9 +14,11 @@
 from __future__ import annotations
 
 import copy
+import functools
 import csv
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,7 +28,7 @@ from nbgrader.api import Gradebook
 from autograder.calls import StudentProblem
 from autograder.notebook import NotebookError, forbidden_uses, loadable_cells, read_cells
 from conftest import NOTEBOOKS, ROOT, processes_left_by_this_test_run
-from deepgrad import autograde as autograde_module
+from deepgrad import nbgrader_plugin as plugin_module
 from deepgrad import verdict as verdict_module
 from deepgrad.autograde import autograde, report_path, write_unexecuted
 from deepgrad.course import Nbgrader, copy_course
@@ -159,6 +161,14 @@ def mutate(nb: dict, rng: random.Random):
 
 
 # ---------------------------------------------------------------- 1. the property test
+@functools.cache
+def _reference_caller():
+    from autograder.calls import LocalCaller
+    from conftest import reference_namespace
+
+    return LocalCaller(reference_namespace("a01"))
+
+
 class NoWorker:
     """Stands in for the sandboxed worker: grade_submission's own reading of the notebook runs
     for real (the worker's reading is loadable_cells, tested directly), no student code does."""
@@ -179,6 +189,8 @@ class NoWorker:
             raise StudentProblem(str(exc)) from None
 
     def __call__(self, fn, *args):
+        if Path(self.notebook) == SOURCE:  # the reference (trusted code): run here, for its values
+            return _reference_caller()(fn, *args)
         raise StudentProblem(f"`{fn}` is not run in this test")
 
     def close(self):
@@ -214,7 +226,7 @@ def through_the_trusted_side(course, path) -> None:
             read_cells(snapshot)  # what the snapshot accepts, every reader can read
             feedback = course / "feedback.ipynb"
             write_unexecuted(snapshot, feedback, "a test")
-            rewrite_for_feedback(feedback, verdict)
+            rewrite_for_feedback(feedback, verdict, SECRET)
 
 
 @settings(max_examples=1000, deadline=None, derandomize=True,
@@ -386,7 +398,7 @@ def one_run(tmp_path_factory):
     linked.parent.mkdir(parents=True)
     linked.symlink_to(course / "submitted" / "honest" / A01 / f"{A01}.ipynb")
 
-    real_grade, real_pass = autograde_module.grade_submission, Nbgrader.autograde
+    real_grade, real_pass = plugin_module.grade_submission, Nbgrader.autograde
 
     def grade(source, snapshot, student, *args, **kwargs):  # a grader bug met by one submission
         if student == "grader_crash":
@@ -399,7 +411,7 @@ def one_run(tmp_path_factory):
         return real_pass(self, assignment, student, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(autograde_module, "grade_submission", grade)
+        patch.setattr(plugin_module, "grade_submission", grade)
         patch.setattr(Nbgrader, "autograde", nbgrader_pass)
         grader = Nbgrader(course, cell_timeout=3, notebook_seconds=20)
         verdicts = autograde(course, A01, grader=grader, report=report_path(course, A01))
@@ -466,13 +478,14 @@ def test_unexpected_return_values_cost_only_their_tasks(one_run, student):
 
 def test_a_crash_inside_the_grader_breaks_that_submission_only(one_run):
     """Does an exception in the grader end as that submission's broken verdict naming it, with
-    nbgrader's in-kernel scores (full marks here) set to 0 and flagged for a manual grade?"""
+    no score standing (nbgrader does not go on to run a notebook the verdict could not grade)
+    and every entry flagged for a manual grade?"""
     course, verdicts = one_run
     verdict = verdicts["grader_crash"]
     assert verdict.status == "broken"
     assert verdict.reason.startswith("grading failed inside the grader (RecursionError at ")
     assert verdict.reason.endswith("check this submission by hand")
-    assert set(_gradebook(course, "grader_crash").values()) == {(0.0, True)}
+    assert set(_gradebook(course, "grader_crash").values()) <= {(0.0, True), (None, True)}
 
 
 def test_a_crash_inside_nbgrader_still_gets_a_verdict(one_run):
@@ -532,7 +545,7 @@ def test_a_run_stopped_part_way_still_writes_the_report(small_course, monkeypatc
             raise KeyboardInterrupt
         return SubmissionVerdict(student, assignment, status="review", reason="looked at")
 
-    monkeypatch.setattr(autograde_module, "grade_submission", grade)
+    monkeypatch.setattr(plugin_module, "grade_submission", grade)
     report = report_path(small_course, A01)
     with pytest.raises(KeyboardInterrupt):
         autograde(small_course, A01, grader=NoNbgrader(small_course), sandboxed=False, report=report)

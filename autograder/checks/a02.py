@@ -2,7 +2,8 @@
 
 The nine derivative tasks are one table: each is checked against fixed numbers (40-digit values
 recomputed in ``tests/mp_reference.py``) and against a centred-difference gradient of the
-student's own ``loss``, so a wrong derivative is named even when the rest is right.
+student's own ``loss``, so a wrong derivative is named even when the rest is right. Hidden tests
+draw X, y and w for each student, and the reference solution makes the expected values.
 """
 from __future__ import annotations
 
@@ -31,7 +32,12 @@ W_CHECK = _rng.normal(size=9)
 forward = task("a02.forward", points=2)
 
 
-@check(forward, "values", X=X3, w=LESSON_W,
+def _forward_expected(judge, X, w):
+    got = expect_tuple(judge("forward", X, w), ("h1", "h2", "o"), fn="forward")
+    return tuple(expect_float_array(value, (len(X),), fn="forward") for value in got)
+
+
+@check(forward, "values", expect=_forward_expected, X=X3, w=LESSON_W,
        expected=((0.04742587317756678, 0.18242552380635635, 1.12535162055095e-07),
                  (0.9933071490757152, 0.9999962733607158, 0.01798620996209156),
                  (0.06485213647716792, 0.12949617934159827, 0.9796496561500811)))

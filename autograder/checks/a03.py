@@ -1,6 +1,7 @@
 """Assignment 3 -- backprop as matrices: the layer contract, and the lesson's chain of six gradients.
 
 Every backward is judged against centred differences of the student's own forward functions.
+A forward's hidden values come from the reference solution, on inputs drawn for each student.
 The six named gradients of ``backprop_one_hidden`` are six tasks. Each one passes when it is the
 local step from the student's own upstream gradient (checked numerically through the layer that
 step differentiates), or when it is the true gradient of the loss; so one slip costs one task,
@@ -22,7 +23,11 @@ _rng = np.random.default_rng(30)
 affine_forward = task("a03.affine_forward", points=1)
 
 
-@check(affine_forward, "values", x=np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]]),
+def _affine_expected(judge, x, W, b):
+    return forward_out(judge, "affine_forward", (x, W, b))[0]
+
+
+@check(affine_forward, "values", expect=_affine_expected, x=np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]]),
        W=np.array([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]), b=np.array([0.05, -0.1]),
        expected=np.array([[0.7, 0.4], [-1.55, 0.7]]))
 def _affine_values(call, x, W, b, expected):
@@ -46,11 +51,16 @@ def _sigmoid_values(call, x, expected, note="", atol=1e-15):
     expect_array(out, expected, fn="sigmoid_forward", what="out", where=where, rtol=1e-12, atol=atol)
 
 
-register(sigmoid_forward, "values", _sigmoid_values, x=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
+def _sigmoid_expected(judge, x, **_):
+    return forward_out(judge, "sigmoid_forward", (x,))[0]
+
+
+register(sigmoid_forward, "values", _sigmoid_values, expect=_sigmoid_expected,
+         x=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
          expected=np.array([[0.11920292202211756, 0.37754066879814546, 0.5],
                             [0.6224593312018546, 0.8807970779778824, 0.9933071490757152]]))
-register(sigmoid_forward, "extremes", _sigmoid_values, note=" (large |x| must not overflow)",
-         x=np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0]),
+register(sigmoid_forward, "extremes", _sigmoid_values, expect=_sigmoid_expected,
+         note=" (large |x| must not overflow)", x=np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0]),
          expected=np.array([0.0, 4.248354255291589e-18, 0.5, 1.0, 1.0]))
 
 sigmoid_backward = task("a03.sigmoid_backward", points=1)
@@ -76,10 +86,14 @@ def _ce_values(call, scores, y, expected, note=""):
                            f"(difference {loss - expected:.3g}).")
 
 
-register(sigmoid_ce_forward, "values", _ce_values, note=" (the mean over samples)",
+def _ce_expected(judge, scores, y, **_):
+    return _ce_loss(judge, scores, y)[0]
+
+
+register(sigmoid_ce_forward, "values", _ce_values, expect=_ce_expected, note=" (the mean over samples)",
          scores=np.array([[-2.0], [0.5], [3.0], [-0.25]]), y=np.array([[0.0], [1.0], [1.0], [0.0]]),
          expected=0.3063829416689162)
-register(sigmoid_ce_forward, "extremes", _ce_values,
+register(sigmoid_ce_forward, "extremes", _ce_values, expect=_ce_expected,
          note=" (large logits: work with the logits, never take the log of a rounded probability)",
          scores=np.array([[800.0], [-800.0], [35.0], [-35.0]]), y=np.array([[0.0], [1.0], [1.0], [0.0]]),
          expected=400.0)

@@ -1,7 +1,8 @@
 """Assignment 4 -- local minima, momentum, ReLU and deep networks.
 
 Fixed numbers are the lesson's (its R code runs 30 entries: x0 and 29 updates) and 40-digit values
-recomputed in ``tests/recompute_a04.py``; the rest are properties of the answer (the recurrence
+recomputed in ``tests/recompute_a04.py``; hidden tests draw inputs for each student and take the
+expected values from the reference solution. The rest are properties of the answer (the recurrence
 step by step, the layer contract against a numeric gradient, the initialiser's scale).
 """
 from __future__ import annotations
@@ -36,8 +37,14 @@ def _descent_path(call, coeffs, x0, lr, rho, n_steps):
     return grad, got, where
 
 
-@check(momentum_descent, "lesson", coeffs=QUARTIC_GRAD, x0=0.5, lr=0.1, rho=0.9, n_steps=29,
-       expected=-1.6022654355866721961)
+def _descent_expected(judge, coeffs, x0, lr, rho, n_steps):
+    """The last entry of the reference's path (hidden tests draw the inputs)."""
+    path = judge("momentum_descent", Polynomial(tuple(coeffs)), x0, lr, rho, n_steps)
+    return expect_float_array(path, (n_steps + 1,) + np.shape(x0), fn="momentum_descent")[-1]
+
+
+@check(momentum_descent, "lesson", expect=_descent_expected, coeffs=QUARTIC_GRAD, x0=0.5, lr=0.1, rho=0.9,
+       n_steps=29, expected=-1.6022654355866721961)
 def _descent_lesson(call, coeffs, x0, lr, rho, n_steps, expected):
     """The lesson's numbers: 30 entries, i.e. x0 and 29 updates."""
     _, got, where = _descent_path(call, coeffs, x0, lr, rho, n_steps)
@@ -114,16 +121,28 @@ def _update_with_velocity(call, w, dw, state):
                  what="w (expected w + rho * velocity - lr * dw)", where=where)
 
 
-@check(momentum_update, "lesson", coeffs=QUARTIC_GRAD, x0=0.5, lr=0.1, rho=0.9, n_steps=29,
-       expected=-1.6022654355866721961)
-def _update_lesson(call, coeffs, x0, lr, rho, n_steps, expected):
-    """Fed its own state back step after step, it runs the lesson's momentum path."""
+def _update_path(call, coeffs, x0, lr, rho, n_steps) -> np.ndarray:
+    """w, of shape (1,), after ``n_steps`` calls of momentum_update, each given the state the one
+    before returned: the student's (``call``), or the reference's (``judge``) for a hidden value."""
     grad = Polynomial(tuple(coeffs))
     w, state = np.array([float(x0)]), {"lr": lr, "rho": rho}
     for _ in range(n_steps):
         with np.errstate(all="ignore"):
             dw = np.asarray(grad(w), dtype=float)
         w, state, _, _ = _one_update(call, w, dw, state)
+    return w
+
+
+def _update_expected(judge, coeffs, x0, lr, rho, n_steps):
+    return _update_path(judge, coeffs, x0, lr, rho, n_steps)[0]
+
+
+@check(momentum_update, "lesson", expect=_update_expected, coeffs=QUARTIC_GRAD, x0=0.5, lr=0.1, rho=0.9,
+       n_steps=29, expected=-1.6022654355866721961)
+def _update_lesson(call, coeffs, x0, lr, rho, n_steps, expected):
+    """Fed its own state back step after step, it runs the lesson's momentum path."""
+    grad = Polynomial(tuple(coeffs))
+    w = _update_path(call, coeffs, x0, lr, rho, n_steps)
     expect_array(w, [expected], fn="momentum_update",
                  what=f"w after {n_steps} steps, each given the state returned by the step before",
                  where=f" (grad = {grad!r}, w0 = [{x0}], lr={lr}, rho={rho})", rtol=1e-9)
@@ -162,7 +181,12 @@ relu_forward = task("a04.relu_forward", points=1)
 RELU_X = np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]])
 
 
-@check(relu_forward, "values", x=RELU_X, expected=np.array([[0.0, 0.0, 0.0], [0.5, 2.0, 5.0]]))
+def _relu_expected(judge, x):
+    return forward_out(judge, "relu_forward", (x,))[0]
+
+
+@check(relu_forward, "values", expect=_relu_expected, x=RELU_X,
+       expected=np.array([[0.0, 0.0, 0.0], [0.5, 2.0, 5.0]]))
 def _relu_values(call, x, expected):
     where = f" for x={x.tolist()}"
     out, _ = forward_out(call, "relu_forward", (x,), where)
@@ -185,15 +209,25 @@ def _relu_definition(call, x):
 relu_backward = task("a04.relu_backward", points=2)
 
 
-@check(relu_backward, "values", x=RELU_X, dout=np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
-       expected=np.array([[0.0, 0.0, 0.0], [4.0, 5.0, 6.0]]))
-def _relu_backward_values(call, x, dout, expected):
-    """dout passes where x > 0 and is stopped elsewhere, at x = 0 too (the lesson's convention)."""
-    where = f" for x={x.tolist()}, dout={dout.tolist()}"
+def _relu_dx(call, x, dout, where: str = ""):
+    """relu_backward(dout, cache), the cache from relu_forward(x); a lone dx may come as a 1-tuple."""
     _, cache = forward_out(call, "relu_forward", (x,), where)
     got = call("relu_backward", dout, cache)
     if type(got) in (tuple, list) and len(got) == 1:
         got = got[0]
+    return got
+
+
+def _relu_dx_expected(judge, x, dout):
+    return expect_float_array(_relu_dx(judge, x, dout), np.shape(x), fn="relu_backward")
+
+
+@check(relu_backward, "values", expect=_relu_dx_expected, x=RELU_X,
+       dout=np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), expected=np.array([[0.0, 0.0, 0.0], [4.0, 5.0, 6.0]]))
+def _relu_backward_values(call, x, dout, expected):
+    """dout passes where x > 0 and is stopped elsewhere, at x = 0 too (the lesson's convention)."""
+    where = f" for x={x.tolist()}, dout={dout.tolist()}"
+    got = _relu_dx(call, x, dout, where)
     expect_array(got, expected, fn="relu_backward", what="dx (dout where x > 0, else 0)", where=where,
                  atol=0.0)
 

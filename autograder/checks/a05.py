@@ -1,8 +1,9 @@
 """Assignment 5 -- mini-batches and adaptive learning rates.
 
 Every optimizer has the interface ``update(w, dw, state) -> (w, state)``. It is checked on fixed
-fixtures (40-digit values recomputed in ``tests/recompute_a05.py``), on the lesson's numbers, and
-on trajectories: the check runs the student's update step after step, hands back the state it
+fixtures (40-digit values recomputed in ``tests/recompute_a05.py``; hidden tests draw their own
+inputs and take the values from the reference solution), on the lesson's numbers, and on
+trajectories: the check runs the student's update step after step, hands back the state it
 returned, and holds each step to the optimizer's rule, applied to the state it was given.
 
 ``minibatches`` and ``get_optimizer`` take or return things that cannot cross the data-only
@@ -134,8 +135,9 @@ def _judge(fn: str, new_w, new_state: dict, expected: dict, where: str, rtol: fl
 
 
 def fixed_step(task_, name: str, fn: str, **params):
-    """One step from fixed inputs; ``expected`` stacks the new w and then the arrays the optimizer
-    keeps, in the order of KEYS (a 40-digit recomputation of each is in tests/recompute_a05.py)."""
+    """One step from given inputs; ``expected`` stacks the new w and then the arrays the optimizer
+    keeps, in the order of KEYS (a 40-digit recomputation of each is in tests/recompute_a05.py).
+    Hidden tests give inputs only: the reference's step makes ``expected`` the same way."""
     def run(call, w, dw, state, expected):
         where = _inputs(w, dw, state)
         new_w, new_state = _step(call, fn, w, dw, state, where)
@@ -145,28 +147,49 @@ def fixed_step(task_, name: str, fn: str, **params):
         if counts:
             want["t"] = int(state.get("t", 0)) + 1
         _judge(fn, new_w, new_state, want, where)
-    return register(task_, name, run, **params)
+
+    def expect(judge, w, dw, state):
+        new_w, new_state = _step(judge, fn, w, dw, state, _inputs(w, dw, state))
+        arrays = KEYS[fn][1]
+        if not arrays:
+            return new_w
+        return np.stack([new_w] + [np.asarray(new_state[key], dtype=float) for key in arrays])
+    return register(task_, name, run, expect=expect, **params)
+
+
+def _walk(call, fn: str, coeffs, w0, state, n_steps: int, hold_to_rule: bool) -> tuple[np.ndarray, str]:
+    """``n_steps`` steps of ``fn`` on the gradient of a polynomial (applied entrywise), each step
+    given the state the step before returned; each step held to the rule if ``hold_to_rule``.
+    Returns the last w and a description of the run for messages."""
+    grad = Polynomial(tuple(coeffs))
+    w, state = np.array(w0, dtype=float), dict(state)
+    start = f" (a run of {n_steps} steps from w0 = {_short(w)}" \
+            f" on the gradient {grad!r}, each step given the state returned by the step before; " \
+            f"first state {_show_state(state)})"
+    for step in range(1, n_steps + 1):
+        dw = np.asarray(grad(w), dtype=float)
+        where = f" at step {step}{_inputs(w, dw, state)}{start}"
+        new_w, new_state = _step(call, fn, w, dw, state, where)
+        if hold_to_rule:
+            _judge(fn, new_w, new_state, _rule(fn, w, dw, state), where, rtol=1e-8)
+        w, state = new_w, new_state
+    return w, start
 
 
 def trajectory(task_, name: str, fn: str, **params):
     """``n_steps`` steps on the gradient of a polynomial (applied entrywise), each step given the
-    state the step before returned, each held to the rule; with ``expected``, the last w too."""
+    state the step before returned, each held to the rule; with ``expected``, the last w too (a
+    hidden test gives inputs only: the reference's own run of the same steps makes it)."""
     def run(call, coeffs, w0, state, n_steps, expected=None):
-        grad = Polynomial(tuple(coeffs))
-        w, state = np.array(w0, dtype=float), dict(state)
-        start = f" (a run of {n_steps} steps from w0 = {_short(w)}" \
-                f" on the gradient {grad!r}, each step given the state returned by the step before; " \
-                f"first state {_show_state(state)})"
-        for step in range(1, n_steps + 1):
-            dw = np.asarray(grad(w), dtype=float)
-            where = f" at step {step}{_inputs(w, dw, state)}{start}"
-            new_w, new_state = _step(call, fn, w, dw, state, where)
-            _judge(fn, new_w, new_state, _rule(fn, w, dw, state), where, rtol=1e-8)
-            w, state = new_w, new_state
+        w, start = _walk(call, fn, coeffs, w0, state, n_steps, hold_to_rule=True)
         if expected is not None:
             expect_array(w, np.full(np.shape(w), expected), fn=fn, what=f"w after {n_steps} steps",
                          where=start, rtol=1e-9, atol=1e-15)
-    return register(task_, name, run, **params)
+
+    def expect(judge, coeffs, w0, state, n_steps):
+        w, _ = _walk(judge, fn, coeffs, w0, state, n_steps, hold_to_rule=False)
+        return float(w.ravel()[0]) if w.size == 1 else w
+    return register(task_, name, run, expect=expect if "expected" in params else None, **params)
 
 
 _rng = np.random.default_rng(50)

@@ -1,7 +1,8 @@
 """Assignment 6 -- beyond binary: one-hot labels, softmax and its cross-entropy, mean squared error,
 seven more activations, weight initialisers and least squares.
 
-Fixed numbers are recomputed at 40 digits in ``tests/recompute_a06.py``. The seven activations are
+Fixed numbers are recomputed at 40 digits in ``tests/recompute_a06.py``; hidden tests draw their
+own inputs and take the expected values from the reference solution. The seven activations are
 one table (``ACTIVATIONS``) from which every activation's checks are made: fixed values, fixed
 derivatives, very large inputs (no warning, right limits) and the layer contract against a numeric
 gradient, away from kinks. Initialisers are judged statistically on large samples: every tolerance
@@ -83,25 +84,35 @@ def _loss_and_cache(call, fn: str, scores, y, where: str = ""):
 
 
 def output_values(task_, name: str, forward_fn: str, args: tuple[str, str], **params):
-    """``forward_fn(*args)`` returns ``(loss, cache)`` with the ``expected`` loss."""
+    """``forward_fn(*args)`` returns ``(loss, cache)`` with the ``expected`` loss (the reference's
+    loss on a hidden test's inputs)."""
     def run(call, expected, **inputs):
         where = _describe_inputs(inputs)
         loss, _ = _loss_and_cache(call, forward_fn, inputs[args[0]], inputs[args[1]], where)
         if not np.isclose(loss, expected, rtol=1e-12, atol=1e-15):
             raise CheckFailure(f"`{forward_fn}` returned the loss {loss!r}{where}; expected {expected!r}")
-    return register(task_, name, run, **params)
+
+    def expect(judge, **inputs):
+        return _loss_and_cache(judge, forward_fn, inputs[args[0]], inputs[args[1]])[0]
+    return register(task_, name, run, expect=expect, **params)
 
 
 def output_backward_values(task_, name: str, forward_fn: str, backward_fn: str, args: tuple[str, str],
                            **params):
-    """``backward_fn(cache)``, the cache coming from ``forward_fn(*args)``, equals ``expected``."""
+    """``backward_fn(cache)``, the cache coming from ``forward_fn(*args)``, equals ``expected`` (the
+    reference's gradient on a hidden test's inputs)."""
     def run(call, expected, **inputs):
         where = _describe_inputs(inputs)
         _, cache = _loss_and_cache(call, forward_fn, inputs[args[0]], inputs[args[1]], where)
         got = call(backward_fn, cache)
         expect_array(got, expected, fn=backward_fn, what=f"gradient d loss / d {args[0]}", where=where,
                      rtol=1e-12, atol=1e-15)
-    return register(task_, name, run, **params)
+
+    def expect(judge, **inputs):
+        point = inputs[args[0]]
+        _, cache = _loss_and_cache(judge, forward_fn, point, inputs[args[1]])
+        return expect_float_array(judge(backward_fn, cache), np.shape(point), fn=backward_fn)
+    return register(task_, name, run, expect=expect, **params)
 
 
 def output_gradient(task_, name: str, forward_fn: str, backward_fn: str, args: tuple[str, str], **params):
@@ -237,6 +248,12 @@ def _forward_values(spec: Activation):
     return run
 
 
+def _forward_expect(spec: Activation):
+    def expect(judge, x, alpha=None):
+        return forward_out(judge, f"{spec.name}_forward", _inputs(spec, x, alpha))[0]
+    return expect
+
+
 def _grads(call, spec: Activation, x, alpha, dout, where):
     _, cache = forward_out(call, f"{spec.name}_forward", _inputs(spec, x, alpha), where)
     return backward_grads(call, f"{spec.name}_backward", dout, cache, spec.wrt, where)
@@ -248,6 +265,14 @@ def _backward_values(spec: Activation):
         dx = _grads(call, spec, x, alpha, dout, where)[0]
         expect_array(dx, expected, fn=f"{spec.name}_backward", what="dx", where=where, rtol=1e-12, atol=1e-15)
     return run
+
+
+def _backward_expect(spec: Activation, index: int = 0):
+    """The reference's gradient ``index`` of the check's inputs (0: dx; 1: PReLU's dalpha)."""
+    def expect(judge, x, dout, alpha=None):
+        got = _grads(judge, spec, x, alpha, dout, "")[index]
+        return expect_float_array(got, np.shape(x if index == 0 else alpha), fn=f"{spec.name}_backward")
+    return expect
 
 
 def _prelu_dalpha(call, expected, x, dout, alpha):
@@ -271,6 +296,15 @@ def _extremes(spec: Activation):
     return run
 
 
+def _extremes_expect(spec: Activation):
+    """``expected`` of :func:`_extremes`: the reference's (out, dx for dout = 1), stacked."""
+    def expect(judge, x, alpha=None):
+        out, cache = forward_out(judge, f"{spec.name}_forward", _inputs(spec, x, alpha))
+        dx = backward_grads(judge, f"{spec.name}_backward", np.ones_like(x), cache, spec.wrt)[0]
+        return np.stack([out, expect_float_array(dx, np.shape(x), fn=f"{spec.name}_backward")])
+    return expect
+
+
 def away_from_kinks(x: np.ndarray, kinks: tuple, margin: float = 0.1) -> np.ndarray:
     """Move entries of x closer than ``margin`` to a kink out to ``margin`` from it (centred
     differences across a kink measure neither side's slope)."""
@@ -286,14 +320,15 @@ for _spec in ACTIVATIONS:
     _task = task(f"a06.{_spec.name}", points=1)
     _hyper = {} if _spec.alpha is None else {"alpha": _spec.alpha}
     _hyper_extreme = {} if _spec.alpha is None else {"alpha": _spec.alpha_extreme}
-    register(_task, "values", _forward_values(_spec), x=ACT_X, **_hyper, expected=np.array(_spec.values))
-    register(_task, "derivative", _backward_values(_spec), x=ACT_X, dout=ACT_DOUT, **_hyper,
-             expected=np.array(_spec.derivative))
+    register(_task, "values", _forward_values(_spec), expect=_forward_expect(_spec), x=ACT_X, **_hyper,
+             expected=np.array(_spec.values))
+    register(_task, "derivative", _backward_values(_spec), expect=_backward_expect(_spec), x=ACT_X,
+             dout=ACT_DOUT, **_hyper, expected=np.array(_spec.derivative))
     if _spec.trainable:
-        register(_task, "dalpha", _prelu_dalpha, x=ACT_X, dout=ACT_DOUT, **_hyper,
-                 expected=np.array(_spec.extra["dalpha"]))
-    register(_task, "extremes", _extremes(_spec), x=EXTREME_X, **_hyper_extreme,
-             expected=np.array(_spec.extremes))
+        register(_task, "dalpha", _prelu_dalpha, expect=_backward_expect(_spec, 1), x=ACT_X, dout=ACT_DOUT,
+                 **_hyper, expected=np.array(_spec.extra["dalpha"]))
+    register(_task, "extremes", _extremes(_spec), expect=_extremes_expect(_spec), x=EXTREME_X,
+             **_hyper_extreme, expected=np.array(_spec.extremes))
     _x = away_from_kinks(_rng.uniform(-4.0, 4.0, size=(3, 4)), _spec.kinks)
     _numeric_hyper = {} if _spec.alpha is None else {
         "alpha": _rng.uniform(0.05, 0.5, size=4) if _spec.trainable else 0.2}

@@ -1,6 +1,7 @@
 """Assignment 7 -- regularisation: L2 weight decay, inverted dropout, batch and layer normalisation.
 
-Fixed numbers are recomputed at 40 digits in ``tests/recompute_a07.py``; the rest are properties
+Fixed numbers are recomputed at 40 digits in ``tests/recompute_a07.py`` (hidden tests draw their own
+inputs and take the expected values from the reference solution); the rest are properties
 every correct answer has (dropped entries are zero, normalised columns have mean 0, a row's layer
 norm ignores the other rows, evaluation mode leaves the running statistics alone) and numeric
 gradients of the student's own forward functions against an upstream gradient ``dout``.
@@ -37,7 +38,12 @@ def _l2_result(call, weights, lam, where):
                   for k, (w, g) in enumerate(zip(weights, grads))]
 
 
-@check(l2_penalty, "values", weights=L2_WEIGHTS, lam=0.1, expected=0.7625)
+def _l2_expect(judge, weights, lam):
+    """The reference's loss on the check's weights (hidden tests give no `expected`)."""
+    return _l2_result(judge, weights, lam, "")[0]
+
+
+@check(l2_penalty, "values", expect=_l2_expect, weights=L2_WEIGHTS, lam=0.1, expected=0.7625)
 def _l2_values(call, weights, lam, expected):
     where = f" for weights = {[w.tolist() for w in weights]}, lam={lam}"
     loss, _ = _l2_result(call, weights, lam, where)
@@ -184,11 +190,21 @@ def _bn_run(call, *args):
     return out, running
 
 
-@check(batchnorm_forward, "train_values", x=BN_X, gamma=BN_GAMMA, beta=BN_BETA, running=BN_FRESH, momentum=MOMENTUM,
-       eps=EPS, expected=np.array([[-0.44721314828703324, -0.10557370342593349, 0.7763940966718456],
-                                   [0.44721314828703324, -3.6832788897221995, 1.2236059033281546],
-                                   [1.3416394448610998, -1.8944262965740666, 0.3291822900155365],
-                                   [-1.3416394448610998, 1.6832788897221995, 1.6708177099844634]]))
+def _bn_expect(train: bool, running_stats: bool = False):
+    """``expected`` of a batch norm check, from the reference on the check's inputs: its output in
+    the given mode, or (``running_stats``) its new running mean and variance stacked."""
+    def expect(judge, x, gamma, beta, running, momentum, eps):
+        out, new = _bn_run(judge, *_bn_args(x, gamma, beta, running, train, momentum, eps))
+        return np.stack([new["mean"], new["var"]]) if running_stats else out
+    return expect
+
+
+@check(batchnorm_forward, "train_values", expect=_bn_expect(True), x=BN_X, gamma=BN_GAMMA, beta=BN_BETA,
+       running=BN_FRESH, momentum=MOMENTUM, eps=EPS,
+       expected=np.array([[-0.44721314828703324, -0.10557370342593349, 0.7763940966718456],
+                          [0.44721314828703324, -3.6832788897221995, 1.2236059033281546],
+                          [1.3416394448610998, -1.8944262965740666, 0.3291822900155365],
+                          [-1.3416394448610998, 1.6832788897221995, 1.6708177099844634]]))
 def _bn_train_values(call, x, gamma, beta, running, momentum, eps, expected):
     args = _bn_args(x, gamma, beta, running, True, momentum, eps)
     out, _ = _bn_run(call, *args)
@@ -196,8 +212,9 @@ def _bn_train_values(call, x, gamma, beta, running, momentum, eps, expected):
                  "batch's own mean and variance)", where=_bn_where(*args), rtol=1e-9, atol=1e-12)
 
 
-@check(batchnorm_forward, "running_update", x=BN_X, gamma=BN_GAMMA, beta=BN_BETA, running=BN_AFTER_ONE,
-       momentum=MOMENTUM, eps=EPS, expected=np.array([[0.38, 0.19, 0.095], [1.76, 1.76, 1.0475]]))
+@check(batchnorm_forward, "running_update", expect=_bn_expect(True, running_stats=True), x=BN_X, gamma=BN_GAMMA,
+       beta=BN_BETA, running=BN_AFTER_ONE, momentum=MOMENTUM, eps=EPS,
+       expected=np.array([[0.38, 0.19, 0.095], [1.76, 1.76, 1.0475]]))
 def _bn_running_update(call, x, gamma, beta, running, momentum, eps, expected):
     """expected[0] is the new running mean, expected[1] the new running variance (biased, as normalised)."""
     args = _bn_args(x, gamma, beta, running, True, momentum, eps)
@@ -210,11 +227,12 @@ def _bn_running_update(call, x, gamma, beta, running, momentum, eps, expected):
                       "variance, the variance dividing by N that the batch was normalised with)")
 
 
-@check(batchnorm_forward, "eval_values", x=BN_X, gamma=BN_GAMMA, beta=BN_BETA, running=BN_AFTER_ONE,
-       momentum=MOMENTUM, eps=EPS, expected=np.array([[0.6761209890693072, 2.211574698079209, 0.9753068805377078],
-                                                      [2.366423461742575, -4.549635192613863, 1.4691692697835528],
-                                                      [4.056725934415843, -1.1690302472673268, 0.48144449129186273],
-                                                      [-1.0141814836039607, 5.5921796434257445, 1.9630316590293977]]))
+@check(batchnorm_forward, "eval_values", expect=_bn_expect(False), x=BN_X, gamma=BN_GAMMA, beta=BN_BETA,
+       running=BN_AFTER_ONE, momentum=MOMENTUM, eps=EPS,
+       expected=np.array([[0.6761209890693072, 2.211574698079209, 0.9753068805377078],
+                          [2.366423461742575, -4.549635192613863, 1.4691692697835528],
+                          [4.056725934415843, -1.1690302472673268, 0.48144449129186273],
+                          [-1.0141814836039607, 5.5921796434257445, 1.9630316590293977]]))
 def _bn_eval_values(call, x, gamma, beta, running, momentum, eps, expected):
     """Evaluation mode normalises with the running statistics and keeps them as they are."""
     args = _bn_args(x, gamma, beta, running, False, momentum, eps)
@@ -264,7 +282,12 @@ LN_X = np.array([[1.0, 2.0, 3.0, 6.0], [0.0, -4.0, 4.0, 0.0]])
 LN_GAMMA, LN_BETA = np.array([1.0, 0.5, 2.0, 1.0]), np.array([0.0, 0.0, 1.0, -1.0])
 
 
-@check(layernorm_forward, "values", x=LN_X, gamma=LN_GAMMA, beta=LN_BETA, eps=EPS,
+def _ln_expect(judge, x, gamma, beta, eps):
+    """The reference's output on the check's inputs (hidden tests give no `expected`)."""
+    return forward_out(judge, "layernorm_forward", (x, gamma, beta, eps))[0]
+
+
+@check(layernorm_forward, "values", expect=_ln_expect, x=LN_X, gamma=LN_GAMMA, beta=LN_BETA, eps=EPS,
        expected=np.array([[-1.0690434404458735, -0.2672608601114684, 1.0, 0.6035651606688102],
                           [0.0, -0.7071063392452236, 3.8284253569808944, -1.0]]))
 def _ln_values(call, x, gamma, beta, eps, expected):

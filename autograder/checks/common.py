@@ -22,7 +22,7 @@ def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar
     """Register a check: ``fn(*args)`` on the given inputs equals a fixed ``expected`` value.
 
     ``params`` holds the public inputs (named as in ``args``) and ``expected``; a hidden test calls
-    the same check with other inputs and another ``expected``.
+    the same check with other inputs only, and the reference's ``fn`` makes the expected value.
     """
     def run(call, expected, **inputs):
         got = call(fn, *(inputs[a] for a in args))
@@ -31,7 +31,11 @@ def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar
             expect_float(got, expected, fn=fn, where=where, rtol=rtol, atol=atol)
         else:
             expect_array(got, expected, fn=fn, where=where, rtol=rtol, atol=atol)
-    return register(task, name, run, **params)
+
+    def expect(judge, **inputs):  # the reference's value, refused like a student's if malformed
+        value = judge(fn, *(inputs[a] for a in args))
+        return as_float(value, fn=fn) if scalar else expect_float_array(value, np.shape(value), fn=fn)
+    return register(task, name, run, expect=expect, **params)
 
 
 def loss_gradient(task: Task, name: str, grad_fn: str, loss_fn: str, args: tuple[str, ...], wrt: str,

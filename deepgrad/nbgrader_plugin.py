@@ -1,0 +1,237 @@
+"""deepgrad inside nbgrader: preprocessors the course's ``nbgrader_config.py`` puts into nbgrader's
+own converters, so every way of grading runs the trusted verdict and students see only what it says.
+
+- :class:`TrustedVerdict` is the first of ``c.Autograde.sanitize_preprocessors``: before any of a
+  submission's code runs, it reads the submitted notebook once, safely (:mod:`deepgrad.snapshot`),
+  hands nbgrader exactly that notebook, grades it (:func:`deepgrad.verdict.grade_submission`:
+  sandboxed workers, the reference's values) and writes the verdict's scores into the course's
+  gradebook, and its rows into the grading report. The scores stand even if nbgrader's own run of
+  the notebook then fails.
+- :class:`RecordVerdict` follows nbgrader's ``SaveAutoGrades`` in ``c.Autograde.autograde_preprocessors``:
+  it puts the verdict's scores back over the in-kernel ones and makes the autograded notebook's
+  test cells show the verdict's messages, marked as the verdict's.
+- :class:`VerdictOnlyFeedback` is in ``c.GenerateFeedback.preprocessors``: a test cell shows its
+  outputs only with the verdict's mark, and never a hidden block, however its notebook was made.
+
+``nbgrader autograde``, the formgrader's buttons and ``deepgrad autograde`` all go through these:
+``deepgrad autograde`` adds a per-run context (:func:`grading_run`: one reference worker, snapshots
+taken before any submission runs) and its report of submissions nbgrader could not start on.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from autograder.calls import WorkerCaller
+from autograder.registry import exception_summary
+from autograder.sandbox import Limits
+
+from .course import CourseError
+from .permissions import warning
+from .snapshot import SnapshotError, Snapshots
+from .verdict import (HIDDEN_BEGIN, SubmissionVerdict, course_secret, grade_submission, has_verdict_mark,
+                      reference_worker, show_verdict, submission_seed, write_report)
+
+
+@dataclass
+class Grading:
+    """How submissions are graded in this process, and the verdicts so far.
+
+    Plain nbgrader gets the defaults (sandbox required, the standard limits, a reference worker per
+    source notebook kept for the process); ``deepgrad autograde`` makes its own for each run."""
+
+    limits: Limits = field(default_factory=Limits)
+    sandboxed: bool = True
+    snapshots: dict[str, Path | SnapshotError] | None = None   # student -> taken by the caller
+    references: dict[Path, WorkerCaller] = field(default_factory=dict)
+    versions: dict[Path, tuple[int, int]] = field(default_factory=dict)  # of each reference's notebook
+    verdicts: dict[tuple[str, str], SubmissionVerdict] = field(default_factory=dict)
+    recorded: set[tuple[str, str]] = field(default_factory=set)  # verdicts whose scores are in the gradebook
+    report: bool = True                                         # merge each verdict into the report
+
+    def reference(self, source: Path) -> WorkerCaller:
+        """The source notebook's reference worker; a new one once the notebook changed (a
+        formgrader's server lives through the instructor's edits)."""
+        stat = source.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        kept = self.references.get(source)
+        if kept is not None and self.versions.get(source) != version:
+            kept.close()
+            kept = None
+        if kept is None:
+            kept = self.references[source] = reference_worker(source, self.limits, self.sandboxed)
+            self.versions[source] = version
+        return kept
+
+    def close(self) -> None:
+        for worker in self.references.values():
+            worker.close()
+        self.references.clear()
+        self.versions.clear()
+
+    def grade(self, root: Path, source: Path, student: str, assignment: str, db_url: str) -> SubmissionVerdict:
+        """The submission's verdict, its scores in the gradebook (or nbgrader's set aside when it is
+        broken) and its rows in the report. Nothing that goes wrong is raised: it is the verdict."""
+        from .autograde import NO_SANDBOX, require_sandbox
+        from .gradebook import record, set_aside
+
+        require_sandbox(self.sandboxed)  # refuses to grade at all: for every submission alike
+        secret = course_secret(root)
+        try:
+            verdict = self._verdict(root, source, student, assignment, secret)
+        except Exception as exc:  # noqa: BLE001 -- a grader bug or an unforeseen submission: this one only
+            verdict = SubmissionVerdict(student, assignment, status="broken",
+                                        seed=submission_seed(student, assignment, secret),
+                                        reason=f"grading failed inside the grader ({exception_summary(exc)}): "
+                                               "check this submission by hand")
+        if not self.sandboxed:
+            verdict.sandbox = NO_SANDBOX
+        try:
+            (record if verdict.tasks else set_aside)(db_url, verdict)
+            if verdict.tasks:
+                self.recorded.add((assignment, student))
+        except Exception as exc:  # noqa: BLE001 -- the reason must still reach the report
+            verdict.status = "broken"
+            verdict.reason = (f"the verdict could not be written to the gradebook ({exception_summary(exc)}); "
+                              "nbgrader's own scores may stand there: check them by hand")
+        self.verdicts[(assignment, student)] = verdict
+        if self.report:
+            write_report([verdict], report_path(root, assignment))
+        return verdict
+
+    def _verdict(self, root: Path, source: Path, student: str, assignment: str, secret: bytes) -> SubmissionVerdict:
+        snapshot = (self.snapshots or {}).get(student)
+        if snapshot is None:
+            with Snapshots(root, assignment) as own:
+                try:
+                    taken = own.take(student)
+                except SnapshotError as refused:
+                    return _refused(student, assignment, secret, refused)
+                return self._verdict_of(source, taken, student, assignment, secret)
+        if isinstance(snapshot, SnapshotError):
+            return _refused(student, assignment, secret, snapshot)
+        return self._verdict_of(source, snapshot, student, assignment, secret)
+
+    def _verdict_of(self, source: Path, snapshot: Path, student: str, assignment: str,
+                    secret: bytes) -> SubmissionVerdict:
+        verdict = grade_submission(source, snapshot, student, assignment, secret=secret, limits=self.limits,
+                                   sandboxed=self.sandboxed, reference=self.reference(source))
+        verdict.snapshot = snapshot.read_bytes()
+        return verdict
+
+
+def _refused(student: str, assignment: str, secret: bytes, refused: SnapshotError) -> SubmissionVerdict:
+    return SubmissionVerdict(student, assignment, status="broken", reason=str(refused),
+                             seed=submission_seed(student, assignment, secret))
+
+
+def report_path(root: Path, assignment: str) -> Path:
+    return Path(root) / f"grading_report_{assignment}.csv"
+
+
+_default = Grading()
+_current: Grading | None = None
+atexit.register(_default.close)
+
+
+def current() -> Grading:
+    return _current or _default
+
+
+def in_run() -> bool:
+    """Is a :func:`grading_run` under way (so its settings and workers serve this grading)?"""
+    return _current is not None
+
+
+@contextmanager
+def grading_run(grading: Grading):
+    """Grade with ``grading`` while inside (``deepgrad autograde``'s run); its workers are the caller's."""
+    global _current
+    before, _current = _current, grading
+    try:
+        yield grading
+    finally:
+        _current = before
+
+
+def _course(pp) -> tuple[Path, Path]:
+    """The course root and the source notebook of the assignment being converted."""
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=pp.config)
+    return Path(coursedir.root).resolve(), Path(coursedir.root).resolve() / coursedir.source_directory
+
+
+_warned: set[Path] = set()
+
+
+class GradingRefused(Exception):
+    """Raised into nbgrader for a submission it must not go on with (its notebook was refused)."""
+
+
+class TrustedVerdict(NbGraderPreprocessor):
+    """First sanitizing step of ``nbgrader autograde``: snapshot, verdict, scores (see the module)."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        assignment, student = info["assignment"], info["student"]
+        root, sources = _course(self)
+        source = sources / assignment / f"{info['notebook']}.ipynb"
+        if info["notebook"] != assignment or not source.is_file():
+            raise CourseError(f"deepgrad grades one notebook per assignment, named as its folder: "
+                              f"{source} is not a source notebook of this course")
+        if root not in _warned:  # once per course and process, as `deepgrad autograde` does
+            _warned.add(root)
+            if exposed := warning(root):
+                self.log.warning(exposed)
+        verdict = current().grade(root, source, student, assignment, info["db_url"])
+        graded, verdict.snapshot = verdict.snapshot, None
+        if graded is None:  # refused or unreadable: nbgrader must not read it its own way
+            raise GradingRefused(f"{student}/{assignment}: not run by nbgrader: {verdict.reason}")
+        # nbgrader goes on with exactly the notebook the verdict graded, not its own earlier read
+        return nbformat.reads(graded.decode("utf-8"), as_version=4), resources
+
+
+class RecordVerdict(NbGraderPreprocessor):
+    """After ``SaveAutoGrades``: the verdict's scores over the in-kernel ones, its messages in the
+    test cells."""
+
+    def preprocess(self, nb, resources):
+        from .gradebook import record
+
+        info = resources["nbgrader"]
+        verdict = current().verdicts.get((info["assignment"], info["student"]))
+        if verdict is None:
+            raise CourseError("no deepgrad verdict for this submission: nbgrader_config.py must list "
+                              "deepgrad.nbgrader_plugin.TrustedVerdict first in c.Autograde.sanitize_preprocessors")
+        if verdict.tasks:
+            record(info["db_url"], verdict)
+        root, _ = _course(self)
+        show_verdict(nb, verdict, course_secret(root))
+        return nbformat.from_dict(nb), resources  # the new outputs as nbformat's nodes too
+
+
+class VerdictOnlyFeedback(NbGraderPreprocessor):
+    """In ``nbgrader generate_feedback``: a test cell keeps its outputs only if the verdict wrote
+    them; its source never keeps a hidden block."""
+
+    def preprocess(self, nb, resources):
+        root, _ = _course(self)
+        secret = course_secret(root)
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            if HIDDEN_BEGIN in cell.source:
+                cell.source = cell.source.split(HIDDEN_BEGIN)[0].rstrip() + "\n# hidden checks ran at grading"
+            if not has_verdict_mark(json.loads(json.dumps(cell)), secret):
+                cell.outputs = [{"output_type": "stream", "name": "stdout",
+                                 "text": "This check's result is not shown: the notebook was not graded "
+                                         "by deepgrad's verdict. Ask your instructor.\n"}]
+        return nbformat.from_dict(nb), resources
