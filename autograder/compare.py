@@ -8,6 +8,7 @@ import numpy as np
 
 from .calls import CheckFailure
 from .channel import Foreign
+from .diagnose import value_hint
 
 np_print = dict(precision=8, threshold=40, edgeitems=3, max_line_width=100)
 
@@ -61,12 +62,20 @@ def expect_float_array(got, shape: tuple, *, fn: str, where: str = "") -> np.nda
 
 
 def expect_array(got, expected, *, fn: str, what: str = "value", where: str = "",
-                 rtol: float = 1e-7, atol: float = 1e-12) -> np.ndarray:
-    """``got`` must be a float64 ndarray of ``expected``'s shape, equal to it within tolerance."""
+                 rtol: float = 1e-7, atol: float = 1e-12, samples: int | None = None) -> np.ndarray:
+    """``got`` must be a float64 ndarray of ``expected``'s shape, equal to it within tolerance;
+    a wrong value gets a hint where it is a known mistake (:mod:`autograder.diagnose`; ``samples``:
+    how many samples the inputs hold, where the check knows)."""
     expected = np.asarray(expected, dtype=np.float64)
+    if type(got) is np.ndarray and got.dtype == np.float64 and got.shape != expected.shape:
+        transposed = value_hint(got, expected, rtol, atol)  # the shape message, and why if known
+        if transposed:
+            raise CheckFailure(f"`{fn}` returned an array of shape {got.shape}{where}; expected shape "
+                               f"{expected.shape}.{transposed}")
     expect_float_array(got, expected.shape, fn=fn, where=where)
     if not np.allclose(got, expected, rtol=rtol, atol=atol):
-        raise CheckFailure(_values_message(fn, got, expected, what, where, rtol, atol))
+        raise CheckFailure(_values_message(fn, got, expected, what, where, rtol, atol)
+                           + value_hint(got, expected, rtol, atol, samples=samples))
     return got
 
 
@@ -95,9 +104,10 @@ def as_float(got, *, fn: str, where: str = "") -> float:
 
 
 def expect_float(got, expected: float, *, fn: str, where: str = "", rtol: float = 1e-7,
-                 atol: float = 1e-12) -> float:
+                 atol: float = 1e-12, samples: int | None = None) -> float:
     value = as_float(got, fn=fn, where=where)
     if not np.isclose(value, expected, rtol=rtol, atol=atol):
         raise CheckFailure(f"`{fn}` returned {value!r}{where}; expected {expected!r} "
-                           f"(difference {value - expected:.3g}).")
+                           f"(difference {value - expected:.3g})."
+                           + value_hint(np.float64(value), np.float64(expected), rtol, atol, samples=samples))
     return value

@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .calls import CheckFailure
+from .diagnose import value_hint
 
 H = 1e-5
 
@@ -71,13 +72,15 @@ def _at(index: tuple[int, ...]) -> str:
 
 
 def assert_gradient(analytic, numeric, *, fn: str, wrt: str, rtol: float = 1e-6, atol: float = 1e-8,
-                    names: Sequence[str] | None = None, floor: float = 1e-8, loss: str = "") -> None:
+                    names: Sequence[str] | None = None, floor: float = 1e-8, loss: str = "",
+                    samples: int | None = None) -> None:
     """Raise CheckFailure naming the worst entry if ``analytic`` and ``numeric`` disagree.
 
     An entry fails when it is off both relatively (> rtol) and absolutely (> atol): where the true
     gradient is 0, centred differences leave an O(h**2) residue that no relative test can judge.
     A non-finite entry on either side fails, whatever the tolerances; ``loss`` names the function
-    the numeric gradient is taken of, for that message.
+    the numeric gradient is taken of, for that message; ``samples``, how many samples the inputs
+    hold, where the check knows (for the hint "a sum where the mean belongs").
     """
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
@@ -100,4 +103,5 @@ def assert_gradient(analytic, numeric, *, fn: str, wrt: str, rtol: float = 1e-6,
         f"gradient check failed for `{fn}` with respect to `{label(worst)}`{_at(worst)}: "
         f"analytic {analytic[worst]:.10g}, numeric {numeric[worst]:.10g}, "
         f"relative error {error[worst]:.3g} (allowed {rtol:g}; "
-        f"{int(np.count_nonzero(off))} of {max(error.size, 1)} entries off)")
+        f"{int(np.count_nonzero(off))} of {max(error.size, 1)} entries off)"
+        + value_hint(analytic, numeric, rtol, atol, what="the numeric gradient", samples=samples))

@@ -5,6 +5,7 @@ checks on it, in-process, through the same encoding the self-check uses.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 
 import numpy as np
@@ -13,7 +14,9 @@ import pytest
 from autograder.calls import LocalCaller
 from autograder.checks.a02 import WEIGHT_NAMES
 from autograder.registry import TASKS, attempt, checks_for
+from autograder.diagnose import KINDS
 from conftest import NOTEBOOKS
+from diagnosed_bugs import DIAGNOSED
 
 # Each assignment's planted bugs live in tests/bugs_<assignment>.py, as a list BUGS.
 BUGS = [bug for assignment in sorted(NOTEBOOKS)
@@ -34,6 +37,21 @@ def failures(namespace: dict, task_id: str) -> list[str]:
     return [f"{check_id}: {message}" for check_id, message in results if message is not None]
 
 
+def bug_key(task_id: str, source: str) -> tuple[str, str]:
+    return task_id, hashlib.sha256(source.encode()).hexdigest()[:12]
+
+
+def hints(messages: list[str]) -> set[str]:
+    """The mistakes the messages' hints name (autograder.diagnose.KINDS)."""
+    return {kind for m in messages if "\nhint: " in m for kind in KINDS if kind in m.split("\nhint: ", 1)[1]}
+
+
+def test_every_diagnosis_is_of_a_planted_bug():
+    """Does every entry of tests/diagnosed_bugs.py name a bug that exists (none left stale)?"""
+    keys = [bug_key(task, source) for task, source, _ in BUGS]
+    assert len(set(keys)) == len(keys) and set(DIAGNOSED) <= set(keys)
+
+
 def test_every_task_has_a_planted_bug():
     """Is there a planted bug for every graded task of every assignment?"""
     assert {task for task, _, _ in BUGS} == set(TASKS)
@@ -52,6 +70,8 @@ def test_planted_bug_is_caught_and_named(reference, task_id, source, words):
     messages = failures(planted(reference, task_id, source), task_id)
     assert messages, f"no check of {task_id} caught the bug"
     assert any(all(w in m for w in words) for m in messages), messages
+    # the mistake is named where tests/diagnosed_bugs.py says so, and nowhere else (no wrong hint)
+    assert hints(messages) == DIAGNOSED.get(bug_key(task_id, source), set()), messages
 
 
 @pytest.mark.parametrize("name", WEIGHT_NAMES)

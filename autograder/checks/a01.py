@@ -141,9 +141,9 @@ bce = task("a01.binary_cross_entropy", points=2)
 RAIN_Y, RAIN_P = np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.2, 0.4])
 
 
-fixed_value(bce, "values", "binary_cross_entropy", ("y", "p"), scalar=True,
+fixed_value(bce, "values", "binary_cross_entropy", ("y", "p"), scalar=True, samples="y",
             note=" (the mean over samples)", y=RAIN_Y, p=RAIN_P, expected=0.41493159961539705)
-fixed_value(bce, "clipped", "binary_cross_entropy", ("y", "p"), scalar=True, rtol=1e-4,
+fixed_value(bce, "clipped", "binary_cross_entropy", ("y", "p"), scalar=True, rtol=1e-4, samples="y",
             note=f" (clip p into [{EPS:g}, 1 - {EPS:g}])", y=np.array([1.0, 0.0, 1.0, 0.0]),
             p=np.array([0.0, 1.0, 1.0, 0.0]), expected=13.815510557964775)
 
@@ -152,11 +152,12 @@ fixed_value(bce, "clipped", "binary_cross_entropy", ("y", "p"), scalar=True, rto
 bce_grad = task("a01.binary_cross_entropy_grad", points=1)
 
 
-fixed_value(bce_grad, "values", "binary_cross_entropy_grad", ("y", "p"), y=RAIN_Y, p=RAIN_P,
+fixed_value(bce_grad, "values", "binary_cross_entropy_grad", ("y", "p"), samples="y", y=RAIN_Y, p=RAIN_P,
             expected=np.array([-0.37037037037037035, 0.4166666666666667, -0.8333333333333334]))
 
 
 loss_gradient(bce_grad, "numeric", "binary_cross_entropy_grad", "binary_cross_entropy", ("y", "p"), wrt="p",
+              samples="y",
               y=np.array([1.0, 0.0, 0.0, 1.0, 1.0]), p=np.array([0.15, 0.3, 0.55, 0.7, 0.95]))
 
 
@@ -166,16 +167,17 @@ SE_OUT = np.array([[0.2, 0.7, 0.1], [0.9, 0.05, 0.05]])
 SE_LABEL = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 
 
-fixed_value(squared_error, "values", "squared_error", ("output", "label"), scalar=True,
+fixed_value(squared_error, "values", "squared_error", ("output", "label"), scalar=True, samples="output",
             note=" (sum over the last axis, mean over samples)", output=SE_OUT, label=SE_LABEL, expected=0.0775)
 
 
 squared_error_grad = task("a01.squared_error_grad", points=1)
 
 
-fixed_value(squared_error_grad, "values", "squared_error_grad", ("output", "label"), output=SE_OUT,
+fixed_value(squared_error_grad, "values", "squared_error_grad", ("output", "label"), samples="output",
+            output=SE_OUT,
             label=SE_LABEL, expected=np.array([[0.2, -0.3, 0.1], [-0.1, 0.05, 0.05]]))
 
 
-loss_gradient(squared_error_grad, "numeric", "squared_error_grad", "squared_error", ("output", "label"),
+loss_gradient(squared_error_grad, "numeric", "squared_error_grad", "squared_error", ("output", "label"), samples="output",
               wrt="output", output=np.random.default_rng(3).normal(size=(4, 3)), label=np.eye(3)[[0, 2, 1, 2]])

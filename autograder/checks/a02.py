@@ -52,7 +52,7 @@ def _forward_values(call, X, w, expected):
 loss = task("a02.loss", points=1)
 
 
-fixed_value(loss, "values", "loss", ("X", "y", "w"), scalar=True, note=" (mean cross-entropy)",
+fixed_value(loss, "values", "loss", ("X", "y", "w"), scalar=True, note=" (mean cross-entropy)", samples="X",
             X=X3, y=Y3, w=LESSON_W, expected=0.9649629398529214)
 
 
@@ -73,7 +73,7 @@ def _partial_numeric(name: str, k: int):
 
 for _k, _name in enumerate(WEIGHT_NAMES):
     _task = task(f"a02.d_{_name}", points=1)
-    fixed_value(_task, "values", f"d_{_name}", ("X", "y", "w"), scalar=True, note=f" (dCE/d{_name})",
+    fixed_value(_task, "values", f"d_{_name}", ("X", "y", "w"), scalar=True, note=f" (dCE/d{_name})", samples="X",
                 X=X3, y=Y3, w=LESSON_W, expected=LESSON_PARTIALS[_k])
     register(_task, "numeric", _partial_numeric(_name, _k), X=X_CHECK, y=Y_CHECK, w=W_CHECK)
 

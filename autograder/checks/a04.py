@@ -170,7 +170,7 @@ def _partial_numeric(name: str):
 
 for _name in ("b1", "b2"):
     _task = task(f"a04.d_{_name}", points=1)
-    fixed_value(_task, "values", f"d_{_name}", ("X", "y", "b1", "b2"), scalar=True,
+    fixed_value(_task, "values", f"d_{_name}", ("X", "y", "b1", "b2"), scalar=True, samples="X",
                 note=f" (d loss / d {_name}, the mean over samples)", X=SIN_X, y=SIN_Y, b1=0.7, b2=-0.4,
                 expected=SIN_PARTIALS[_name])
     register(_task, "numeric", _partial_numeric(_name), X=SIN_X_CHECK, y=SIN_Y_CHECK, b1=1.3, b2=0.6)

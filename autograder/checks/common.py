@@ -17,20 +17,29 @@ def _describe_inputs(inputs: dict) -> str:
     return " for " + ", ".join(parts)
 
 
+def _samples(inputs: dict, name: str | None) -> int | None:
+    """How many samples (rows) the input ``name`` holds: N of a "sum where the mean belongs"."""
+    value = inputs.get(name) if name else None
+    return int(np.shape(value)[0]) if value is not None and np.ndim(value) >= 1 else None
+
+
 def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar: bool = False,
-                note: str = "", rtol: float = 1e-7, atol: float = 1e-12, **params):
+                note: str = "", rtol: float = 1e-7, atol: float = 1e-12, samples: str | None = None,
+                **params):
     """Register a check: ``fn(*args)`` on the given inputs equals a fixed ``expected`` value.
 
     ``params`` holds the public inputs (named as in ``args``) and ``expected``; a hidden test calls
     the same check with other inputs only, and the reference's ``fn`` makes the expected value.
+    ``samples`` names the input whose rows are the samples a mean is taken over, if any.
     """
     def run(call, expected, **inputs):
         got = call(fn, *(inputs[a] for a in args))
         where = _describe_inputs({a: inputs[a] for a in args}) + note
+        n = _samples(inputs, samples)
         if scalar:
-            expect_float(got, expected, fn=fn, where=where, rtol=rtol, atol=atol)
+            expect_float(got, expected, fn=fn, where=where, rtol=rtol, atol=atol, samples=n)
         else:
-            expect_array(got, expected, fn=fn, where=where, rtol=rtol, atol=atol)
+            expect_array(got, expected, fn=fn, where=where, rtol=rtol, atol=atol, samples=n)
 
     def expect(judge, **inputs):  # the reference's value, refused like a student's if malformed
         value = judge(fn, *(inputs[a] for a in args))
@@ -39,7 +48,7 @@ def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar
 
 
 def loss_gradient(task: Task, name: str, grad_fn: str, loss_fn: str, args: tuple[str, ...], wrt: str,
-                  *, rtol: float = 1e-6, **params):
+                  *, rtol: float = 1e-6, samples: str | None = None, **params):
     """Register a check: ``grad_fn(*args)`` equals the numeric gradient of ``loss_fn(*args)``
     with respect to the argument ``wrt``: the student's gradient, the reference's loss at grading
     (the student's own in the self-check, see :func:`reference_of`)."""
@@ -53,7 +62,7 @@ def loss_gradient(task: Task, name: str, grad_fn: str, loss_fn: str, args: tuple
             return as_float(judge(loss_fn, *(moved[a] for a in args)), fn=loss_fn)
 
         assert_gradient(analytic, numeric_gradient(loss_at, point), fn=grad_fn, wrt=wrt, rtol=rtol,
-                        loss=loss_fn)
+                        loss=loss_fn, samples=_samples(inputs, samples))
     return register(task, name, run, **params)
 
 
@@ -109,5 +118,5 @@ def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, arg
                 return float(np.sum(moved_out * dout))
 
             assert_gradient(grad, numeric_gradient(upstream_loss, point), fn=backward_fn, wrt=arg,
-                            rtol=rtol, atol=atol, loss=forward_fn)
+                            rtol=rtol, atol=atol, loss=forward_fn, samples=_samples({"dout": dout}, "dout"))
     return register(task, name, run, **params)
