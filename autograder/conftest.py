@@ -8,7 +8,7 @@ import pytest
 
 from .calls import WorkerCaller
 from .sandbox import sandbox_missing
-from .registry import CHECKS, TASKS, load_all
+from .registry import CHECKS, NOT_CHECKED_YET, TASKS, load_all
 from .submission import SubmissionError, find_notebooks
 
 COURSE_ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +43,7 @@ class Submission:
         self.target = target
         self.notebooks = find_notebooks(target)
         self.callers: dict[str, WorkerCaller] = {}
+        self.task_results: dict[str, bool] = {}  # task id -> all its public checks pass
 
     def caller(self, assignment: str) -> WorkerCaller:
         if assignment not in self.notebooks:
@@ -76,6 +77,8 @@ def pytest_runtest_makereport(item, call):
         return
     if report.when == "call" or report.outcome != "passed":
         outcome = "skipped" if report.skipped else report.outcome
+        if report.skipped and NOT_CHECKED_YET in str(report.longrepr):
+            outcome = NOT_CHECKED_YET
         item.config._deepgrad_outcomes[callspec.params["check_id"]] = outcome
 
 
@@ -88,16 +91,21 @@ def points_table(outcomes: dict[str, str]) -> tuple[list[tuple], dict]:
         if not ran:
             continue
         passed = sum(o == "passed" for o in ran)
+        waiting = sum(o == NOT_CHECKED_YET for o in ran)
         complete = len(ran) == len(ids)
         earned = task.points if complete and passed == len(ids) else 0.0
         note = f"{passed}/{len(ids)} checks passed" + ("" if complete else f" ({len(ran)} run)")
+        if waiting:
+            note += f", {waiting} not checked yet (another function fails first)"
         rows.append((task.assignment, task.name, earned, task.points, note))
         earned_total += earned
         possible_total += task.points
-    checked = [o for o in outcomes.values() if o != "skipped"]
+    checked = [o for o in outcomes.values() if o not in ("skipped", NOT_CHECKED_YET)]
     summary = {"score": earned_total, "max_score": possible_total,
                "public_checks_passed": sum(o == "passed" for o in checked),
-               "public_checks_total": len(checked), "hidden_checks": "run at grading"}
+               "public_checks_total": len(checked),
+               "public_checks_not_checked_yet": sum(o == NOT_CHECKED_YET for o in outcomes.values()),
+               "hidden_checks": "run at grading"}
     return rows, summary
 
 
@@ -112,8 +120,10 @@ def pytest_terminal_summary(terminalreporter, config):
     for assignment, task, earned, possible, note in rows:
         tr.write_line(f"{assignment:<11}{task:<30}{earned:>5g} / {possible:<4g}  {note}")
     tr.write_line(f"{'total':<41}{summary['score']:>5g} / {summary['max_score']:<4g}")
+    waiting = summary["public_checks_not_checked_yet"]
     tr.write_line(f"public checks: {summary['public_checks_passed']}/{summary['public_checks_total']} "
-                  "passed; hidden checks run at grading")
+                  "passed" + (f" ({waiting} not checked yet: fix the functions they wait on first)" if waiting else "")
+                  + "; hidden checks run at grading")
     missing = sandbox_missing()
     if missing:  # said once: the checks still ran, under time and memory limits only
         tr.write_line(f"note: your code ran without the sandbox ({missing}); time and memory limits only")

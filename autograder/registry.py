@@ -39,6 +39,9 @@ class Check:
     # expect(judge, **params) -> the ``expected`` value ``run`` takes, made by calling the judge
     # (the reference solution at grading) on the check's inputs.
     expect: Callable[..., object] | None = None
+    # Other functions whose values the check judges by (a gradient's loss, a backward's forward):
+    # the reference's at grading, the student's own in the self-check (see blocked_by).
+    uses: tuple[str, ...] = ()
 
 
 TASKS: dict[str, Task] = {}
@@ -53,20 +56,21 @@ def task(task_id: str, points: float) -> Task:
 
 
 def register(task_: Task, name: str, run: Callable[..., None], /, *, expect: Callable | None = None,
-             **public_params) -> Check:
+             uses: tuple[str, ...] = (), **public_params) -> Check:
     check_id = f"{task_.id}.{name}"
     if check_id in CHECKS:
         raise ValueError(f"check {check_id} is registered twice")
     if expect is not None and "expected" not in public_params:
         raise ValueError(f"check {check_id} says how to make `expected` but has no public one")
-    CHECKS[check_id] = Check(check_id, task_, run, public_params, expect)
+    CHECKS[check_id] = Check(check_id, task_, run, public_params, expect, tuple(uses))
     return CHECKS[check_id]
 
 
-def check(task_: Task, name: str, /, *, expect: Callable | None = None, **public_params):
+def check(task_: Task, name: str, /, *, expect: Callable | None = None, uses: tuple[str, ...] = (),
+          **public_params):
     """Decorator form of :func:`register`."""
     def decorate(run):
-        register(task_, name, run, expect=expect, **public_params)
+        register(task_, name, run, expect=expect, uses=uses, **public_params)
         return run
     return decorate
 
@@ -93,6 +97,25 @@ def planned(target: str, params: dict) -> list[Check]:
     if params and len(selected) != 1:
         raise TypeError("inputs can be given to one check only, e.g. check('a01.sigmoid.values', z=...)")
     return selected
+
+
+NOT_CHECKED_YET = "not checked yet"  # the self-check's word for a check waiting on another function
+
+
+def blocked_by(item: Check, call, cache: dict[str, bool]) -> list[str]:
+    """The functions ``item`` judges by (``Check.uses``) that fail their own task's public checks,
+    with the student's own functions as judges (the self-check): until those are fixed, ``item``
+    cannot tell whether its own function is right. ``cache`` keeps each task's result."""
+    blocked = []
+    for fn in item.uses:
+        task_id = f"{item.task.assignment}.{fn}"
+        if task_id not in TASKS or task_id == item.task.id:
+            continue
+        if task_id not in cache:
+            cache[task_id] = all(attempt(c, call) is None for c in checks_for(task_id))
+        if not cache[task_id]:
+            blocked.append(fn)
+    return blocked
 
 
 def exception_summary(exc: BaseException) -> str:

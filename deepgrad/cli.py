@@ -26,6 +26,7 @@ def _demo(args) -> None:
         print(f"  {path}")
     print(f"grades CSV:     {result.csv}")
     print(f"grading report: {result.report}  (status and reason per submission and task)")
+    print(f"class reports:  class_report_<assignment>.html and .csv in {result.workdir}")
     print(f"gradebook:      {result.db_url}")
     print(f"done in {result.seconds:.0f} s")
 
@@ -78,6 +79,14 @@ def _bundle(args) -> None:
     print(f"student bundle written to {out} (leak scan clean)")
 
 
+def _report(args) -> None:
+    from .class_report import write_class_report
+
+    page, table = write_class_report(find_root(), args.assignment)
+    print(f"class report: {page}")
+    print(f"per-task CSV: {table}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deepgrad", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     bundle = sub.add_parser("bundle", help="write the student bundle (no solutions, no hidden tests)")
     bundle.add_argument("out", help="a new or empty folder")
     bundle.set_defaults(run=_bundle)
+    report = sub.add_parser("report", help="write the class report of an assignment (HTML page and per-task CSV)")
+    report.add_argument("assignment")
+    report.set_defaults(run=_report)
     args = parser.parse_args(argv)
     try:
         status = args.run(args) or 0

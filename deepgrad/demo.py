@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .course import CourseError, Nbgrader, assignments, copy_course, notebook
 from .autograde import autograde
+from .class_report import write_class_report
 from .release import generate_release
 from .verdict import write_report
 from .submissions import BUGS, answered, read, reference_answers, with_bug, write
@@ -30,6 +31,7 @@ class DemoResult:
     report: Path | None = None
     seconds: float = 0.0
     db_url: str = ""
+    class_reports: list[Path] = field(default_factory=list)  # class_report_<assignment>.html, one each
 
 
 def make_submissions(course: Path, assignment: str) -> list[str]:
@@ -87,6 +89,7 @@ def run_demo(root: Path, workdir: Path) -> DemoResult:
         raise CourseError(f"nbgrader export did not write {csv}")
     result = DemoResult(course, names, read_grades(grader.db_url, names),
                         sorted((course / "feedback").rglob("*.html")), csv, report)
+    result.class_reports = [write_class_report(course, a, report=report, db_url=grader.db_url)[0] for a in names]
     result.seconds = time.monotonic() - started
     result.db_url = grader.db_url
     return result

@@ -99,3 +99,25 @@ def test_without_a_sandbox_the_summary_says_so_once():
     assert lines[at + 1].startswith('{"score"')
     sandboxed = selfcheck("--submission", "solutions", "-m", "a01")
     assert sandboxed.returncode == 0 and note not in sandboxed.stdout
+
+
+def test_a_wrong_loss_is_blamed_alone(tmp_path):
+    """A sum where a02's `loss` wants the mean: does `loss` fail, while the nine derivatives (right,
+    but checked against the student's own loss) and `train` are "not checked yet", neither passed
+    nor failed, with the function to fix first named? (The planted contrast: with the loss right,
+    the same derivatives pass.)"""
+    name = NOTEBOOKS["a02"]
+    answers = reference_answers(read(ROOT / "solutions" / name / f"{name}.ipynb"))
+    answers["ans_loss"] = answers["ans_loss"].replace("-np.mean(", "-np.sum(")
+    assert "-np.sum(" in answers["ans_loss"]
+    release = read(ROOT / "assignments" / name / f"{name}.ipynb")
+    write(answered(release, answers), tmp_path / name / f"{name}.ipynb")
+    done = selfcheck("--submission", str(tmp_path), "-m", "a02", "-rfs")
+    assert done.returncode == 1
+    failed = {line.split("[")[1].split("]")[0] for line in done.stdout.splitlines() if line.startswith("FAILED")}
+    assert {f.rsplit(".", 1)[0] for f in failed} == {"a02.loss"}
+    assert "a sum where the mean belongs" in done.stdout
+    assert "not checked yet: `loss` fails its own checks, fix it first" in done.stdout
+    score = score_line(done.stdout)
+    assert score["public_checks_not_checked_yet"] >= 9  # the nine derivatives' numeric checks
+    assert "not checked yet (another function fails first)" in done.stdout.split("deepgrad self-check")[1]

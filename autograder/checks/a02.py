@@ -75,32 +75,34 @@ for _k, _name in enumerate(WEIGHT_NAMES):
     _task = task(f"a02.d_{_name}", points=1)
     fixed_value(_task, "values", f"d_{_name}", ("X", "y", "w"), scalar=True, note=f" (dCE/d{_name})", samples="X",
                 X=X3, y=Y3, w=LESSON_W, expected=LESSON_PARTIALS[_k])
-    register(_task, "numeric", _partial_numeric(_name, _k), X=X_CHECK, y=Y_CHECK, w=W_CHECK)
+    register(_task, "numeric", _partial_numeric(_name, _k), uses=("loss",), X=X_CHECK, y=Y_CHECK, w=W_CHECK)
 
 
 # ---------------------------------------------------------------- training
 train = task("a02.train", points=2)
 
 
-@check(train, "first_step", X=X_CHECK, y=Y_CHECK, w0=W_CHECK, lr=0.5)
+@check(train, "first_step", uses=("loss",), X=X_CHECK, y=Y_CHECK, w0=W_CHECK, lr=0.5)
 def _train_first_step(call, X, y, w0, lr):
-    """One step of full-batch gradient descent moves w by -lr times the gradient of `loss`."""
+    """One step of full-batch gradient descent moves w by -lr times the gradient of `loss` (the
+    reference's at grading, so a wrong `loss` costs only its own point)."""
     w1, losses = expect_tuple(call("train", X, y, w0, lr, 1), ("w", "losses"), fn="train")
     expect_float_array(w1, (9,), fn="train", where=" (the trained weights)")
     expect_float_array(losses, (1,), fn="train", where=" (losses, one per iteration, for n_iter=1)")
-    grad = numeric_gradient(lambda v: as_float(call("loss", X, y, v), fn="loss"), w0)
-    expect_array(losses, [as_float(call("loss", X, y, w0), fn="loss")], fn="train",
+    judge = reference_of(call)
+    grad = numeric_gradient(lambda v: as_float(judge("loss", X, y, v), fn="loss"), w0)
+    expect_array(losses, [as_float(judge("loss", X, y, w0), fn="loss")], fn="train",
                  what="losses[0] (the loss at w0, before the update)", rtol=1e-9)
     expect_array(w1, w0 - lr * grad, fn="train", what="weights after one step",
                  where=f" (expected w0 - lr * gradient, lr={lr})", rtol=1e-6, atol=1e-8)
 
 
-@check(train, "decreases", X=X_CHECK, y=Y_CHECK, w0=W_CHECK, lr=0.5, n_iter=300)
+@check(train, "decreases", uses=("loss",), X=X_CHECK, y=Y_CHECK, w0=W_CHECK, lr=0.5, n_iter=300)
 def _train_decreases(call, X, y, w0, lr, n_iter):
     w, losses = expect_tuple(call("train", X, y, w0, lr, n_iter), ("w", "losses"), fn="train")
     expect_float_array(w, (9,), fn="train")
     expect_float_array(losses, (n_iter,), fn="train", where=f" (losses for n_iter={n_iter})")
-    final = as_float(call("loss", X, y, w), fn="loss")
+    final = as_float(reference_of(call)("loss", X, y, w), fn="loss")
     if not final < losses[0] or np.any(np.diff(losses) > 1e-9):
         raise CheckFailure(f"`train` did not steadily decrease the loss with lr={lr}: losses went "
                            f"{losses[0]:.6g} -> {losses[-1]:.6g}, final loss {final:.6g}")

@@ -63,7 +63,7 @@ def loss_gradient(task: Task, name: str, grad_fn: str, loss_fn: str, args: tuple
 
         assert_gradient(analytic, numeric_gradient(loss_at, point), fn=grad_fn, wrt=wrt, rtol=rtol,
                         loss=loss_fn, samples=_samples(inputs, samples))
-    return register(task, name, run, **params)
+    return register(task, name, run, uses=(loss_fn,), **params)
 
 
 def forward_out(call, forward_fn: str, args: tuple, where: str = "") -> tuple[np.ndarray, object]:
@@ -119,4 +119,4 @@ def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, arg
 
             assert_gradient(grad, numeric_gradient(upstream_loss, point), fn=backward_fn, wrt=arg,
                             rtol=rtol, atol=atol, loss=forward_fn, samples=_samples({"dout": dout}, "dout"))
-    return register(task, name, run, **params)
+    return register(task, name, run, uses=(forward_fn,), **params)
