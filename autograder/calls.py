@@ -45,8 +45,24 @@ def _load_errors_text(load_errors) -> str:
                    else f"\n\n{e.get('traceback')}" for e in errors)
 
 
-def interpret(reply: dict, fn: str, load_errors: list[dict] = ()):
-    """The value a reply carries, or the StudentProblem it describes."""
+def called_with(args: tuple) -> str:
+    """The arguments of a call, short: small arrays in full, larger ones by shape."""
+    import numpy as np
+
+    def one(value) -> str:
+        if isinstance(value, np.ndarray):
+            return str(value.tolist()) if value.size <= 12 else f"an array of shape {value.shape}"
+        if isinstance(value, (int, float, str, bool, np.generic)) or value is None:
+            return repr(value)
+        if isinstance(value, dict):
+            return "a dict with keys " + ", ".join(map(repr, list(value)[:8]))
+        return f"a {type(value).__name__}"
+    return "(" + ", ".join(one(a) for a in args) + ")"
+
+
+def interpret(reply: dict, fn: str, load_errors: list[dict] = (), args: tuple = ()):
+    """The value a reply carries, or the StudentProblem it describes (``args``: the call's, to
+    show the input behind a warning)."""
     status = reply.get("status")
     if status == "ok":
         if mutated := _strings(reply.get("mutated")):
@@ -54,8 +70,9 @@ def interpret(reply: dict, fn: str, load_errors: list[dict] = ()):
             raise CheckFailure(f"`{fn}` changed its input {names} in place. Leave inputs untouched: "
                                "work on a copy (e.g. `x = x.copy()`) or build new arrays.")
         if warnings := _strings(reply.get("warnings")):
-            raise CheckFailure(f"`{fn}` emitted a numerical warning: {'; '.join(warnings)}. "
-                               "Rewrite the computation so it cannot overflow or divide by zero.")
+            raise CheckFailure(f"`{fn}` emitted a numerical warning when called with {called_with(args)}: "
+                               f"{'; '.join(warnings)}. Rewrite the computation so it cannot overflow or "
+                               "divide by zero.")
         try:
             return decode(reply.get("result"))
         except ValueError as exc:
@@ -113,7 +130,7 @@ class LocalCaller:
 
     def __call__(self, fn: str, *args):
         reply = execute_call(self.namespace, fn, [encode(a) for a in args])
-        return interpret(reply, fn)
+        return interpret(reply, fn, args=args)
 
 
 class WorkerCaller:
@@ -158,7 +175,7 @@ class WorkerCaller:
             if exc.timed_out:
                 self.timed_out[fn] = exc.reason
             raise StudentProblem(f"`{fn}`: {exc.reason}") from None
-        return interpret(reply, fn, self.load_errors)
+        return interpret(reply, fn, self.load_errors, args)
 
     def close(self) -> None:
         self.worker.close()

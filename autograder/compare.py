@@ -39,7 +39,8 @@ def _values_message(fn: str, got: np.ndarray, expected: np.ndarray, what: str, w
     diff = np.where(np.isnan(diff), np.inf, diff)
     index = np.unravel_index(int(np.argmax(diff)), got.shape) if got.shape else ()
     at = f" at index {tuple(int(i) for i in index)}" if got.shape else ""
-    return (f"`{fn}` returned a wrong {what}{where}{at}: "
+    subject = "value" if what == "value" else f"value for {what}"
+    return (f"`{fn}` returned a wrong {subject}{where}{at}: "
             f"got {got[index].item()!r}, expected {expected[index].item()!r} "
             f"({int(np.count_nonzero(bad))} of {max(got.size, 1)} entries differ)\n"
             f"returned:\n{show(got)}\nexpected:\n{show(expected)}")

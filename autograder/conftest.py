@@ -109,9 +109,24 @@ def points_table(outcomes: dict[str, str]) -> tuple[list[tuple], dict]:
     return rows, summary
 
 
+def _nothing_selected(terminalreporter, config) -> None:
+    """Say why no check ran when `-m` or `-k` matched none, with the names that would."""
+    chosen = [f"{flag} {value!r}" for flag, value in (("-m", config.option.markexpr),
+                                                       ("-k", config.option.keyword)) if value]
+    if not chosen:
+        return
+    assignments = sorted({t.assignment for t in TASKS.values()})
+    example = next(iter(CHECKS.values()))
+    terminalreporter.write_line(
+        f"deepgrad self-check: no check matched {' and '.join(chosen)}. Markers are the assignments "
+        f"({', '.join(assignments)}) and the tasks ({example.task.id.replace('.', '_')}, ...; all of them: "
+        f"`pytest autograder --markers`); -k matches parts of check names such as {example.id}.")
+
+
 def pytest_terminal_summary(terminalreporter, config):
     outcomes = getattr(config, "_deepgrad_outcomes", {})
     if not outcomes:
+        _nothing_selected(terminalreporter, config)
         return
     rows, summary = points_table(outcomes)
     tr = terminalreporter

@@ -121,3 +121,12 @@ def test_a_wrong_loss_is_blamed_alone(tmp_path):
     score = score_line(done.stdout)
     assert score["public_checks_not_checked_yet"] >= 9  # the nine derivatives' numeric checks
     assert "not checked yet (another function fails first)" in done.stdout.split("deepgrad self-check")[1]
+
+
+@pytest.mark.parametrize("option", [["-m", "a99"], ["-k", "no_such_function"]])
+def test_a_selection_that_matches_nothing_says_so(option):
+    """Does `-m a99` (or a `-k` matching no check) say that nothing matched, and what would?"""
+    done = selfcheck("--submission", "solutions", *option)
+    assert done.returncode == 5  # pytest's "no tests ran"
+    assert f"no check matched {option[0]} {option[1]!r}" in done.stdout
+    assert "a01, a02" in done.stdout and "a01_gradient_descent" in done.stdout

@@ -361,11 +361,15 @@ def test_mutating_an_input_is_a_check_failure(shared, fn, source, args, names):
 
 @pytest.mark.parametrize("fn, source, arg, says", list(WARNINGS.values()), ids=list(WARNINGS))
 def test_numerical_warning_is_a_check_failure(shared, fn, source, arg, says):
-    """Does a numpy RuntimeWarning (overflow, divide by zero, invalid value) fail the check, quoting it?"""
+    """Does a numpy RuntimeWarning (overflow, divide by zero, invalid value) fail the check, quoting it
+    and the input that caused it?"""
+    from autograder.calls import called_with
+
     pid = assert_serves(shared)
     with pytest.raises(CheckFailure) as info:
         shared(fn, arg)
-    assert str(info.value).startswith(f"`{fn}` emitted a numerical warning: RuntimeWarning: {says}.")
+    assert str(info.value).startswith(f"`{fn}` emitted a numerical warning when called with "
+                                      f"{called_with((arg,))}: RuntimeWarning: {says}.")
     assert assert_serves(shared) == pid
 
 
