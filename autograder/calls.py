@@ -39,10 +39,21 @@ def _load_errors(value) -> list[dict]:
     return [e for e in value if type(e) is dict] if type(value) in (list, tuple) else []
 
 
-def _load_errors_text(load_errors) -> str:
+def _load_errors_text(load_errors, full: bool = True) -> str:
+    """The cells that failed to load: each with its traceback (``full``), or by name and error only
+    (the traceback was shown once already)."""
     errors = _load_errors(load_errors)
+    if not full:
+        named = [f"{e.get('cell') or 'a cell'} ({_last_line(e.get('traceback'))})" for e in errors]
+        return f"\n(A cell failed to load, so what it defines is missing: {'; '.join(named)}; " \
+               "its traceback is shown once, above.)" if named else ""
     return "".join(f"\n\n{e.get('cell')} raised an error when it ran:\n{e.get('traceback')}" if e.get("cell")
                    else f"\n\n{e.get('traceback')}" for e in errors)
+
+
+def _last_line(traceback) -> str:
+    lines = [line for line in str(traceback or "").strip().splitlines() if line.strip()]
+    return lines[-1].strip()[:200] if lines else "an error"
 
 
 def called_with(args: tuple) -> str:
@@ -60,9 +71,12 @@ def called_with(args: tuple) -> str:
     return "(" + ", ".join(one(a) for a in args) + ")"
 
 
-def interpret(reply: dict, fn: str, load_errors: list[dict] = (), args: tuple = ()):
+def interpret(reply: dict, fn: str, load_errors: list[dict] = (), args: tuple = (),
+              full_load_errors: bool = True):
     """The value a reply carries, or the StudentProblem it describes (``args``: the call's, to
-    show the input behind a warning)."""
+    show the input behind a warning). A function missing, or failing on a name another cell should
+    have defined, is explained by the cells that failed to load (``full_load_errors``: with their
+    tracebacks, else by name only)."""
     status = reply.get("status")
     if status == "ok":
         if mutated := _strings(reply.get("mutated")):
@@ -86,11 +100,12 @@ def interpret(reply: dict, fn: str, load_errors: list[dict] = (), args: tuple = 
             not_implemented=True)
     if status == "missing":
         raise StudentProblem(f"`{fn}` is not defined in the notebook. Keep the function's name "
-                             "and its answer cell as given." + _load_errors_text(load_errors))
+                             "and its answer cell as given." + _load_errors_text(load_errors, full_load_errors))
     if status == "not_callable":
         raise StudentProblem(f"`{fn}` should be a function but is a {reply.get('type')}.")
     if status == "exception":
-        raise StudentProblem(f"`{fn}` raised {reply.get('type')}:\n{reply.get('traceback', '')}")
+        because = _load_errors_text(load_errors, full_load_errors) if reply.get("type") == "NameError" else ""
+        raise StudentProblem(f"`{fn}` raised {reply.get('type')}:\n{reply.get('traceback', '')}{because}")
     raise StudentProblem(f"`{fn}` could not be checked: unexpected reply {status!r}")
 
 
@@ -140,6 +155,7 @@ class WorkerCaller:
         self.notebook = Path(notebook)
         self.worker = Worker(self.notebook, limits, sandboxed)
         self.load_errors: list[dict] = []
+        self.load_errors_shown = False  # their tracebacks went into a message once already
         self.forbidden: dict[str, str] = {}  # function -> the library it leans on
         self.timed_out: dict[str, str] = {}  # function -> why; an endless loop is not re-run
         self.reference: WorkerCaller | None = None  # the reference solution's, at grading
@@ -175,7 +191,12 @@ class WorkerCaller:
             if exc.timed_out:
                 self.timed_out[fn] = exc.reason
             raise StudentProblem(f"`{fn}`: {exc.reason}") from None
-        return interpret(reply, fn, self.load_errors, args)
+        try:
+            return interpret(reply, fn, self.load_errors, args, full_load_errors=not self.load_errors_shown)
+        except StudentProblem:
+            self.load_errors_shown = self.load_errors_shown or bool(self.load_errors) and \
+                reply.get("status") in ("missing", "exception")
+            raise
 
     def close(self) -> None:
         self.worker.close()

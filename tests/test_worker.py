@@ -521,6 +521,25 @@ def test_missing_function_message_includes_load_error(worker, broken, says):
     assert_serves(caller)
 
 
+def test_a_load_error_is_shown_once_and_named_after(worker):
+    """Two functions missing because one cell failed: is its traceback in the first message only,
+    the second naming the cell and its error? And does a NameError from a name that cell should
+    have defined point to it too?"""
+    caller = worker(HEALTHY, "import no_such_module_xyz\n\nS = 2.0\n\ndef sigmoid(z):\n    return z\n",
+                    "def uses_s(x):\n    return S * x\n")
+    with pytest.raises(StudentProblem) as first:
+        caller("sigmoid", 1.0)
+    with pytest.raises(StudentProblem) as second:
+        caller("no_such_function")
+    with pytest.raises(StudentProblem) as third:
+        caller("uses_s", 1.0)
+    assert "raised an error when it ran:" in first.value.message and "Traceback" in first.value.message
+    for later in (second.value.message, third.value.message):
+        assert "Traceback (most recent call last)" not in later.split("\n(A cell failed to load")[-1]
+        assert "(A cell failed to load, so what it defines is missing: cell 3 (ans_y) (ModuleNotFoundError" in later
+    assert third.value.message.startswith("`uses_s` raised NameError")
+
+
 @pytest.mark.parametrize("magic", ["%matplotlib inline", "  %timeit 1 + 1", "!pip install nothing", "%%time"],
                          ids=["matplotlib", "indented-line-magic", "shell", "cell-magic"])
 def test_ipython_magics_do_not_stop_loading(worker, magic):
