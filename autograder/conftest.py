@@ -123,7 +123,18 @@ def _nothing_selected(terminalreporter, config) -> None:
         f"`pytest autograder --markers`); -k matches parts of check names such as {example.id}.")
 
 
-def pytest_terminal_summary(terminalreporter, config):
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    """The points table, the coverage line and the score line come last, below pytest's own
+    summary (outermost wrapper: this runs after the terminal reporter has written its part)."""
+    result = yield
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        _write_score(reporter, session.config)
+    return result
+
+
+def _write_score(terminalreporter, config):
     outcomes = getattr(config, "_deepgrad_outcomes", {})
     if not outcomes:
         _nothing_selected(terminalreporter, config)

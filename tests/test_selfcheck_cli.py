@@ -85,6 +85,11 @@ def test_sign_error_in_one_derivative_is_named(tmp_path):
     failed = {line.split("[")[1].split("]")[0] for line in done.stdout.splitlines() if line.startswith("FAILED")}
     assert {f.rsplit(".", 1)[0] for f in failed} <= {"a02.d_w21", "a02.train"}
     assert "a02.d_w21.numeric" in failed and "a02.d_w21.values" in failed
+    # the run ends with the points table, the coverage line and the score line, below pytest's summary
+    lines = done.stdout.rstrip().splitlines()
+    assert lines[-1].startswith('{"score"') and lines[-2].startswith("public checks: ")
+    stats = max(i for i, line in enumerate(lines) if " failed" in line and line.startswith("="))
+    assert stats < next(i for i, line in enumerate(lines) if "deepgrad self-check" in line)
 
 
 def test_without_a_sandbox_the_summary_says_so_once():
