@@ -124,13 +124,21 @@ def read_gradebook(db_url: str, assignment: str) -> tuple[dict[str, tuple[float,
     return scores, grades
 
 
+# The grading report keeps each message's first 500 characters (deepgrad.verdict.report_rows).
+REPORT_MESSAGE_CHARS = 500
+CUT_HINT = "a hint cut short in the grading report"
+
+
 def _hint_kind(message: str) -> str | None:
+    """The mistake a check message's hint names (one of autograder.diagnose.KINDS), if it has one."""
     from autograder.diagnose import KINDS
 
     _, said, hint = message.partition("hint:")
     if not said:
         return None
-    return next((kind for kind in KINDS if kind in hint), hint.strip()[:80] or None)
+    if kind := next((kind for kind in KINDS if kind in hint), None):
+        return kind
+    return CUT_HINT if len(message) >= REPORT_MESSAGE_CHARS else hint.strip()[:80] or None
 
 
 def gather(root: Path, assignment: str, report: Path | None = None, db_url: str | None = None) -> ClassReport:
@@ -160,20 +168,21 @@ def gather(root: Path, assignment: str, report: Path | None = None, db_url: str 
     problems = []
     for row in rows:
         student = row["student"]
-        if not row["task"]:
+        if not row["task"]:  # the submission's own row
             statuses[student] = row["status"]
-            problems.append((student, row["status"], row["reason"]))
+            if row["status"] != "graded":
+                problems.append((student, row["status"], row["reason"]))
             continue
         statuses.setdefault(student, "graded")
         if row["status"] not in ("passed", "failed"):
             continue
         judged[row["task"]] += 1
-        for message in filter(None, (m.strip() for m in row["reason"].split(" | "))):
+        for message in filter(str.strip, row["reason"].split(" | ")):  # as written: lengths tell cut ones
             found = _CHECK.match(message)
             if not found or found["rest"].startswith("not judged:"):
                 continue
             failed[(row["task"], found["id"], bool(found["hidden"]))].add(student)
-            if kind := _hint_kind(found["rest"]):
+            if kind := _hint_kind(message):
                 hint_checks[kind] += 1
                 hint_students[kind].add(student)
     checks = [CheckStats(check, hidden, task, len(who), judged[task])

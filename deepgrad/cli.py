@@ -1,4 +1,4 @@
-"""The ``deepgrad`` command: ``demo``, ``release`` and ``bundle OUT``."""
+"""The deepgrad command: demo, autograde, report, release and bundle."""
 from __future__ import annotations
 
 import argparse
@@ -39,6 +39,15 @@ MOST_BROKEN_SHOWN = 100
 COULD_NOT_START = 101
 
 
+def shortened(text: str, width: int = 160) -> str:
+    """One line of at most ``width`` characters, cut at a word boundary with "…" (the report
+    holds the whole text)."""
+    line = " ".join(text.split())
+    if len(line) <= width:
+        return line
+    return line[:width - 1].rsplit(" ", 1)[0] + " …"
+
+
 def _autograde(args) -> int:
     from .autograde import autograde_and_report
     from .permissions import warning
@@ -54,8 +63,9 @@ def _autograde(args) -> int:
               f"collect them first (`nbgrader collect {args.assignment}`)", file=sys.stderr)
     for v in verdicts:
         total = sum(t.points for t in v.tasks)
+        reason = shortened(v.reason)
         shown = {"graded": f"{v.score:g} / {total:g}",
-                 "review": f"{v.score:g} / {total:g}  REVIEW: {v.reason}"}.get(v.status, f"BROKEN: {v.reason}")
+                 "review": f"{v.score:g} / {total:g}  REVIEW: {reason}"}.get(v.status, f"BROKEN: {reason}")
         print(f"{v.student:<20} {shown}")
     print(f"report: {report}")
     broken = sum(v.status == "broken" for v in verdicts)

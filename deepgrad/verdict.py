@@ -349,18 +349,19 @@ REPORT_COLUMNS = ["assignment", "student", "status", "task", "score", "max_score
 
 
 def report_rows(verdict: SubmissionVerdict) -> list[list]:
-    rows = []
+    """The submission's own row (no task: its status graded, review or broken, its total score
+    and reason), then one row per task. Messages are kept whole, each on one line."""
     v = verdict
-    if v.status != "graded":
-        rows.append([v.assignment, v.student, v.status, "", "", "", v.seed, v.reason, v.sandbox])
+    rows = [[v.assignment, v.student, v.status, "", v.score, sum(t.points for t in v.tasks), v.seed, v.reason,
+             v.sandbox]]
     for t in v.tasks:
         rows.append([v.assignment, v.student, t.status, t.grade_id, t.score, t.points, v.seed,
-                     " | ".join(m.replace("\n", " ")[:500] for m in t.messages), v.sandbox])
+                     " | ".join(" ".join(m.split()) for m in t.messages), v.sandbox])
     return rows
 
 
 def write_report(verdicts: list[SubmissionVerdict], path: Path) -> Path:
-    """One row per task and submission, with a status and the reason: no silent zeros.
+    """A row per submission and one per task, each with a status and the reason: no silent zeros.
 
     Rows of other submissions that the file already holds are kept: grading some students
     (again) replaces only their rows. The file is replaced whole, never left half written."""

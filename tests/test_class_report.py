@@ -65,8 +65,19 @@ def _write_report(path: Path, rows: list[list]) -> None:
         out.writerows(rows)
 
 
+@pytest.fixture(scope="module")
+def gradebooks(tmp_path_factory) -> dict[str, Path]:
+    """Gradebook files made once (nbgrader takes seconds to make one): with SCORES, and with the
+    assignment but no submission."""
+    folder = tmp_path_factory.mktemp("gradebooks")
+    made = {"full": folder / "full.db", "empty": folder / "empty.db"}
+    _gradebook("sqlite:///" + str(made["full"]), SCORES)
+    _gradebook("sqlite:///" + str(made["empty"]), {})
+    return made
+
+
 @pytest.fixture
-def course(tmp_path, monkeypatch):
+def course(tmp_path, monkeypatch, gradebooks):
     """A course folder `deepgrad report` can run in: configuration, gradebook, grading report, and
     a feedback page for ann only."""
     root = tmp_path / "course"
@@ -75,7 +86,7 @@ def course(tmp_path, monkeypatch):
         "import os\nc = get_config()\nHERE = os.path.dirname(os.path.abspath(__file__))\n"
         "c.CourseDirectory.root = HERE\n"
         "c.CourseDirectory.db_url = 'sqlite:///' + os.path.join(HERE, 'gradebook.db')\n", encoding="utf-8")
-    _gradebook("sqlite:///" + str(root / "gradebook.db"), SCORES)
+    shutil.copy(gradebooks["full"], root / "gradebook.db")
     _write_report(root / f"grading_report_{A}.csv", _report_rows())
     page = root / "feedback" / "ann" / A / f"{A}.html"
     page.parent.mkdir(parents=True)
@@ -174,12 +185,12 @@ def test_a_missing_report_says_to_autograde_first(course, capsys):
     assert not (course / f"class_report_{A}.html").exists()
 
 
-def test_an_empty_gradebook_says_to_autograde_first(course):
+def test_an_empty_gradebook_says_to_autograde_first(course, gradebooks):
     (course / "gradebook.db").unlink()
     with pytest.raises(CourseError, match=f"no gradebook at .*run `deepgrad autograde {A}` first"):
         write_class_report(course, A)
     assert not (course / "gradebook.db").exists()  # not made by asking
-    _gradebook("sqlite:///" + str(course / "gradebook.db"), {})
+    shutil.copy(gradebooks["empty"], course / "gradebook.db")
     with pytest.raises(CourseError, match=f"holds no submission of {A}: run `deepgrad autograde {A}` first"):
         write_class_report(course, A)
 
@@ -188,6 +199,15 @@ def test_a_report_without_the_assignment_says_to_autograde_first(course):
     _write_report(course / f"grading_report_{A}.csv", [])
     with pytest.raises(CourseError, match=f"holds no row of {A}: run `deepgrad autograde {A}` first"):
         write_class_report(course, A)
+
+
+def test_a_hint_cut_short_by_the_report_is_counted_as_such():
+    from deepgrad.class_report import CUT_HINT, _hint_kind
+
+    assert _hint_kind(f"a01.sigmoid.values: returned [-0.73]; expected [0.73]. {SIGN}") == "check the sign"
+    cut = ("a07.dropout.values: `dropout` returned " + "1.0, " * 120)[:486] + " hint: it is e"
+    assert len(cut) == 500 and _hint_kind(cut) == CUT_HINT
+    assert _hint_kind("a01.sigmoid.values: returned nan; expected 0.5") is None
 
 
 def _chromium() -> tuple[str, str] | None:

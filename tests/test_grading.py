@@ -120,3 +120,24 @@ def test_autograde_of_an_unknown_assignment_is_a_clear_message(capsys):
 
     assert main(["autograde", "a99_nothing"]) == COULD_NOT_START > MOST_BROKEN_SHOWN
     assert "no source notebook" in capsys.readouterr().err
+
+
+def test_terminal_reasons_are_shortened_at_a_word_boundary():
+    """Does the terminal show a long reason cut between words, with "…" (the report keeps it whole)?"""
+    from deepgrad.cli import shortened
+
+    long = " ".join(f"word{i}" for i in range(100))
+    short = shortened(long)
+    assert len(short) <= 160 and short.endswith(" …")
+    assert long.startswith(short[:-2]) and long[len(short) - 2] == " "
+    assert shortened("kept\nas  one line") == "kept as one line"
+
+
+def test_help_lists_every_command_in_plain_words(capsys):
+    from deepgrad.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    said = capsys.readouterr().out
+    assert all(name in said for name in ("demo", "autograde", "report", "release", "bundle"))
+    assert "``" not in said

@@ -109,12 +109,19 @@ def test_broken_grading_is_flagged_not_zero(graded, student, words):
     assert rows and rows[0]["status"] == "broken" and words in rows[0]["reason"]
 
 
-def test_report_has_a_row_per_task_with_status(graded):
-    """Does the report give every graded task of every submission a status?"""
+def test_report_has_a_row_per_submission_and_per_task_with_status(graded):
+    """Does the report give every submission a row (status, score) and every graded task one,
+    each message kept whole?"""
     verdicts, _, _, report, _ = graded
     rows = list(csv.DictReader(report.open()))
     honest = [r for r in rows if r["student"] == "honest"]
-    assert len(honest) == len(verdicts["honest"].tasks) and {r["status"] for r in honest} == {"passed"}
+    assert (honest[0]["task"], honest[0]["status"], float(honest[0]["score"])) == ("", "graded", 12.0)
+    assert len(honest) == 1 + len(verdicts["honest"].tasks) and {r["status"] for r in honest[1:]} == {"passed"}
+    assert {r["student"] for r in rows if not r["task"]} == set(verdicts)
+    patcher = next(r for r in rows if r["student"] == "patcher" and r["task"] == "test_sigmoid")
+    whole = " | ".join(" ".join(m.split()) for m in next(t for t in verdicts["patcher"].tasks
+                                                          if t.grade_id == "test_sigmoid").messages)
+    assert patcher["reason"] == whole and len(whole) > 500  # never cut
     assert json.loads(json.dumps(rows))  # plain text, nothing else
 
 
