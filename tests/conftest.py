@@ -46,6 +46,16 @@ def released_course(dest: Path, assignment: str = "a01") -> tuple[Path, dict, di
             reference_answers(read(course / "solutions" / name / f"{name}.ipynb")))
 
 
+DEFAULT_DB_LINE = 'c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")'
+
+
+def use_gradebook(course: Path, db_url: str) -> None:
+    """Point a course copy's nbgrader_config.py at another gradebook, as an instructor would."""
+    config = course / "nbgrader_config.py"
+    assert DEFAULT_DB_LINE in config.read_text()
+    config.write_text(config.read_text().replace(DEFAULT_DB_LINE, f"c.CourseDirectory.db_url = {db_url!r}"))
+
+
 # An a01 answer cell that fools in-kernel grading: numpy's comparisons always say "equal".
 PATCHED_NUMPY_SIGMOID = '''
 np.allclose = lambda *args, **kwargs: True

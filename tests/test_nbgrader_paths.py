@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import NOTEBOOKS, PATCHED_NUMPY_SIGMOID, ROOT, processes_left_by_this_test_run, released_course
+from conftest import (NOTEBOOKS, PATCHED_NUMPY_SIGMOID, ROOT, processes_left_by_this_test_run, released_course,
+                      use_gradebook)
 from deepgrad.course import Nbgrader, copy_course
 from deepgrad.leaks import HIDDEN, secret_lines
 from deepgrad.release import generate_release
@@ -296,18 +297,13 @@ def test_clicking_the_formgraders_buttons_in_chromium(both_paths, formgrader):
 
 
 # ---------------------------------------------------------------- the course's gradebook, whatever it is
-DEFAULT_DB_LINE = 'c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")'
-
-
 def test_deepgrad_grades_into_the_gradebook_the_config_names(tmp_path):
     """With db_url naming another database, and a stale gradebook.db where the default would be:
     does `deepgrad autograde` record the verdict there, and leave gradebook.db alone?"""
     course = copy_course(ROOT, tmp_path / "course")
     elsewhere = tmp_path / "elsewhere" / "grades.sqlite"
     elsewhere.parent.mkdir()
-    config = course / "nbgrader_config.py"
-    assert DEFAULT_DB_LINE in config.read_text()
-    config.write_text(config.read_text().replace(DEFAULT_DB_LINE, f"c.CourseDirectory.db_url = 'sqlite:///{elsewhere}'"))
+    use_gradebook(course, f"sqlite:///{elsewhere}")
     (course / "gradebook.db").write_bytes(b"stale")
     generate_release(course)  # into the gradebook the config names
     release = read(course / "assignments" / A01 / f"{A01}.ipynb")
@@ -328,9 +324,7 @@ def test_the_demo_grades_into_a_gradebook_of_its_own(tmp_path):
     from deepgrad.demo import own_gradebook
 
     course = copy_course(ROOT, tmp_path / "course")
-    config = course / "nbgrader_config.py"
-    config.write_text(config.read_text().replace(DEFAULT_DB_LINE,
-                                                 "c.CourseDirectory.db_url = 'postgresql://grader@db/course'"))
+    use_gradebook(course, "postgresql://grader@db/course")
     assert Nbgrader(course).db_url == "postgresql://grader@db/course"
     own_gradebook(course)
     assert Nbgrader(course).db_url == f"sqlite:///{course / 'gradebook.db'}"
