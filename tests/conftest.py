@@ -16,6 +16,13 @@ NOTEBOOKS = {p.name.split("_")[0]: p.name for p in sorted((ROOT / "solutions").i
              if p.is_dir() and (p / f"{p.name}.ipynb").is_file()}
 
 
+def pytest_configure(config):
+    # Every run of the project's suite (CI's too) ends with its 15 slowest tests and fixtures, so a
+    # slow one is seen where it starts; `--durations` on the command line still decides.
+    if not config.option.durations:
+        config.option.durations = 15
+
+
 def solution_notebook(assignment: str) -> Path:
     name = NOTEBOOKS[assignment]
     return ROOT / "solutions" / name / f"{name}.ipynb"
