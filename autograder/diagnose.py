@@ -13,7 +13,9 @@ import numpy as np
 # The mistakes a hint can name, by the words that name them (tests match hints by these).
 SIGN, TWICE, HALF = "check the sign", "a factor 2 too many", "a factor 2 missing"
 SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED = "a sum where the mean belongs", "a mean where a sum belongs", "transposed"
-KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED)
+# ... and mistakes a check names itself (value_hint's ``mistakes``), by the same rule.
+NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT = "without bias correction", "eps added outside the square root"
+KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT)
 
 def _factor(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
             samples: int | None) -> float | None:
@@ -45,11 +47,18 @@ def _say_factor(factor: float, what: str, samples: int | None) -> str:
 
 
 def value_hint(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
-               what: str = "the expected value", samples: int | None = None) -> str:
+               what: str = "the expected value", samples: int | None = None,
+               mistakes: tuple[tuple[str, np.ndarray], ...] = ()) -> str:
     """``"\nhint: …"`` when ``got`` is a known transform of ``expected``, else ``""``.
 
-    ``samples``: how many samples (rows) the check's inputs hold, where the check knows it."""
+    ``samples``: how many samples (rows) the check's inputs hold, where the check knows it.
+    ``mistakes``: the check's own, as (what to say, the value that mistake gives); they come first."""
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    for said, value in mistakes:
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape == got.shape and np.allclose(got, value, rtol=rtol, atol=atol) \
+                and not np.allclose(value, expected, rtol=rtol, atol=atol):
+            return f"\nhint: {said}"
     if got.shape == expected.shape:
         factor = _factor(got, expected, rtol, atol, samples)
         if factor is not None:

@@ -3,7 +3,8 @@
 Keyed by task and the first 12 hex digits of the SHA-256 of the buggy source (its last line in the
 comment). Every other planted bug gets no hint: `tests/test_planted_bugs.py` holds each bug to
 exactly what is listed here, so a new hint on a bug is a decision, never an accident."""
-from autograder.diagnose import HALF, MEAN_FOR_SUM, SIGN, SUM_FOR_MEAN, TWICE
+from autograder.diagnose import (EPS_OUTSIDE_ROOT, HALF, MEAN_FOR_SUM, NO_BIAS_CORRECTION,
+                                 SIGN, SUM_FOR_MEAN, TWICE)
 
 DIAGNOSED = {
     ('a01.sigmoid', '4e3f0abf6217'): {SIGN},  # return 1.0 / (1.0 + np.exp(z))
@@ -35,6 +36,10 @@ DIAGNOSED = {
     ('a04.momentum_update', 'eabcb57c2c3b'): {SIGN},  # return w - state['velocity'], state
     ('a04.d_b2', '939959bf773f'): {SIGN},  # return -_reference_d_b2(X, y, b1, b2)
     ('a04.d_b2', 'ede5706ecdc0'): {SUM_FOR_MEAN},  # return float(np.sum((p - y) * np.cos(a) * x2))
+    ('a05.adagrad_update', '0a8ebc991391'): {EPS_OUTSIDE_ROOT},  # return w - state['lr'] * dw / (np.sqrt(state['v']) + state['
+    ('a05.rmsprop_update', 'd09929afba90'): {EPS_OUTSIDE_ROOT},  # return w - state['lr'] * dw / (np.sqrt(state['v']) + state['
+    ('a05.adam_update', '8d3820a20eff'): {NO_BIAS_CORRECTION},  # return w - state['lr'] * state['m'] / np.sqrt(state['v'] + s
+    ('a05.adam_update', '3b2694bc90f9'): {EPS_OUTSIDE_ROOT},  # return w - state['lr'] * m_hat / (np.sqrt(v_hat) + state['ep
     ('a06.softmax_ce', '6f208656076c'): {TWICE},  # return probs - y
     ('a06.mse', 'd412b8a6057b'): {HALF},  # return cache / len(cache)
     ('a07.l2_penalty', 'fbada3bc9637'): {HALF, TWICE},  # return lam * sum(float(np.sum(W ** 2)) for W in weights), [l

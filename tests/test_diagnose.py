@@ -50,3 +50,16 @@ def test_scalars_and_gradients_get_hints_too():
         expect_float(5 * 0.4149, 0.4149, fn="loss", samples=5)
     with pytest.raises(CheckFailure, match=f"the numeric gradient: {SIGN}"):
         assert_gradient(-EXPECTED, EXPECTED, fn="d", wrt="w")
+
+
+def test_a_checks_own_mistakes_come_first_and_only_when_they_differ_from_the_answer():
+    """A check names its own mistakes (Adam without bias correction, ...): the one the value
+    matches is said; a "mistake" that gives the right value (bias correction at a late step
+    changes little) is never said."""
+    wrong = EXPECTED * 1.5
+    known = (("it matches the planted mistake", wrong),)
+    with pytest.raises(CheckFailure, match="hint: it matches the planted mistake"):
+        expect_array(wrong, EXPECTED, fn="f", mistakes=known)
+    assert value_hint(EXPECTED, EXPECTED, 1e-7, 1e-12, mistakes=((("same"), EXPECTED),)) == ""
+    assert value_hint(-EXPECTED, EXPECTED, 1e-7, 1e-12, mistakes=known) == \
+        "\nhint: it is exactly −1 × the expected value: check the sign"

@@ -17,6 +17,7 @@ import numpy as np
 from ..calls import CheckFailure, StudentProblem
 from ..channel import Polynomial
 from ..compare import describe, expect_array, expect_float_array
+from ..diagnose import EPS_OUTSIDE_ROOT, NO_BIAS_CORRECTION
 from ..registry import check, register, task
 
 # ---------------------------------------------------------------- the optimizers' rules
@@ -120,7 +121,23 @@ def _step(call, fn: str, w, dw, state: dict, where: str) -> tuple[np.ndarray, di
     return new_w, new_state
 
 
-def _judge(fn: str, new_w, new_state: dict, expected: dict, where: str, rtol: float = 1e-9) -> None:
+def mistakes(fn: str, w, dw, state: dict) -> tuple[tuple[str, np.ndarray], ...]:
+    """The new w that known mistakes of the rule give, each with the hint that names it."""
+    if fn not in ("adagrad_update", "rmsprop_update", "adam_update"):
+        return ()
+    right, lr, eps = _rule(fn, w, dw, state), state["lr"], state["eps"]
+    outside = f"it matches {EPS_OUTSIDE_ROOT}: the rule divides by sqrt(v + eps)"
+    if fn != "adam_update":
+        return ((outside, w - lr * dw / (np.sqrt(right["v"]) + eps)),)
+    t, b1, b2 = right["t"], state["beta1"], state["beta2"]
+    m_hat, v_hat = right["m"] / (1.0 - b1 ** t), right["v"] / (1.0 - b2 ** t)
+    return ((f"it matches Adam {NO_BIAS_CORRECTION}: divide m by 1 - beta1**t and v by 1 - beta2**t",
+             w - lr * right["m"] / np.sqrt(right["v"] + eps)),
+            (outside.replace("sqrt(v + eps)", "sqrt(v_hat + eps)"), w - lr * m_hat / (np.sqrt(v_hat) + eps)))
+
+
+def _judge(fn: str, new_w, new_state: dict, expected: dict, where: str, rtol: float = 1e-9,
+           known: tuple = ()) -> None:
     """The new w and state against what the rule gives; the step count first (Adam)."""
     if "t" in expected and int(new_state["t"]) != expected["t"]:
         before = expected["t"] - 1
@@ -131,7 +148,7 @@ def _judge(fn: str, new_w, new_state: dict, expected: dict, where: str, rtol: fl
         expect_array(new_state[key], expected[key], fn=fn, what=f"state[{key!r}]", where=where,
                      rtol=rtol, atol=1e-15)
     expect_array(new_w, expected["w"], fn=fn, what=f"new w (expected {RULE_TEXT[fn]})", where=where,
-                 rtol=rtol, atol=1e-15)
+                 rtol=rtol, atol=1e-15, mistakes=known)
 
 
 def fixed_step(task_, name: str, fn: str, **params):
@@ -146,7 +163,7 @@ def fixed_step(task_, name: str, fn: str, **params):
         want = {"w": expected[0], **{key: expected[1 + i] for i, key in enumerate(arrays)}}
         if counts:
             want["t"] = int(state.get("t", 0)) + 1
-        _judge(fn, new_w, new_state, want, where)
+        _judge(fn, new_w, new_state, want, where, known=mistakes(fn, w, dw, state))
 
     def expect(judge, w, dw, state):
         new_w, new_state = _step(judge, fn, w, dw, state, _inputs(w, dw, state))
@@ -171,7 +188,8 @@ def _walk(call, fn: str, coeffs, w0, state, n_steps: int, hold_to_rule: bool) ->
         where = f" at step {step}{_inputs(w, dw, state)}{start}"
         new_w, new_state = _step(call, fn, w, dw, state, where)
         if hold_to_rule:
-            _judge(fn, new_w, new_state, _rule(fn, w, dw, state), where, rtol=1e-8)
+            _judge(fn, new_w, new_state, _rule(fn, w, dw, state), where, rtol=1e-8,
+                   known=mistakes(fn, w, dw, state))
         w, state = new_w, new_state
     return w, start
 
