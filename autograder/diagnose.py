@@ -15,7 +15,9 @@ SIGN, TWICE, HALF = "check the sign", "a factor 2 too many", "a factor 2 missing
 SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED = "a sum where the mean belongs", "a mean where a sum belongs", "transposed"
 # ... and mistakes a check names itself (value_hint's ``mistakes``), by the same rule.
 NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT = "without bias correction", "eps added outside the square root"
-KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT)
+OLD_VELOCITY, AT_Z = "the old velocity", "evaluated at z instead of"
+KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT,
+         OLD_VELOCITY, AT_Z)
 
 def _factor(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
             samples: int | None) -> float | None:

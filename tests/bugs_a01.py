@@ -14,6 +14,8 @@ BUGS = [
      ["sigmoid", "strictly between 0 and 1"]),                                      # leaves (0, 1)
     ("a01.sigmoid_grad", "def sigmoid_grad(z):\n    s = sigmoid(z)\n    return s * (1.0 + s)",
      ["sigmoid_grad"]),
+    ("a01.sigmoid_grad", "def sigmoid_grad(z):\n    return z * (1.0 - z)",
+     ["sigmoid_grad", "instead of s = sigmoid(z)"]),                               # at z, not sigmoid(z)
     ("a01.dense_sigmoid", "def dense_sigmoid(X, W, b):\n    return sigmoid(X @ W)", ["dense_sigmoid"]),
     ("a01.binary_cross_entropy", "def binary_cross_entropy(y, p):\n    p = np.clip(p, EPS, 1 - EPS)\n"
      "    return float(np.sum(-(y * np.log(p) + (1 - y) * np.log(1 - p))))",

@@ -12,6 +12,7 @@ from ..calls import CheckFailure
 from ..channel import Polynomial
 from ..compare import expect_array, expect_float_array
 from ..gradcheck import assert_gradient, numeric_derivative_elementwise
+from ..diagnose import AT_Z
 from ..registry import check, task
 from .common import fixed_value, loss_gradient
 
@@ -94,7 +95,14 @@ def _sigmoid_extremes(call, z):
 sigmoid_grad = task("a01.sigmoid_grad", points=1)
 
 
-fixed_value(sigmoid_grad, "values", "sigmoid_grad", ("z",), z=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
+def _sigmoid_grad_at_z(expected, z):
+    """s * (1 - s) with z in place of s = sigmoid(z)."""
+    return ((f"it matches s * (1 - s) {AT_Z} s = sigmoid(z): compute s = sigmoid(z) first",
+             np.asarray(z, dtype=float) * (1.0 - np.asarray(z, dtype=float))),)
+
+
+fixed_value(sigmoid_grad, "values", "sigmoid_grad", ("z",), mistakes=_sigmoid_grad_at_z,
+            z=np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 5.0]]),
             expected=np.array([[0.10499358540350652, 0.2350037122015945, 0.25],
                                [0.2350037122015945, 0.10499358540350652, 0.006648056670790155]]))
 

@@ -13,6 +13,7 @@ from ..calls import CheckFailure
 from ..channel import Polynomial
 from ..compare import as_float, expect_array, expect_float_array, expect_tuple
 from ..gradcheck import H, assert_gradient
+from ..diagnose import OLD_VELOCITY
 from ..registry import check, register, task
 from .common import fixed_value, forward_out, layer_gradient
 
@@ -118,7 +119,9 @@ def _update_with_velocity(call, w, dw, state):
     expect_array(velocity, step, fn="momentum_update",
                  what="state['velocity'] (expected rho * velocity - lr * dw)", where=where, atol=1e-12)
     expect_array(new_w, w + step, fn="momentum_update",
-                 what="w (expected w + rho * velocity - lr * dw)", where=where)
+                 what="w (expected w + rho * velocity - lr * dw)", where=where,
+                 mistakes=((f"it matches a step with {OLD_VELOCITY}: update the velocity first, then "
+                            "step with the new one", w + state["velocity"]),))
 
 
 def _update_path(call, coeffs, x0, lr, rho, n_steps) -> np.ndarray:

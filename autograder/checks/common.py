@@ -25,12 +25,13 @@ def _samples(inputs: dict, name: str | None) -> int | None:
 
 def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar: bool = False,
                 note: str = "", rtol: float = 1e-7, atol: float = 1e-12, samples: str | None = None,
-                **params):
+                mistakes=None, **params):
     """Register a check: ``fn(*args)`` on the given inputs equals a fixed ``expected`` value.
 
     ``params`` holds the public inputs (named as in ``args``) and ``expected``; a hidden test calls
     the same check with other inputs only, and the reference's ``fn`` makes the expected value.
-    ``samples`` names the input whose rows are the samples a mean is taken over, if any.
+    ``samples`` names the input whose rows are the samples a mean is taken over, if any;
+    ``mistakes(expected, **inputs)`` gives the check's own known mistakes (see expect_array).
     """
     def run(call, expected, **inputs):
         got = call(fn, *(inputs[a] for a in args))
@@ -39,7 +40,8 @@ def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar
         if scalar:
             expect_float(got, expected, fn=fn, where=where, rtol=rtol, atol=atol, samples=n)
         else:
-            expect_array(got, expected, fn=fn, where=where, rtol=rtol, atol=atol, samples=n)
+            known = mistakes(expected, **inputs) if mistakes else ()
+            expect_array(got, expected, fn=fn, where=where, rtol=rtol, atol=atol, samples=n, mistakes=known)
 
     def expect(judge, **inputs):  # the reference's value, refused like a student's if malformed
         value = judge(fn, *(inputs[a] for a in args))
