@@ -29,6 +29,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.calls import WorkerCaller
+from autograder.notebook import cell_type, nbgrader_meta
 from autograder.registry import exception_summary
 from autograder.sandbox import Limits
 
@@ -225,11 +226,12 @@ class VerdictOnlyFeedback(NbGraderPreprocessor):
         root, _ = _course(self)
         secret = course_secret(root)
         for cell in nb.cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
+            meta = nbgrader_meta(cell)  # whatever shape the metadata has
+            if cell_type(cell) != "code" or not meta.get("grade") or meta.get("solution"):
                 continue
-            if HIDDEN_BEGIN in cell.source:
-                cell.source = cell.source.split(HIDDEN_BEGIN)[0].rstrip() + "\n# hidden checks ran at grading"
+            source = cell.get("source") if isinstance(cell.get("source"), str) else ""
+            if HIDDEN_BEGIN in source:
+                cell["source"] = source.split(HIDDEN_BEGIN)[0].rstrip() + "\n# hidden checks ran at grading"
             if not has_verdict_mark(json.loads(json.dumps(cell)), secret):
                 cell.outputs = [{"output_type": "stream", "name": "stdout",
                                  "text": "This check's result is not shown: the notebook was not graded "
