@@ -19,7 +19,6 @@ taken before any submission runs) and its report of submissions nbgrader could n
 """
 from __future__ import annotations
 
-import atexit
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,8 +43,8 @@ from .verdict import (HIDDEN_BEGIN, SubmissionVerdict, course_secret, grade_subm
 class Grading:
     """How submissions are graded in this process, and the verdicts so far.
 
-    Plain nbgrader gets the defaults (sandbox required, the standard limits, a reference worker per
-    source notebook kept for the process); ``deepgrad autograde`` makes its own for each run."""
+    Plain nbgrader gets the defaults (sandbox required, the standard limits, a reference worker for
+    each submission); ``deepgrad autograde`` makes its own for each run, one reference worker for all."""
 
     limits: Limits = field(default_factory=Limits)
     sandboxed: bool = True
@@ -57,8 +56,8 @@ class Grading:
     report: bool = True                                         # merge each verdict into the report
 
     def reference(self, source: Path) -> WorkerCaller:
-        """The source notebook's reference worker; a new one once the notebook changed (a
-        formgrader's server lives through the instructor's edits)."""
+        """The source notebook's reference worker; a new one once the notebook changed (a run
+        never grades against a stale reference)."""
         stat = source.stat()
         version = (stat.st_mtime_ns, stat.st_size)
         kept = self.references.get(source)
@@ -136,9 +135,8 @@ def report_path(root: Path, assignment: str) -> Path:
     return Path(root) / f"grading_report_{assignment}.csv"
 
 
-_default = Grading()
+_default = Grading()  # plain nbgrader's: its workers are closed after each submission
 _current: Grading | None = None
-atexit.register(_default.close)
 
 
 def current() -> Grading:
@@ -191,7 +189,12 @@ class TrustedVerdict(NbGraderPreprocessor):
             _warned.add(root)
             if exposed := warning(root):
                 self.log.warning(exposed)
-        verdict = current().grade(root, source, student, assignment, info["db_url"])
+        grading = current()
+        try:
+            verdict = grading.grade(root, source, student, assignment, info["db_url"])
+        finally:
+            if not in_run():  # plain nbgrader (command line, formgrader): no worker outlives this grading
+                grading.close()
         graded, verdict.snapshot = verdict.snapshot, None
         if graded is None:  # refused or unreadable: nbgrader must not read it its own way
             raise GradingRefused(f"{student}/{assignment}: not run by nbgrader: {verdict.reason}")

@@ -125,6 +125,16 @@ def test_feedback_shows_no_output_the_verdict_did_not_write(both_paths):
     assert "not graded by deepgrad's verdict" in page
 
 
+def test_nbgrader_in_process_leaves_no_worker_behind(both_paths):
+    """nbgrader's own API in this process (as the formgrader's server calls it, or a script): once
+    a submission is graded, is no sandboxed worker of its verdict left running?"""
+    course = both_paths[0]
+    result = Nbgrader(course, cell_timeout=10).api.autograde(A01, "honest", force=True, create=True)
+    assert result["success"], result.get("error")
+    assert sum(_scores(course)["honest"].values()) == 12
+    assert not processes_left_by_this_test_run()
+
+
 def test_grading_one_student_keeps_everyone_elses_report_rows(both_paths):
     """Does `deepgrad autograde A --student X` replace X's rows only?"""
     from deepgrad.autograde import autograde_and_report
