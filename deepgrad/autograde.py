@@ -1,10 +1,13 @@
-"""``deepgrad autograde ASSIGNMENT``: nbgrader's autograde, then the trusted verdict on top.
+"""``deepgrad autograde ASSIGNMENT``: nbgrader's autograde of every submission, one run.
 
-nbgrader still runs the notebooks (for the autograded copies, feedback and gradebook entries),
-but the scores it records are replaced by :mod:`deepgrad.verdict`'s, computed outside student code.
-A submission whose grading broke is marked ``broken`` with its reason, never a silent 0, and
-nbgrader's in-kernel scores for it do not stand. Each submission is read once, from a private
-snapshot (:mod:`deepgrad.snapshot`), and nothing that goes wrong with one stops the others.
+Each pass is nbgrader's own with deepgrad's preprocessors (:mod:`deepgrad.nbgrader_plugin`, as for
+`nbgrader autograde` and the formgrader): the verdict (:mod:`deepgrad.verdict`) decides the scores
+outside student code, and nbgrader runs the notebook for the autograded copy and its feedback. This
+run adds what one pass cannot: every submission read once into a private snapshot
+(:mod:`deepgrad.snapshot`) before any of them runs, one reference worker for all, a verdict for
+a submission nbgrader could not start on, and the report. A submission whose grading broke is
+marked ``broken`` with its reason, never a silent 0, and nbgrader's in-kernel scores for it do not
+stand; nothing that goes wrong with one stops the others.
 """
 from __future__ import annotations
 

@@ -1,9 +1,12 @@
 """Shared fixtures: the course root and namespaces holding the reference answers."""
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import json
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 import pytest
@@ -72,6 +75,33 @@ np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape, dty
 def sigmoid(z):
     return np.zeros_like(np.asarray(z, dtype=float)) + 0.5
 '''
+
+
+def chromium() -> tuple[str, str] | None:
+    """(browser, driver) where Chromium, its driver and selenium are all installed, else None."""
+    browser = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    driver = shutil.which("chromedriver")
+    return (browser, driver) if browser and driver and importlib.util.find_spec("selenium") else None
+
+
+NEEDS_CHROMIUM = pytest.mark.skipif(chromium() is None, reason="needs chromium, chromedriver and selenium")
+
+
+@contextlib.contextmanager
+def headless_chromium():
+    """A headless Chromium driven by selenium, quit afterwards."""
+    from selenium import webdriver
+
+    browser_path, driver_path = chromium()
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser_path
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    try:
+        yield browser
+    finally:
+        browser.quit()
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import NEEDS_CHROMIUM, headless_chromium
 from deepgrad.class_report import write_class_report
 from deepgrad.cli import main
 from deepgrad.course import CourseError
@@ -210,25 +210,12 @@ def test_a_hint_cut_short_by_the_report_is_counted_as_such():
     assert _hint_kind("a01.sigmoid.values: returned nan; expected 0.5") is None
 
 
-def _chromium() -> tuple[str, str] | None:
-    browser = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-    driver = shutil.which("chromedriver")
-    return (browser, driver) if browser and driver and importlib.util.find_spec("selenium") else None
-
-
-@pytest.mark.skipif(_chromium() is None, reason="needs chromium, chromedriver and selenium")
+@NEEDS_CHROMIUM
 def test_every_section_is_displayed_in_chromium(course):
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
 
     page = write_class_report(course, A)[0]
-    browser_path, driver_path = _chromium()
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser_path
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
-    try:
+    with headless_chromium() as browser:
         browser.get(page.as_uri())
         headings = browser.find_elements(By.TAG_NAME, "h2")
         assert [h.text for h in headings] == ["Scores", "Pass rate per task", "Pass rate per check", "Diagnoses",
@@ -239,5 +226,3 @@ def test_every_section_is_displayed_in_chromium(course):
         assert all(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)
                    for img in images)  # the embedded PNGs decode
         assert browser.find_element(By.CSS_SELECTOR, "#students a").text == "feedback"
-    finally:
-        browser.quit()

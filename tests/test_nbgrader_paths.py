@@ -8,7 +8,6 @@ import csv
 import html
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from dataclasses import dataclass
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import (NOTEBOOKS, PATCHED_NUMPY_SIGMOID, ROOT, processes_left_by_this_test_run, released_course,
-                      use_gradebook)
+from conftest import (NEEDS_CHROMIUM, NOTEBOOKS, PATCHED_NUMPY_SIGMOID, ROOT, headless_chromium,
+                      processes_left_by_this_test_run, released_course, use_gradebook)
 from deepgrad.course import Nbgrader, copy_course
 from deepgrad.leaks import HIDDEN, secret_lines
 from deepgrad.release import generate_release
@@ -235,33 +234,17 @@ def test_the_formgrader_buttons_grade_and_give_feedback_as_deepgrad_does(both_pa
     assert {s["student"]: s["score"] for s in submissions} == {s: sum(v.values()) for s, v in scores.items()}
 
 
-def _chromium() -> tuple[str, str] | None:
-    """(browser, driver) where headless Chromium, its driver and selenium are all installed."""
-    import importlib.util
-
-    browser = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-    driver = shutil.which("chromedriver")
-    return (browser, driver) if browser and driver and importlib.util.find_spec("selenium") else None
-
-
-@pytest.mark.skipif(_chromium() is None, reason="needs chromium, chromedriver and selenium")
+@NEEDS_CHROMIUM
 def test_clicking_the_formgraders_buttons_in_chromium(both_paths, formgrader):
     """The ⚡ Autograde and Generate Feedback buttons of Manage Submissions, clicked in headless
     Chromium: the same scores, report and hidden-free feedback as `deepgrad autograde`."""
-    from selenium import webdriver
     from selenium.common.exceptions import ElementNotInteractableException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     course, _, (scores, _), _, _ = both_paths
     _forget(course)
-    browser_path, driver_path = _chromium()
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser_path
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
-    try:
+    with headless_chromium() as browser:
         browser.get(formgrader.url("/login"))  # as the instructor does: the token in the login form
         password = browser.find_element(By.NAME, "password")
         password.send_keys(formgrader.token)
@@ -301,8 +284,6 @@ def test_clicking_the_formgraders_buttons_in_chromium(both_paths, formgrader):
         for student in CLASS:
             click(student, "autograde")
             click(student, "generate-feedback")
-    finally:
-        browser.quit()
     _assert_graded_as_deepgrad_does(course, scores)
 
 
