@@ -20,6 +20,7 @@ from autograder.registry import exception_summary
 from autograder.sandbox import Limits, sandbox_missing
 
 from .course import CourseError, Nbgrader, notebook
+from .gradebook import set_aside
 from .nbgrader_plugin import Grading, report_path
 from .snapshot import Snapshots, SnapshotError
 from .verdict import SubmissionVerdict, course_secret, rewrite_for_feedback, submission_seed, write_report
@@ -174,17 +175,10 @@ def _not_reached(run: _Run, students: list[str]) -> list[SubmissionVerdict]:
 
 def _set_aside_or_say(run: _Run, verdict: SubmissionVerdict) -> None:
     try:
-        set_aside(run.grader, verdict)
+        set_aside(run.grader.db_url, verdict)
     except Exception as exc:  # noqa: BLE001 -- the reason must still reach the report
         verdict.reason += (f"; its gradebook entries could not be set aside ({exception_summary(exc)}): "
                            "nbgrader's own scores may stand there, check them by hand")
-
-
-def set_aside(grader: Nbgrader, verdict: SubmissionVerdict) -> None:
-    """See :func:`deepgrad.gradebook.set_aside`."""
-    from .gradebook import set_aside as set_aside_in
-
-    set_aside_in(grader.db_url, verdict)
 
 
 def write_unexecuted(submitted: Path, autograded: Path, why: str) -> None:

@@ -164,9 +164,3 @@ class Nbgrader:
         with Gradebook(self.db_url) as gradebook:
             CsvExportPlugin(to=str(path)).export(gradebook)
         return path
-
-    def record(self, verdict) -> None:
-        """Replace nbgrader's in-kernel scores with the verdict's, task by task."""
-        from .gradebook import record
-
-        record(self.db_url, verdict)
