@@ -25,7 +25,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.sandbox import Limits
 from deepgrad.autograde import autograde
-from deepgrad.course import CourseError, Nbgrader, copy_course, find_root, notebook
+from deepgrad.course import CourseError, Nbgrader, copy_course, find_root, notebook, usable_cores
 from deepgrad.release import generate_release
 from deepgrad.submissions import BUGS, answered, read, reference_answers, with_bug, write
 
@@ -116,11 +116,12 @@ def time_plain(grader: Nbgrader, assignment: str, students: list[str]) -> tuple[
 
 
 def time_deepgrad(grader: Nbgrader, course: Path, assignment: str, students: list[str],
-                  limits: Limits, sandboxed: bool = True) -> tuple[float, list]:
-    """Seconds for `deepgrad autograde` of these students (nbgrader's pass plus the verdict),
-    and the verdicts."""
+                  limits: Limits, sandboxed: bool = True, jobs: int = 1) -> tuple[float, list]:
+    """Seconds for `deepgrad autograde --jobs N` of these students (nbgrader's pass plus the
+    verdict), and the verdicts."""
     started = time.perf_counter()
-    verdicts = autograde(course, assignment, students, grader=grader, limits=limits, sandboxed=sandboxed)
+    verdicts = autograde(course, assignment, students, grader=grader, limits=limits, sandboxed=sandboxed,
+                         jobs=jobs)
     return time.perf_counter() - started, verdicts
 
 
@@ -146,16 +147,20 @@ def note(plain: list[float | None], deep: list[float | None], verdicts: list, to
 
 
 def run_case(case: str, students: list[str], courses: dict, graders: dict, assignment: str,
-             limits: Limits) -> dict:
+             limits: Limits, jobs: int) -> dict:
     plain_s, problems = time_plain(graders["nbgrader"], assignment, students)
     deep_s, verdicts = time_deepgrad(graders["deepgrad"], courses["deepgrad"], assignment, students, limits)
+    jobs_s, side_by_side = time_deepgrad(graders["jobs"], courses["jobs"], assignment, students, limits, jobs=jobs)
     bare_s, _ = time_deepgrad(graders["unsandboxed"], courses["unsandboxed"], assignment, students, limits,
                               sandboxed=False)
     plain, top = scores(courses["nbgrader"], assignment, students)
     deep, _ = scores(courses["deepgrad"], assignment, students)
     problems += [f"deepgrad: {v.student}: verdict {v.status} ({v.reason})" for v in verdicts if v.status != "graded"]
+    if [(v.status, v.score) for v in side_by_side] != [(v.status, v.score) for v in verdicts]:
+        problems.append("deepgrad --jobs: verdicts differ from the serial run's")
     return {"case": case, "submissions": len(students), "nbgrader_s": round(plain_s, 2),
             "deepgrad_s": round(deep_s, 2), "ratio": round(deep_s / plain_s, 3),
+            "jobs": jobs, "jobs_s": round(jobs_s, 2), "jobs_ratio": round(jobs_s / plain_s, 3),
             "unsandboxed_s": round(bare_s, 2),
             "sandbox_s_per_submission": round((deep_s - bare_s) / len(students), 3), "max_score": top,
             "nbgrader_scores": plain, "deepgrad_scores": deep, "verdict_scores": [v.score for v in verdicts],
@@ -171,6 +176,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="seconds per notebook cell (nbgrader) and per function call (verdict); default 5")
     parser.add_argument("--swallow-interrupts", action="store_true",
                         help="the hostile loop catches KeyboardInterrupt (nbgrader then gives up on the notebook)")
+    parser.add_argument("--jobs", type=int, default=usable_cores(),
+                        help="the side by side side's --jobs (default: the usable cores)")
     parser.add_argument("--workdir", help="a new folder for the course copies (default: a temp folder, removed)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
@@ -180,19 +187,19 @@ def main(argv: list[str] | None = None) -> dict:
         base = make_course(find_root(), workdir / "base", args.assignment)
         cases = make_submissions(base, args.assignment, args.class_size, args.swallow_interrupts)
         courses = {side: Path(shutil.copytree(base, workdir / side))
-                   for side in ("nbgrader", "deepgrad", "unsandboxed")}
+                   for side in ("nbgrader", "deepgrad", "jobs", "unsandboxed")}
         graders = {side: (stock_nbgrader if side == "nbgrader" else Nbgrader)(course, cell_timeout=args.timeout)
                    for side, course in courses.items()}
         for grader in graders.values():  # untimed: the first autograde in a process pays for imports
             nbgrader_autograde(grader, args.assignment, "warmup")
-        rows = [run_case(case, students, courses, graders, args.assignment, Limits(call_seconds=args.timeout))
-                for case, students in cases.items()]
+        rows = [run_case(case, students, courses, graders, args.assignment, Limits(call_seconds=args.timeout),
+                         args.jobs) for case, students in cases.items()]
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     result = {"date": time.strftime("%Y-%m-%d"), "assignment": args.assignment, "class_size": args.class_size,
               "timeout_s": args.timeout, "swallow_interrupts": args.swallow_interrupts,
-              "cpus": os.cpu_count(), "cases": rows}
+              "cpus": os.cpu_count(), "jobs": args.jobs, "cases": rows}
     print(format_table(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
@@ -201,8 +208,10 @@ def main(argv: list[str] | None = None) -> dict:
 
 def format_table(result: dict) -> str:
     lines = [f"{result['assignment']}, {result['cpus']} CPUs, timeout {result['timeout_s']} s per cell / call",
-             f"{'case':<13}{'nbgrader s':>11}{'deepgrad s':>11}{'ratio':>7}{'sandbox s/sub':>14}  scores",
+             f"{'case':<13}{'nbgrader s':>11}{'deepgrad s':>11}{'ratio':>7}{'--jobs s':>9}{'ratio':>7}"
+             f"{'sandbox s/sub':>14}  scores",
              *(f"{r['case']:<13}{r['nbgrader_s']:>11.1f}{r['deepgrad_s']:>11.1f}{r['ratio']:>7.2f}"
+               f"{r['jobs_s']:>9.1f}{r['jobs_ratio']:>7.2f}"
                f"{r['sandbox_s_per_submission']:>14.2f}  {r['note']}" for r in result["cases"])]
     lines += [f"  {r['case']}, {p[:240]}" for r in result["cases"] for p in r["problems"]]
     return "\n".join(lines)

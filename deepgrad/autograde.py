@@ -12,6 +12,7 @@ stand; nothing that goes wrong with one stops the others.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,14 +50,19 @@ def submitted_students(course: Path, assignment: str) -> list[str]:
 
 def autograde(course: Path, assignment: str, students: list[str] | None = None,
               grader: Nbgrader | None = None, limits: Limits = Limits(),
-              sandboxed: bool = True, report: Path | None = None) -> list[SubmissionVerdict]:
+              sandboxed: bool = True, report: Path | None = None, jobs: int = 1,
+              progress: bool = False, pool=None) -> list[SubmissionVerdict]:
     """Grade every submission (or ``students``); with ``report``, write the grading report there
     whatever happens, also when the run itself is stopped part way (other students' rows kept).
 
     Each submission goes through nbgrader's autograde, which runs deepgrad's verdict from the
     course's nbgrader_config.py (:mod:`deepgrad.nbgrader_plugin`), exactly as `nbgrader autograde`
     and the formgrader do; this run adds one reference worker for all, snapshots taken before any
-    submission runs, and a verdict for those nbgrader could not start on.
+    submission runs, and a verdict for those nbgrader could not start on. With ``jobs`` > 1 the
+    verdicts and nbgrader's runs of the notebooks are made side by side (:mod:`deepgrad.jobs`);
+    this process alone writes the gradebook, the feedback notebooks and the report, and the
+    results are those of a serial run; ``pool`` (:func:`deepgrad.jobs.job_pool`) lends its job
+    processes to several runs. ``progress``: a progress bar on stderr.
 
     No submission can stop another: whatever goes wrong while one is graded ends as that
     submission's ``broken`` verdict, and the next one is graded."""
@@ -68,25 +74,83 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None,
     require_sandbox(sandboxed)
     grader = grader or Nbgrader(course)
     names = list(dict.fromkeys(students or submitted_students(course, assignment)))
-    verdicts: list[SubmissionVerdict] = []
+    done: dict[str, SubmissionVerdict] = {}
     # The secret exists before anything runs student code: it is one of the course's private files.
     secret = course_secret(course)
-    with Snapshots(course, assignment) as snapshots:
+    with Snapshots(course, assignment) as snapshots, _progress_bar(assignment, len(names), progress) as bar:
         # Every notebook is copied before the first one runs: no student code (nbgrader's kernel)
         # can change what any submission is graded from.
         taken = {student: _take(snapshots, student) for student in names}
         grading = Grading(limits=limits, sandboxed=sandboxed, snapshots=taken, report=False)
         run = _Run(course, assignment, source, grader, sandboxed, secret, grading)
+        in_progress: list[str] = []
+
+        def graded(student: str) -> SubmissionVerdict:
+            in_progress[:] = [student]
+            verdict = done[student] = _grade_one(run, student, taken[student])
+            in_progress.clear()
+            bar.update(1)
+            broken = sum(v.status == "broken" for v in done.values())
+            if broken:
+                bar.set_postfix_str(f"{broken} broken", refresh=False)
+            return verdict
+
         try:
             with grading_run(grading):
-                for student in names:
-                    verdicts.append(_grade_one(run, student, taken[student]))
+                if pool is not None:
+                    _side_by_side(run, names, taken, pool, graded)
+                elif jobs > 1 and len(names) > 1:
+                    from .jobs import job_pool
+
+                    with job_pool(min(jobs, len(names))) as own:
+                        _side_by_side(run, names, taken, own, graded)
+                else:
+                    for student in names:
+                        graded(student)
         finally:
             grading.close()
-            verdicts += _not_reached(run, names[len(verdicts):])
+            left = [s for s in names if s not in done]
+            left.sort(key=lambda s: s not in in_progress)  # the one under way first: its entries set aside
+            done.update((v.student, v) for v in _not_reached(run, left, set_aside_first=bool(in_progress)))
+            verdicts = [done[s] for s in names]
             if report is not None:
                 write_report(verdicts, report)
     return verdicts
+
+
+def _progress_bar(assignment: str, total: int, shown: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"grading {assignment}", unit=" submissions", disable=not shown,
+                file=sys.stderr, leave=True, dynamic_ncols=True)
+
+
+def _side_by_side(run: "_Run", names: list[str], taken: dict, pool, graded) -> None:
+    """Each submission's verdict and nbgrader's run of its notebook in a job (:mod:`deepgrad.jobs`),
+    then, here and as each job ends, nbgrader's pass over it with what the job did. A job that fails
+    (its process killed, say) leaves its submission to be graded here from the start."""
+    from concurrent.futures import as_completed
+
+    from .jobs import submit
+
+    futures = {submit(pool, run.course, run.assignment, student, taken[student], run.grading.limits,
+                      run.sandboxed, run.grader.notebook_seconds, run.grader.cell_timeout): student
+               for student in names}
+    for future in as_completed(futures):
+        student, key = futures[future], (run.assignment, futures[future])
+        try:
+            judged = future.result()
+        except Exception:  # noqa: BLE001 -- the job did not end: this process grades it as a serial run does
+            judged = None
+        if judged is not None:
+            run.grading.judged[key] = judged.verdict
+            if judged.executed is not None:
+                run.grading.executed[key] = judged.executed
+        try:
+            graded(student)
+        finally:
+            run.grading.judged.pop(key, None)
+            run.grading.executed.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -154,8 +218,9 @@ def _grade_and_record(run: _Run, student: str, snapshot: Path | SnapshotError) -
 
 def _nbgrader_pass(run: _Run, student: str) -> str:
     """nbgrader's autograde of one submission; "" or what went wrong (the verdict decides anyway)."""
+    executed = run.grading.executed.get((run.assignment, student))
     try:
-        run.grader.autograde(run.assignment, student, run.sandboxed)
+        run.grader.autograde(run.assignment, student, run.sandboxed, stopped=bool(executed and executed.stopped))
     except CourseError as exc:
         return str(exc).splitlines()[0]
     except Exception as exc:  # noqa: BLE001 -- nbgrader's own failure on an odd notebook
@@ -163,12 +228,12 @@ def _nbgrader_pass(run: _Run, student: str) -> str:
     return ""
 
 
-def _not_reached(run: _Run, students: list[str]) -> list[SubmissionVerdict]:
-    """Broken verdicts for the students a stopped run (Ctrl-C) did not finish; the first was in
-    progress, so nbgrader may already have recorded its in-kernel scores: they are set aside."""
+def _not_reached(run: _Run, students: list[str], set_aside_first: bool = True) -> list[SubmissionVerdict]:
+    """Broken verdicts for the students a stopped run (Ctrl-C) did not finish; the first may have
+    been in progress, so nbgrader may already have recorded its in-kernel scores: they are set aside."""
     verdicts = [run.broken(s, "not graded: the grading run was stopped before this submission was "
                               "done; run `deepgrad autograde` for it again") for s in students]
-    for verdict in verdicts[:1]:
+    for verdict in verdicts[:1] if set_aside_first else []:
         _set_aside_or_say(run, verdict)
     return verdicts
 

@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .course import CourseError, find_root
+from .course import CourseError, find_root, usable_cores
 
 
 def _demo(args) -> None:
@@ -16,8 +16,8 @@ def _demo(args) -> None:
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="deepgrad-demo-"))
     if workdir.exists() and any(workdir.iterdir()):
         raise CourseError(f"--workdir {workdir} is not empty; give a new or empty folder")
-    print(f"deepgrad demo: grading a copy of {root} in {workdir} (about half a minute)...", flush=True)
-    result = run_demo(root, workdir)
+    print(f"deepgrad demo: grading a copy of {root} in {workdir} (about 2.5 minutes on 2 cores)...", flush=True)
+    result = run_demo(root, workdir, progress=True)
     print()
     print(format_table(result))
     print()
@@ -48,6 +48,16 @@ def shortened(text: str, width: int = 160) -> str:
     return line[:width - 1].rsplit(" ", 1)[0] + " …"
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 def _autograde(args) -> int:
     from .autograde import autograde_and_report
     from .permissions import warning
@@ -57,7 +67,8 @@ def _autograde(args) -> int:
         print(exposed, file=sys.stderr)
     verdicts, report = autograde_and_report(root, args.assignment,
                                             students=args.student or None,
-                                            sandboxed=not args.no_sandbox)
+                                            sandboxed=not args.no_sandbox, jobs=args.jobs,
+                                            progress=True)
     if not verdicts:
         print(f"deepgrad autograde: no submission of {args.assignment} in {root / 'submitted'}: "
               f"collect them first (`nbgrader collect {args.assignment}`)", file=sys.stderr)
@@ -108,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
                                   f"0 when every one was graded; {COULD_NOT_START} when grading could not start")
     grade.add_argument("assignment")
     grade.add_argument("--student", action="append", help="only this student (repeatable)")
+    grade.add_argument("--jobs", type=_positive, default=usable_cores(), metavar="N",
+                       help="grade N submissions side by side (default: the usable cores, here "
+                            f"{usable_cores()}); this process alone writes the gradebook")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="grade even where no sandbox can be made (student code then runs with your rights)")
     grade.set_defaults(run=_autograde)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -15,6 +17,14 @@ COURSE_FILES = ("solutions", "source_data", "nbgrader_config.py")
 
 class CourseError(Exception):
     """Something the course needs is missing or failed; the message says what to do."""
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (``deepgrad autograde --jobs``' default)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -74,6 +84,7 @@ class Nbgrader:
                               "course folder") from None
         self.root = Path(root)
         self.notebook_seconds = notebook_seconds
+        self.cell_timeout = cell_timeout
         # nbgrader's own SQLAlchemy usage warns on every autograde; nothing for an instructor to act on
         warnings.filterwarnings("ignore", module="nbgrader")
         warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -102,57 +113,64 @@ class Nbgrader:
     def generate_assignment(self, assignment: str) -> None:
         self._run("generate_assignment", assignment, force=True, create=True)
 
-    def autograde(self, assignment: str, student: str, sandboxed: bool = True) -> None:
+    def autograde(self, assignment: str, student: str, sandboxed: bool = True, stopped: bool = False) -> None:
         """nbgrader's autograde, its kernel in the sandbox (unless ``sandboxed`` is False). A
         notebook still running after ``notebook_seconds`` has its kernel killed: nbgrader's
-        per-cell timeout bounds each cell, not their sum."""
+        per-cell timeout bounds each cell, not their sum. ``stopped``: a job of this run already
+        ran the notebook (:mod:`deepgrad.jobs`) and its cap stopped it."""
         from .nbgrader_plugin import Grading, grading_run, in_run
 
         if in_run():  # `deepgrad autograde`'s run: its verdict settings and workers
-            self._autograde(assignment, student, sandboxed)
+            self._autograde(assignment, student, sandboxed, stopped)
             return
         grading = Grading(sandboxed=sandboxed)  # this pass's own, its reference worker closed after it
         try:
             with grading_run(grading):
-                self._autograde(assignment, student, sandboxed)
+                self._autograde(assignment, student, sandboxed, stopped)
         finally:
             grading.close()
 
-    def _autograde(self, assignment: str, student: str, sandboxed: bool) -> None:
-        from autograder.resources import ResourceGroup
+    def _autograde(self, assignment: str, student: str, sandboxed: bool, stopped_before: bool) -> None:
+        from .kernel import SandboxedKernelManager
 
-        from .kernel import KERNEL_MEMORY_BYTES, KERNEL_PROCESSES, SandboxedKernelManager
-
-        SandboxedKernelManager.sandboxed = sandboxed
-        SandboxedKernelManager.group = ResourceGroup(KERNEL_PROCESSES, KERNEL_MEMORY_BYTES)
-        SandboxedKernelManager.started = []
         self.api.config.Execute.kernel_manager_class = SandboxedKernelManager
-        stopped = threading.Event()
-
-        def stop():  # nbclient sees the kernel die and gives up on the notebook
-            stopped.set()
-            SandboxedKernelManager.kill_all()
-
-        timer = threading.Timer(self.notebook_seconds, stop)
-        timer.daemon = True
-        # The cap is on nbgrader's run of the notebook: it starts with the kernel, after the verdict
-        # (deepgrad.nbgrader_plugin) graded the submission under caps of its own.
-        SandboxedKernelManager.on_start = lambda: timer.is_alive() or stopped.is_set() or timer.start()
         problem = None
-        try:
-            self._run("autograde", assignment, student, force=True, create=True)
-        except CourseError as exc:
-            problem = exc
-        finally:
-            timer.cancel()
-            SandboxedKernelManager.kill_all()  # a kernel nbgrader failed to shut down, and its children
-            SandboxedKernelManager.group.remove()
-            SandboxedKernelManager.group = None
-            SandboxedKernelManager.on_start = None
-        if stopped.is_set():
+        with capped_kernels(sandboxed, self.notebook_seconds) as stopped, self._executed_by_job(assignment, student):
+            try:
+                self._run("autograde", assignment, student, force=True, create=True)
+            except CourseError as exc:
+                problem = exc
+        if stopped.is_set() or stopped_before:
             raise CourseError(f"nbgrader's run of the notebook was stopped after {self.notebook_seconds:g} s")
         if problem is not None:
             raise problem
+
+    @contextmanager
+    def _executed_by_job(self, assignment: str, student: str):
+        """While inside, nbgrader's Execute is :class:`~deepgrad.nbgrader_plugin.ExecutedElsewhere`
+        if a job of this run (:mod:`deepgrad.jobs`) already ran this submission's notebook."""
+        from nbgrader.converters import Autograde
+        from nbgrader.preprocessors import Execute
+        from traitlets.utils.importstring import import_item
+
+        from .nbgrader_plugin import ExecutedElsewhere, current
+
+        if (assignment, student) not in current().executed:
+            yield
+            return
+        section = self.api.config.Autograde
+        before = section.get("autograde_preprocessors")
+        steps = [import_item(p) if isinstance(p, str) else p
+                 for p in (before if before is not None else Autograde.autograde_preprocessors.default())]
+        section.autograde_preprocessors = [ExecutedElsewhere if isinstance(p, type) and issubclass(p, Execute)
+                                           else p for p in steps]
+        try:
+            yield
+        finally:
+            if before is None:
+                del section["autograde_preprocessors"]
+            else:
+                section.autograde_preprocessors = before
 
     def generate_feedback(self, assignment: str, student: str) -> None:
         self._run("generate_feedback", assignment, student, force=True)
@@ -164,3 +182,36 @@ class Nbgrader:
         with Gradebook(self.db_url) as gradebook:
             CsvExportPlugin(to=str(path)).export(gradebook)
         return path
+
+
+@contextmanager
+def capped_kernels(sandboxed: bool, seconds: float):
+    """While inside, every kernel nbgrader starts runs in the sandbox (unless ``sandboxed`` is
+    False), in one resource group, and all of them are killed ``seconds`` after the first one
+    started; yields the event set when that happened. On leaving, every kernel left is killed."""
+    from autograder.resources import ResourceGroup
+
+    from .kernel import KERNEL_MEMORY_BYTES, KERNEL_PROCESSES, SandboxedKernelManager
+
+    SandboxedKernelManager.sandboxed = sandboxed
+    SandboxedKernelManager.group = ResourceGroup(KERNEL_PROCESSES, KERNEL_MEMORY_BYTES)
+    SandboxedKernelManager.started = []
+    stopped = threading.Event()
+
+    def stop():  # nbclient sees the kernel die and gives up on the notebook
+        stopped.set()
+        SandboxedKernelManager.kill_all()
+
+    timer = threading.Timer(seconds, stop)
+    timer.daemon = True
+    # The cap is on the run of the notebook: it starts with the kernel, after the verdict
+    # (deepgrad.nbgrader_plugin) graded the submission under caps of its own.
+    SandboxedKernelManager.on_start = lambda: timer.is_alive() or stopped.is_set() or timer.start()
+    try:
+        yield stopped
+    finally:
+        timer.cancel()
+        SandboxedKernelManager.kill_all()  # a kernel nbgrader failed to shut down, and its children
+        SandboxedKernelManager.group.remove()
+        SandboxedKernelManager.group = None
+        SandboxedKernelManager.on_start = None

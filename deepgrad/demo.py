@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import CourseError, Nbgrader, assignments, copy_course, notebook
+from .course import CourseError, Nbgrader, assignments, copy_course, notebook, usable_cores
+from .jobs import job_pool
 from .autograde import autograde
 from .class_report import write_class_report
 from .release import generate_release
@@ -70,7 +71,7 @@ def own_gradebook(course: Path) -> None:
                       f"course's\nc.CourseDirectory.db_url = {url!r}\n", encoding="utf-8")
 
 
-def run_demo(root: Path, workdir: Path) -> DemoResult:
+def run_demo(root: Path, workdir: Path, progress: bool = False) -> DemoResult:
     started = time.monotonic()
     course = copy_course(root, workdir)
     own_gradebook(course)
@@ -78,11 +79,12 @@ def run_demo(root: Path, workdir: Path) -> DemoResult:
     generate_release(course)
     grader = Nbgrader(course)
     verdicts = []
-    for assignment in names:
-        students = make_submissions(course, assignment)
-        verdicts += autograde(course, assignment, students, grader=grader)
-        for student in students:
-            grader.generate_feedback(assignment, student)
+    with job_pool(usable_cores()) as pool:  # one set of job processes for every assignment
+        for assignment in names:
+            students = make_submissions(course, assignment)
+            verdicts += autograde(course, assignment, students, grader=grader, pool=pool, progress=progress)
+            for student in students:
+                grader.generate_feedback(assignment, student)
     csv = grader.export_csv(course / "grades.csv")
     report = write_report(verdicts, course / "grading_report.csv")
     if not csv.is_file():

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from autograder.calls import WorkerCaller
 from autograder.notebook import cell_type, nbgrader_meta
@@ -54,6 +54,9 @@ class Grading:
     verdicts: dict[tuple[str, str], SubmissionVerdict] = field(default_factory=dict)
     recorded: set[tuple[str, str]] = field(default_factory=set)  # verdicts whose scores are in the gradebook
     report: bool = True                                         # merge each verdict into the report
+    # `deepgrad autograde --jobs`: what its jobs did before nbgrader's pass (deepgrad.jobs)
+    judged: dict[tuple[str, str], SubmissionVerdict] = field(default_factory=dict)
+    executed: dict[tuple[str, str], "Executed"] = field(default_factory=dict)
 
     def reference(self, source: Path) -> WorkerCaller:
         """The source notebook's reference worker; a new one once the notebook changed (a run
@@ -75,11 +78,9 @@ class Grading:
         self.references.clear()
         self.versions.clear()
 
-    def grade(self, root: Path, source: Path, student: str, assignment: str, db_url: str) -> SubmissionVerdict:
-        """The submission's verdict, its scores in the gradebook (or nbgrader's set aside when it is
-        broken) and its rows in the report. Nothing that goes wrong is raised: it is the verdict."""
+    def judge(self, root: Path, source: Path, student: str, assignment: str) -> SubmissionVerdict:
+        """The submission's verdict, written nowhere. Nothing that goes wrong is raised: it is the verdict."""
         from .autograde import NO_SANDBOX, require_sandbox
-        from .gradebook import record, set_aside
 
         require_sandbox(self.sandboxed)  # refuses to grade at all: for every submission alike
         secret = course_secret(root)
@@ -92,6 +93,17 @@ class Grading:
                                                "check this submission by hand")
         if not self.sandboxed:
             verdict.sandbox = NO_SANDBOX
+        return verdict
+
+    def grade(self, root: Path, source: Path, student: str, assignment: str, db_url: str) -> SubmissionVerdict:
+        """The submission's verdict (:meth:`judge`, or the one a job of this run judged), its scores
+        in the gradebook (or nbgrader's set aside when it is broken) and its rows in the report.
+        Nothing that goes wrong is raised: it is the verdict."""
+        from .gradebook import record, set_aside
+
+        verdict = self.judged.pop((assignment, student), None)
+        if verdict is None:
+            verdict = self.judge(root, source, student, assignment)
         try:
             (record if verdict.tasks else set_aside)(db_url, verdict)
             if verdict.tasks:
@@ -240,3 +252,39 @@ class VerdictOnlyFeedback(NbGraderPreprocessor):
                                  "text": "This check's result is not shown: the notebook was not graded "
                                          "by deepgrad's verdict. Ask your instructor.\n"}]
         return nbformat.from_dict(nb), resources
+
+
+@dataclass(frozen=True)
+class Executed:
+    """nbgrader's run of one notebook, done by a job of ``deepgrad autograde --jobs`` (:mod:`deepgrad.jobs`)."""
+
+    ran: str            # fingerprint of the notebook the kernel was given (:func:`fingerprint`)
+    notebook: str       # the executed notebook, JSON; "" when the run failed
+    problem: str = ""   # why it failed
+    stopped: bool = False  # the notebook cap stopped it
+
+
+def fingerprint(nb) -> str:
+    import hashlib
+
+    return hashlib.sha256(nbformat.writes(nb).encode("utf-8")).hexdigest()
+
+
+class ExecutionFailed(Exception):
+    """A job's run of the notebook failed; raised where nbgrader's own Execute would have."""
+
+
+class ExecutedElsewhere(Execute):
+    """nbgrader's ``Execute`` in the pass ``deepgrad autograde --jobs`` gives a submission after its
+    job: the job's run of this very notebook (same fingerprint), else a run here, as ever."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        done = current().executed.get((info["assignment"], info["student"]))
+        if done is None or done.ran != fingerprint(nb):
+            self.log.warning("deepgrad: running %s/%s here: its job ran another notebook",
+                             info["student"], info["assignment"])
+            return super().preprocess(nb, resources)
+        if done.problem:
+            raise ExecutionFailed(done.problem)
+        return nbformat.reads(done.notebook, as_version=4), resources
