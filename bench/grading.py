@@ -1,15 +1,18 @@
 """Wall time of `deepgrad autograde` against plain `nbgrader autograde`, on the same notebooks.
 
-    python bench/grading.py [--assignment a01_gradient_descent] [--class-size 50]
-                            [--timeout 5] [--workdir DIR] [--json PATH]
+    python bench/grading.py [--assignment a01_gradient_descent] [--class-size 50] [--jobs N]
+                            [--dask-workers 2] [--timeout 5] [--workdir DIR] [--json PATH]
 
 Three cases: one honest submission, one hostile one, a class of N honest ones. Each is graded
-three times in this one run, in identical copies of the course: by plain nbgrader autograde (its
+five times in this one run, in identical copies of the course: by plain nbgrader autograde (its
 own API, the code behind `nbgrader autograde`, with nbgrader's stock kernel and preprocessors),
-by `deepgrad.autograde.autograde` (a sandboxed nbgrader pass, then the trusted verdict in a
-sandboxed worker) and by the same with ``sandboxed=False``. The ratio deepgrad / nbgrader is what
-trust costs; (deepgrad - unsandboxed) / submissions is what the bubblewrap sandbox adds to each
-submission. The instructor's course and gradebook are never touched. See bench/README.md.
+by `deepgrad.autograde.autograde` one submission at a time (a sandboxed nbgrader pass with the
+trusted verdict in sandboxed workers), by the same with ``jobs`` = the usable cores (as
+`deepgrad autograde` runs by default), by the same on a Dask LocalCluster of two worker
+processes, and serially with ``sandboxed=False``. The ratio deepgrad / nbgrader is what trust
+costs; (deepgrad - unsandboxed) / submissions is what the bubblewrap sandbox adds to each
+submission; dask / --jobs is what sending the jobs through Dask costs. The instructor's course
+and gradebook are never touched. See bench/README.md.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -116,13 +120,29 @@ def time_plain(grader: Nbgrader, assignment: str, students: list[str]) -> tuple[
 
 
 def time_deepgrad(grader: Nbgrader, course: Path, assignment: str, students: list[str],
-                  limits: Limits, sandboxed: bool = True, jobs: int = 1) -> tuple[float, list]:
-    """Seconds for `deepgrad autograde --jobs N` of these students (nbgrader's pass plus the
-    verdict), and the verdicts."""
+                  limits: Limits, sandboxed: bool = True, jobs: int = 1,
+                  scheduler: str | None = None) -> tuple[float, list]:
+    """Seconds for `deepgrad autograde --jobs N` (or `--scheduler ADDRESS`) of these students
+    (nbgrader's pass plus the verdict), and the verdicts."""
     started = time.perf_counter()
     verdicts = autograde(course, assignment, students, grader=grader, limits=limits, sandboxed=sandboxed,
-                         jobs=jobs)
+                         jobs=jobs, scheduler=scheduler)
     return time.perf_counter() - started, verdicts
+
+
+@contextmanager
+def local_cluster(workers: int):
+    """A Dask LocalCluster of ``workers`` single-threaded worker processes (its scheduler's
+    address), or None when ``workers`` is 0 or Dask is not installed."""
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        workers = 0
+    if not workers:
+        yield None
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address
 
 
 def stock_nbgrader(course: Path, cell_timeout: float) -> Nbgrader:
@@ -147,20 +167,25 @@ def note(plain: list[float | None], deep: list[float | None], verdicts: list, to
 
 
 def run_case(case: str, students: list[str], courses: dict, graders: dict, assignment: str,
-             limits: Limits, jobs: int) -> dict:
+             limits: Limits, jobs: int, scheduler: str | None) -> dict:
     plain_s, problems = time_plain(graders["nbgrader"], assignment, students)
     deep_s, verdicts = time_deepgrad(graders["deepgrad"], courses["deepgrad"], assignment, students, limits)
     jobs_s, side_by_side = time_deepgrad(graders["jobs"], courses["jobs"], assignment, students, limits, jobs=jobs)
+    dask_s, on_dask = (time_deepgrad(graders["dask"], courses["dask"], assignment, students, limits,
+                                     scheduler=scheduler) if scheduler else (float("nan"), verdicts))
     bare_s, _ = time_deepgrad(graders["unsandboxed"], courses["unsandboxed"], assignment, students, limits,
                               sandboxed=False)
     plain, top = scores(courses["nbgrader"], assignment, students)
     deep, _ = scores(courses["deepgrad"], assignment, students)
     problems += [f"deepgrad: {v.student}: verdict {v.status} ({v.reason})" for v in verdicts if v.status != "graded"]
-    if [(v.status, v.score) for v in side_by_side] != [(v.status, v.score) for v in verdicts]:
-        problems.append("deepgrad --jobs: verdicts differ from the serial run's")
+    for side, got in (("--jobs", side_by_side), ("dask", on_dask)):
+        if [(v.status, v.score) for v in got] != [(v.status, v.score) for v in verdicts]:
+            problems.append(f"deepgrad {side}: verdicts differ from the serial run's")
     return {"case": case, "submissions": len(students), "nbgrader_s": round(plain_s, 2),
             "deepgrad_s": round(deep_s, 2), "ratio": round(deep_s / plain_s, 3),
             "jobs": jobs, "jobs_s": round(jobs_s, 2), "jobs_ratio": round(jobs_s / plain_s, 3),
+            "dask_s": round(dask_s, 2), "dask_ratio": round(dask_s / plain_s, 3),
+            "dask_over_jobs": round(dask_s / jobs_s, 3),
             "unsandboxed_s": round(bare_s, 2),
             "sandbox_s_per_submission": round((deep_s - bare_s) / len(students), 3), "max_score": top,
             "nbgrader_scores": plain, "deepgrad_scores": deep, "verdict_scores": [v.score for v in verdicts],
@@ -178,6 +203,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="the hostile loop catches KeyboardInterrupt (nbgrader then gives up on the notebook)")
     parser.add_argument("--jobs", type=int, default=usable_cores(),
                         help="the side by side side's --jobs (default: the usable cores)")
+    parser.add_argument("--dask-workers", type=int, default=2,
+                        help="worker processes of the LocalCluster side (default 2; 0: no Dask side)")
     parser.add_argument("--workdir", help="a new folder for the course copies (default: a temp folder, removed)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
@@ -187,19 +214,23 @@ def main(argv: list[str] | None = None) -> dict:
         base = make_course(find_root(), workdir / "base", args.assignment)
         cases = make_submissions(base, args.assignment, args.class_size, args.swallow_interrupts)
         courses = {side: Path(shutil.copytree(base, workdir / side))
-                   for side in ("nbgrader", "deepgrad", "jobs", "unsandboxed")}
+                   for side in ("nbgrader", "deepgrad", "jobs", "dask", "unsandboxed")}
         graders = {side: (stock_nbgrader if side == "nbgrader" else Nbgrader)(course, cell_timeout=args.timeout)
                    for side, course in courses.items()}
         for grader in graders.values():  # untimed: the first autograde in a process pays for imports
             nbgrader_autograde(grader, args.assignment, "warmup")
-        rows = [run_case(case, students, courses, graders, args.assignment, Limits(call_seconds=args.timeout),
-                         args.jobs) for case, students in cases.items()]
+        with local_cluster(args.dask_workers) as scheduler:
+            if scheduler:  # untimed: each worker's first job pays for its imports (a cluster is long-lived)
+                time_deepgrad(graders["dask"], courses["dask"], args.assignment, ["warmup", "honest"],
+                              Limits(call_seconds=args.timeout), scheduler=scheduler)
+            rows = [run_case(case, students, courses, graders, args.assignment, Limits(call_seconds=args.timeout),
+                             args.jobs, scheduler) for case, students in cases.items()]
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     result = {"date": time.strftime("%Y-%m-%d"), "assignment": args.assignment, "class_size": args.class_size,
               "timeout_s": args.timeout, "swallow_interrupts": args.swallow_interrupts,
-              "cpus": os.cpu_count(), "jobs": args.jobs, "cases": rows}
+              "cpus": os.cpu_count(), "jobs": args.jobs, "dask_workers": args.dask_workers, "cases": rows}
     print(format_table(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
@@ -209,9 +240,9 @@ def main(argv: list[str] | None = None) -> dict:
 def format_table(result: dict) -> str:
     lines = [f"{result['assignment']}, {result['cpus']} CPUs, timeout {result['timeout_s']} s per cell / call",
              f"{'case':<13}{'nbgrader s':>11}{'deepgrad s':>11}{'ratio':>7}{'--jobs s':>9}{'ratio':>7}"
-             f"{'sandbox s/sub':>14}  scores",
+             f"{'dask s':>8}{'ratio':>7}{'sandbox s/sub':>14}  scores",
              *(f"{r['case']:<13}{r['nbgrader_s']:>11.1f}{r['deepgrad_s']:>11.1f}{r['ratio']:>7.2f}"
-               f"{r['jobs_s']:>9.1f}{r['jobs_ratio']:>7.2f}"
+               f"{r['jobs_s']:>9.1f}{r['jobs_ratio']:>7.2f}{r['dask_s']:>8.1f}{r['dask_ratio']:>7.2f}"
                f"{r['sandbox_s_per_submission']:>14.2f}  {r['note']}" for r in result["cases"])]
     lines += [f"  {r['case']}, {p[:240]}" for r in result["cases"] for p in r["problems"]]
     return "\n".join(lines)

@@ -51,7 +51,7 @@ def submitted_students(course: Path, assignment: str) -> list[str]:
 def autograde(course: Path, assignment: str, students: list[str] | None = None,
               grader: Nbgrader | None = None, limits: Limits = Limits(),
               sandboxed: bool = True, report: Path | None = None, jobs: int = 1,
-              progress: bool = False, pool=None) -> list[SubmissionVerdict]:
+              progress: bool = False, pool=None, scheduler: str | None = None) -> list[SubmissionVerdict]:
     """Grade every submission (or ``students``); with ``report``, write the grading report there
     whatever happens, also when the run itself is stopped part way (other students' rows kept).
 
@@ -62,7 +62,8 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None,
     verdicts and nbgrader's runs of the notebooks are made side by side (:mod:`deepgrad.jobs`);
     this process alone writes the gradebook, the feedback notebooks and the report, and the
     results are those of a serial run; ``pool`` (:func:`deepgrad.jobs.job_pool`) lends its job
-    processes to several runs. ``progress``: a progress bar on stderr.
+    processes to several runs. With ``scheduler`` (a Dask scheduler's address) the jobs go to
+    that cluster's workers instead. ``progress``: a progress bar on stderr.
 
     No submission can stop another: whatever goes wrong while one is graded ends as that
     submission's ``broken`` verdict, and the next one is graded."""
@@ -99,6 +100,11 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None,
             with grading_run(grading):
                 if pool is not None:
                     _side_by_side(run, names, taken, pool, graded)
+                elif scheduler:
+                    from .jobs import dask_cluster
+
+                    with dask_cluster(scheduler) as cluster:
+                        _side_by_side(run, names, taken, cluster, graded)
                 elif jobs > 1 and len(names) > 1:
                     from .jobs import job_pool
 
@@ -127,22 +133,39 @@ def _progress_bar(assignment: str, total: int, shown: bool):
 
 def _side_by_side(run: "_Run", names: list[str], taken: dict, pool, graded) -> None:
     """Each submission's verdict and nbgrader's run of its notebook in a job (:mod:`deepgrad.jobs`),
-    then, here and as each job ends, nbgrader's pass over it with what the job did. A job that fails
-    (its process killed, say) leaves its submission to be graded here from the start."""
-    from concurrent.futures import as_completed
+    then, here and as each job ends, nbgrader's pass over it with what the job did. A job that
+    cannot be done leaves its submission to be graded here as in a serial run (said once, with
+    why); one whose grading killed Dask worker after worker ends ``broken``."""
+    from .jobs import killed_workers, make_job
 
-    from .jobs import submit
-
-    futures = {submit(pool, run.course, run.assignment, student, taken[student], run.grading.limits,
-                      run.sandboxed, run.grader.notebook_seconds, run.grader.cell_timeout): student
-               for student in names}
-    for future in as_completed(futures):
+    futures, here = {}, []
+    for student in names:
+        job = None if isinstance(taken[student], SnapshotError) else make_job(
+            run.grader, run.source, run.secret, run.grading.limits, run.sandboxed, student, run.assignment,
+            taken[student])
+        try:
+            if job is not None:
+                futures[pool.submit(job)] = student
+                continue
+        except Exception:  # noqa: BLE001 -- e.g. a job process died: the pool takes no more
+            pass
+        here.append(student)  # refused, nbgrader's sanitizing fails on it, or no job could be had
+    for student in here:
+        graded(student)
+    said = False
+    for future in pool.completed(futures):
         student, key = futures[future], (run.assignment, futures[future])
         try:
             judged = future.result()
-        except Exception:  # noqa: BLE001 -- the job did not end: this process grades it as a serial run does
-            judged = None
-        if judged is not None:
+        except Exception as exc:  # noqa: BLE001 -- the job was not done: graded here as a serial run does
+            if killed_workers(exc):
+                run.grading.judged[key] = run.broken(student, killed_workers(exc))
+            elif not said:
+                said = True
+                _say(f"deepgrad autograde: a {pool.where} could not grade {student} ({exception_summary(exc)}); "
+                     "such submissions are graded by this process instead")
+        else:
+            judged.verdict.snapshot = taken[student].read_bytes() if judged.graded else None
             run.grading.judged[key] = judged.verdict
             if judged.executed is not None:
                 run.grading.executed[key] = judged.executed
@@ -151,6 +174,12 @@ def _side_by_side(run: "_Run", names: list[str], taken: dict, pool, graded) -> N
         finally:
             run.grading.judged.pop(key, None)
             run.grading.executed.pop(key, None)
+
+
+def _say(message: str) -> None:
+    from tqdm import tqdm
+
+    tqdm.write(message, file=sys.stderr)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -68,7 +69,7 @@ def _autograde(args) -> int:
     verdicts, report = autograde_and_report(root, args.assignment,
                                             students=args.student or None,
                                             sandboxed=not args.no_sandbox, jobs=args.jobs,
-                                            progress=True)
+                                            scheduler=args.scheduler or None, progress=True)
     if not verdicts:
         print(f"deepgrad autograde: no submission of {args.assignment} in {root / 'submitted'}: "
               f"collect them first (`nbgrader collect {args.assignment}`)", file=sys.stderr)
@@ -122,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--jobs", type=_positive, default=usable_cores(), metavar="N",
                        help="grade N submissions side by side (default: the usable cores, here "
                             f"{usable_cores()}); this process alone writes the gradebook")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=os.environ.get("DEEPGRAD_SCHEDULER"),
+                       help="grade on the workers of this Dask cluster, e.g. tcp://HOST:8786 "
+                            "(default: $DEEPGRAD_SCHEDULER; unset: on this machine)")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="grade even where no sandbox can be made (student code then runs with your rights)")
     grade.set_defaults(run=_autograde)

@@ -1,23 +1,30 @@
-"""``deepgrad autograde --jobs N``: the heavy half of grading, side by side, in worker processes.
+"""Grading side by side: ``deepgrad autograde --jobs N`` on this machine, ``--scheduler ADDRESS``
+on the workers of a Dask cluster.
 
-A job judges one submission exactly as the serial pass does, and writes nothing the run's
-coordinator owns: the verdict (sandboxed workers; one reference worker per job process, kept for
-every job it runs), then nbgrader's run of the notebook in the sandboxed kernel, on the notebook
-nbgrader's own sanitizing steps (the course's ``c.Autograde.sanitize_preprocessors``) make of the
-snapshot. The coordinator then gives each submission nbgrader's ordinary autograde pass, in which
-:class:`~deepgrad.nbgrader_plugin.TrustedVerdict` takes the job's verdict and
-:class:`~deepgrad.nbgrader_plugin.ExecutedElsewhere` the job's outputs, provided the job ran the
-very notebook that pass has (else the pass runs it itself). So one process writes the gradebook,
-the feedback and the report, and a run with jobs gives what a serial run gives.
+The heavy half of grading a submission is a **job**: its verdict (sandboxed workers, the
+reference's own worker) and nbgrader's run of its notebook in the sandboxed kernel. A job is a
+plain value (:class:`Job`: the snapshot, the source notebook, the notebook nbgrader's sanitizing
+steps made of the snapshot, the limits), judged by :func:`judge` wherever it runs, with nothing
+of the course but the installed package: no gradebook, no course folder. The run's coordinator
+makes the jobs (sanitizing reads the gradebook), and as each job ends gives its submission
+nbgrader's ordinary autograde pass, in which :class:`~deepgrad.nbgrader_plugin.TrustedVerdict`
+takes the job's verdict and :class:`~deepgrad.nbgrader_plugin.ExecutedElsewhere` the job's
+outputs, provided the job ran the very notebook that pass has (else the pass runs it itself).
+So one process writes the gradebook, the feedback and the report, and a run with jobs gives what
+a serial run gives.
 
-Jobs run trusted code only (student code runs in the sandboxes they start), so what they send
-back is the grader's own data, sent between the grader's processes.
+Jobs run trusted code only (student code runs in the sandboxes they start). A job that cannot be
+done (its process killed, a Dask worker without a sandbox refusing it) leaves its submission to
+the coordinator, which grades it as a serial run does; a submission whose grading kills Dask
+workers again and again ends ``broken`` with that reason.
 """
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
-from concurrent.futures import Future
+import shutil
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,73 +35,76 @@ from autograder.registry import exception_summary
 from autograder.sandbox import Limits
 
 from .nbgrader_plugin import Executed, Grading, TrustedVerdict, fingerprint, grading_run
-from .snapshot import SnapshotError
 from .verdict import SubmissionVerdict
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one submission's job needs, as plain values."""
+
+    student: str
+    assignment: str
+    snapshot: bytes         # the submitted notebook as the grader read it once
+    source: bytes           # the source notebook (checks, hidden inputs, the reference solution)
+    sanitized: str          # nbgrader's sanitizing steps' notebook: what its kernel is to run
+    secret: bytes           # the course's, for the hidden inputs' seed
+    limits: Limits
+    sandboxed: bool
+    notebook_seconds: float
+    execute: object         # the course configuration's Execute section (a traitlets Config)
+    execute_class: type     # nbgrader's Execute, or the course's subclass of it
+    toolkit: str            # the coordinator's toolkit_version(): a worker must have the same
 
 
 @dataclass
 class Judged:
-    """What a job sends back: the verdict (with the snapshot it graded) and nbgrader's run of it."""
+    """What a job sends back: the verdict (without the snapshot, which the coordinator has) and
+    nbgrader's run of the notebook."""
 
     verdict: SubmissionVerdict
-    executed: Executed | None  # None: nbgrader must not run this notebook (its snapshot was refused)
+    graded: bool              # the verdict read the snapshot (else nbgrader must not run it)
+    executed: Executed | None
 
 
-_process: dict = {}  # this job process's Gradings (one per limits and sandbox) and configuration
+# ----------------------------------------------------------------- the coordinator's side
+def make_job(grader, source: Path, secret: bytes, limits: Limits, sandboxed: bool, student: str,
+             assignment: str, snapshot: Path) -> Job | None:
+    """The job of one submission, or None when nbgrader's own sanitizing fails on it (the
+    coordinator then grades it as a serial run does, and nbgrader's pass fails the same way)."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    config = grader.api.config
+    taken = snapshot.read_bytes()
+    resources = {"unique_key": assignment, "output_files_dir": f"{assignment}_files",
+                 "nbgrader": {"student": student, "assignment": assignment, "notebook": assignment,
+                              "db_url": grader.db_url}}
+    try:
+        nb = nbformat.reads(taken.decode("utf-8"), as_version=4)
+        for step in _steps(config, "sanitize_preprocessors", Autograde.sanitize_preprocessors.default()):
+            if not (isinstance(step, type) and issubclass(step, TrustedVerdict)):  # the job's verdict is that
+                nb, resources = (step(config=config) if isinstance(step, type) else step).preprocess(nb, resources)
+        sanitized = nbformat.writes(nb)
+    except Exception:  # noqa: BLE001 -- nbgrader's pass fails on it the same way, and says so
+        return None
+    execute = next(s for s in _steps(config, "autograde_preprocessors", Autograde.autograde_preprocessors.default())
+                   if isinstance(s, type) and issubclass(s, Execute))
+    return Job(student, assignment, taken, source.read_bytes(), sanitized, secret, limits, sandboxed,
+               grader.notebook_seconds, config.Execute, execute, toolkit_version())
 
 
-def _start_process(environment: dict[str, str]) -> None:
-    """Each job process starts with the coordinator's environment (a forkserver's would be older)."""
-    os.environ.clear()
-    os.environ.update(environment)
-    multiprocessing.util.Finalize(None, _close, exitpriority=10)
+def toolkit_version() -> str:
+    """A fingerprint of the installed checks and toolkit (``autograder/``, ``dlkit/``): a worker
+    whose copy differs would grade by other checks, so it refuses the job."""
+    from autograder.sandbox import PACKAGE_ROOT
 
-
-def _close() -> None:
-    for grading in _process.pop("gradings", {}).values():
-        grading.close()  # its reference workers
-
-
-def _grading(limits: Limits, sandboxed: bool) -> Grading:
-    gradings = _process.setdefault("gradings", {})
-    key = (limits, sandboxed)
-    if key not in gradings:
-        gradings[key] = Grading(limits=limits, sandboxed=sandboxed, report=False)
-    return gradings[key]
-
-
-def judge(course: Path, assignment: str, student: str, snapshot: Path | SnapshotError, limits: Limits,
-          sandboxed: bool, notebook_seconds: float, cell_timeout: float | None) -> Judged:
-    """One submission's verdict and nbgrader's run of its notebook, in a job process."""
-    grading = _grading(limits, sandboxed)
-    grading.snapshots = {student: snapshot}
-    config = _config(course, cell_timeout)
-    source = _source(course, config, assignment)
-    with grading_run(grading):
-        verdict = grading.judge(course, source, student, assignment)
-    if verdict.snapshot is None:  # refused: nbgrader's pass will be refused too
-        return Judged(verdict, None)
-    return Judged(verdict, _execute(course, config, assignment, student, verdict.snapshot,
-                                    sandboxed, notebook_seconds))
-
-
-def _config(course: Path, cell_timeout: float | None):
-    key = (course, cell_timeout)
-    if _process.get("config_key") != key:
-        from traitlets.config.loader import PyFileConfigLoader
-
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-        if cell_timeout is not None:
-            config.Execute.timeout = cell_timeout
-        _process["config"], _process["config_key"] = config, key
-    return _process["config"]
-
-
-def _source(course: Path, config, assignment: str) -> Path:
-    from nbgrader.coursedir import CourseDirectory
-
-    coursedir = CourseDirectory(config=config)
-    return Path(coursedir.root).resolve() / coursedir.source_directory / assignment / f"{assignment}.ipynb"
+    if "toolkit" not in _process:
+        digest = hashlib.sha256()
+        for package in ("autograder", "dlkit"):
+            for path in sorted((PACKAGE_ROOT / package).rglob("*.py")):
+                digest.update(str(path.relative_to(PACKAGE_ROOT)).encode() + b"\0" + path.read_bytes())
+        _process["toolkit"] = digest.hexdigest()
+    return _process["toolkit"]
 
 
 def _steps(config, name: str, default) -> list:
@@ -104,46 +114,52 @@ def _steps(config, name: str, default) -> list:
     return [import_item(p) if isinstance(p, str) else p for p in (steps if steps is not None else default)]
 
 
-def _execute(course: Path, config, assignment: str, student: str, snapshot: bytes,
-             sandboxed: bool, notebook_seconds: float) -> Executed:
-    """nbgrader's sanitizing steps on the snapshot (its own first step, the verdict, is done), the
-    sanitized notebook written where nbgrader's pass writes it, then its Execute, under the cap."""
-    from nbgrader.converters import Autograde
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.preprocessors import Execute
-    from nbgrader.utils import setenv
+class LocalJobs:
+    """Job processes on this machine (``--jobs N``)."""
 
-    from .course import capped_kernels
-    from .kernel import SandboxedKernelManager
+    where = "job process"
 
-    coursedir = CourseDirectory(config=config)
-    folder = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
-    resources = {"unique_key": assignment, "output_files_dir": f"{assignment}_files",
-                 "metadata": {"path": str(folder)},
-                 "nbgrader": {"student": student, "assignment": assignment, "notebook": assignment,
-                              "db_url": coursedir.db_url}}
-    try:
-        nb = nbformat.reads(snapshot.decode("utf-8"), as_version=4)
-        for step in _steps(config, "sanitize_preprocessors", Autograde.sanitize_preprocessors.default()):
-            if not (isinstance(step, type) and issubclass(step, TrustedVerdict)):
-                nb, resources = (step(config=config) if isinstance(step, type) else step).preprocess(nb, resources)
-        written = nbformat.writes(nb)
-    except Exception as exc:  # noqa: BLE001 -- nbgrader's pass fails on it the same way, and says so
-        return Executed("", "", problem=f"nbgrader could not sanitize it ({exception_summary(exc)})")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{assignment}.ipynb").write_text(written, encoding="utf-8")  # as nbgrader's pass leaves it
-    nb = nbformat.reads(written, as_version=4)
-    ran = fingerprint(nb)
-    execute = next(s for s in _steps(config, "autograde_preprocessors", Autograde.autograde_preprocessors.default())
-                   if isinstance(s, type) and issubclass(s, Execute))
-    config.Execute.kernel_manager_class = SandboxedKernelManager
-    with capped_kernels(sandboxed, notebook_seconds) as stopped, setenv(NBGRADER_EXECUTION="autograde"):
-        try:
-            executed, _ = execute(config=config).preprocess(nb, resources)
-        except Exception as exc:  # noqa: BLE001 -- reported where nbgrader's pass would fail
-            return Executed(ran, "", problem=exception_summary(exc) or type(exc).__name__,
-                            stopped=stopped.is_set())
-    return Executed(ran, nbformat.writes(executed), stopped=stopped.is_set())
+    def __init__(self, executor):
+        self.executor = executor
+
+    def submit(self, job: Job):
+        return self.executor.submit(judge, job)
+
+    def completed(self, futures):
+        from concurrent.futures import as_completed
+
+        return as_completed(futures)
+
+
+class DaskJobs:
+    """The workers of a Dask cluster (``--scheduler ADDRESS``)."""
+
+    where = "Dask worker"
+
+    def __init__(self, client):
+        self.client = client
+
+    def submit(self, job: Job):
+        # pure=False: two runs of one submission are two jobs, never a cached result
+        return self.client.submit(judge, job, pure=False, key=f"deepgrad-{job.assignment}-{job.student}-"
+                                  + hashlib.sha256(os.urandom(16)).hexdigest()[:12])
+
+    def completed(self, futures):
+        from distributed import as_completed
+
+        return as_completed(list(futures), loop=self.client.loop)  # this client's, not a global one
+
+
+def killed_workers(error: BaseException) -> str:
+    """Why a submission is broken if Dask gave up on its job because every worker that ran it
+    died (its ``KilledWorker``); "" for any other failure."""
+    if type(error).__name__ != "KilledWorker":
+        return ""
+    tries = getattr(error, "allowed_failures", None)
+    last = getattr(getattr(error, "last_worker", None), "address", None)
+    said = f"{tries + 1} Dask workers" if isinstance(tries, int) else "every Dask worker that took it"
+    return (f"its grading ended {said}, one after another{f' (the last: {last})' if last else ''}: "
+            "check this submission by hand")
 
 
 @contextmanager
@@ -160,7 +176,7 @@ def job_pool(jobs: int):
     executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_process,
                                    initargs=(dict(os.environ),))
     try:
-        yield executor
+        yield LocalJobs(executor)
     except BaseException:
         for process in list((getattr(executor, "_processes", None) or {}).values()):  # Ctrl-C: no job goes on
             process.terminate()
@@ -168,17 +184,130 @@ def job_pool(jobs: int):
         raise
     finally:
         executor.shutdown(wait=True)
-        if context.get_start_method() != "fork":
-            from multiprocessing import forkserver, resource_tracker
+        if context.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
 
-            # Private, but the one way to end the helper processes (3.8 to 3.13 have it); both
-            # start again when next needed.
-            for helper in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
-                if hasattr(helper, "_stop"):
-                    helper._stop()
+            # Private, but the one way to end it (3.8 to 3.13 have it); it starts again when next
+            # needed. (multiprocessing's resource tracker is the whole process's, and stays.)
+            server = getattr(forkserver, "_forkserver", None)
+            if hasattr(server, "_stop"):
+                server._stop()
 
 
-def submit(executor, course: Path, assignment: str, student: str, snapshot: Path | SnapshotError,
-           limits: Limits, sandboxed: bool, notebook_seconds: float, cell_timeout: float | None) -> Future:
-    return executor.submit(judge, course, assignment, student, snapshot, limits, sandboxed,
-                           notebook_seconds, cell_timeout)
+@contextmanager
+def dask_cluster(address: str):
+    """The Dask cluster whose scheduler is at ``address``, while inside."""
+    from .course import CourseError
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise CourseError("grading on a Dask cluster needs Dask's distributed package: "
+                          "pip install -e \".[dask]\" in the course folder") from None
+    try:
+        client = Client(address, timeout=30, set_as_default=False)
+    except Exception as exc:  # noqa: BLE001 -- e.g. no scheduler listening there
+        raise CourseError(f"no Dask scheduler could be reached at {address} ({exception_summary(exc)}): "
+                          "start one (`dask scheduler`) or check the address") from None
+    try:
+        yield DaskJobs(client)
+    finally:
+        client.close()
+
+
+# ----------------------------------------------------------------- a job, wherever it runs
+_process: dict = {}  # this process's Gradings (one per limits and sandbox) and its folder
+
+
+def _start_process(environment: dict[str, str]) -> None:
+    """Each job process starts with the coordinator's environment (a forkserver's would be older)."""
+    os.environ.clear()
+    os.environ.update(environment)
+
+
+def _close() -> None:
+    for grading in _process.pop("gradings", {}).values():
+        grading.close()  # its reference workers
+    folder = _process.pop("folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _grading(limits: Limits, sandboxed: bool) -> Grading:
+    gradings = _process.setdefault("gradings", {})
+    key = (limits, sandboxed)
+    if key not in gradings:
+        gradings[key] = Grading(limits=limits, sandboxed=sandboxed, report=False)
+    return gradings[key]
+
+
+def _place(source: bytes, assignment: str) -> Path:
+    """A private folder laid out as a course for this source notebook, the same for every job
+    of it that this process runs (so its reference worker serves them all)."""
+    if "folder" not in _process:
+        _process["folder"] = Path(tempfile.mkdtemp(prefix="deepgrad-jobs-"))
+        multiprocessing.util.Finalize(None, _close, exitpriority=10)
+    place = _process["folder"] / hashlib.sha256(source).hexdigest()[:16]
+    notebook = place / "solutions" / assignment / f"{assignment}.ipynb"
+    if not notebook.is_file():
+        notebook.parent.mkdir(parents=True, exist_ok=True)
+        notebook.write_bytes(source)
+        # a course marker: the kernel's sandbox hides the whole folder (deepgrad.kernel)
+        (place / "nbgrader_config.py").write_text("# deepgrad job: a copy of one source notebook\n")
+    return place
+
+
+def judge(job: Job) -> Judged:
+    """One submission's verdict and nbgrader's run of its notebook. Refuses (raises) where no
+    sandbox can be made and the job asks for one, and where the course's checks differ from the
+    coordinator's."""
+    if job.toolkit != toolkit_version():
+        from .course import CourseError
+
+        raise CourseError("this worker's course package (autograder/, dlkit/) differs from the one grading "
+                          "started from: install the same version of the course on every worker")
+    place = _place(job.source, job.assignment)
+    source = place / "solutions" / job.assignment / f"{job.assignment}.ipynb"
+    snapshot = place / "snapshots" / job.student / f"{job.assignment}.ipynb"
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    snapshot.write_bytes(job.snapshot)
+    grading = _grading(job.limits, job.sandboxed)
+    grading.snapshots = {job.student: snapshot}
+    try:
+        with grading_run(grading):
+            verdict = grading.judge(place, source, job.student, job.assignment, secret=job.secret)
+    finally:
+        shutil.rmtree(snapshot.parent, ignore_errors=True)
+    graded, verdict.snapshot = verdict.snapshot is not None, None
+    return Judged(verdict, graded, _execute(job, place) if graded else None)
+
+
+def _execute(job: Job, place: Path) -> Executed:
+    """nbgrader's Execute on the sanitized notebook, in the sandboxed kernel, under the cap."""
+    from nbgrader.utils import setenv
+    from traitlets.config import Config
+
+    from .course import capped_kernels
+    from .kernel import SandboxedKernelManager
+
+    folder = place / "autograded" / job.student / job.assignment
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / f"{job.assignment}.ipynb").write_text(job.sanitized, encoding="utf-8")  # as nbgrader's pass leaves it
+    nb = nbformat.reads(job.sanitized, as_version=4)
+    ran = fingerprint(nb)
+    config = Config()
+    config.Execute = Config(job.execute)
+    config.Execute.kernel_manager_class = SandboxedKernelManager
+    resources = {"metadata": {"path": str(folder)},
+                 "nbgrader": {"student": job.student, "assignment": job.assignment, "notebook": job.assignment}}
+    try:
+        with capped_kernels(job.sandboxed, job.notebook_seconds) as stopped, setenv(NBGRADER_EXECUTION="autograde"):
+            try:
+                executed, _ = job.execute_class(config=config).preprocess(nb, resources)
+            except Exception as exc:  # noqa: BLE001 -- reported where nbgrader's pass would fail
+                return Executed(ran, "", problem=exception_summary(exc) or type(exc).__name__,
+                                stopped=stopped.is_set())
+        return Executed(ran, nbformat.writes(executed), stopped=stopped.is_set())
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -78,12 +78,15 @@ class Grading:
         self.references.clear()
         self.versions.clear()
 
-    def judge(self, root: Path, source: Path, student: str, assignment: str) -> SubmissionVerdict:
-        """The submission's verdict, written nowhere. Nothing that goes wrong is raised: it is the verdict."""
+    def judge(self, root: Path, source: Path, student: str, assignment: str,
+              secret: bytes | None = None) -> SubmissionVerdict:
+        """The submission's verdict, written nowhere (``secret``: the course's, where ``root`` is
+        not the course). Nothing that goes wrong is raised: it is the verdict; only where no
+        sandbox can be made it refuses, for every submission alike."""
         from .autograde import NO_SANDBOX, require_sandbox
 
-        require_sandbox(self.sandboxed)  # refuses to grade at all: for every submission alike
-        secret = course_secret(root)
+        require_sandbox(self.sandboxed)
+        secret = course_secret(root) if secret is None else secret
         try:
             verdict = self._verdict(root, source, student, assignment, secret)
         except Exception as exc:  # noqa: BLE001 -- a grader bug or an unforeseen submission: this one only

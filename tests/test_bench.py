@@ -28,8 +28,9 @@ def test_benchmark_reports_every_case_and_the_cheater_gains_nothing(tmp_path, ca
         assert math.isfinite(row["ratio"]) and row["ratio"] > 0
         assert row["unsandboxed_s"] > 0 and math.isfinite(row["sandbox_s_per_submission"])
         assert row["jobs_s"] > 0 and math.isfinite(row["jobs_ratio"])
+        assert row["dask_s"] > 0 and math.isfinite(row["dask_over_jobs"])
     assert cases["class of 2"]["submissions"] == 2
-    assert not cases["class of 2"]["problems"]  # --jobs gave the serial verdicts
+    assert not cases["class of 2"]["problems"]  # --jobs and the LocalCluster gave the serial verdicts
     assert not cases["honest"]["problems"]  # an honest submission grades cleanly on both sides
     hostile = cases["hostile"]
     assert hostile["deepgrad_scores"][0] is not None

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 
 import pytest
 from nbgrader.api import Gradebook
@@ -114,9 +115,9 @@ def test_a_killed_job_process_takes_no_submission_with_it(serial, monkeypatch):
     _forget(course)
     own_pool, killed, finished = jobs.job_pool, [], threading.Event()
 
-    def killer(executor):
+    def killer(pool):
         while not finished.is_set():
-            processes = list((getattr(executor, "_processes", None) or {}).values())
+            processes = list((getattr(pool.executor, "_processes", None) or {}).values())
             if processes and time.monotonic() - started > 3:
                 os.kill(processes[0].pid, signal.SIGKILL)
                 killed.append(processes[0].pid)
@@ -125,12 +126,12 @@ def test_a_killed_job_process_takes_no_submission_with_it(serial, monkeypatch):
 
     def pool_with_killer(n):
         manager = own_pool(n)
-        executor = manager.__enter__()
-        threading.Thread(target=killer, args=(executor,), daemon=True).start()
+        pool = manager.__enter__()
+        threading.Thread(target=killer, args=(pool,), daemon=True).start()
 
         class Managed:
             def __enter__(self):
-                return executor
+                return pool
 
             def __exit__(self, *exc):
                 return manager.__exit__(*exc)
@@ -143,3 +144,101 @@ def test_a_killed_job_process_takes_no_submission_with_it(serial, monkeypatch):
     assert killed, "the run ended before a job process could be killed"
     assert _outcome(course, verdicts) == expected
     assert not processes_left_by_this_test_run()
+
+
+# ---------------------------------------------------------------- a Dask cluster
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of two worker processes (as `dask worker` would run them), for this module."""
+    pytest.importorskip("distributed", reason="Dask's distributed package is not installed (the test extra has it)")
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
+        yield local
+
+
+def test_a_dask_cluster_gives_the_serial_results_though_a_worker_dies(serial, cluster):
+    """`deepgrad autograde A --scheduler ADDRESS`: the jobs go to the cluster's workers; one of them
+    is SIGKILLed mid-run; its jobs are done again elsewhere, and everything equals the serial run."""
+    from distributed import Client
+
+    from deepgrad.autograde import autograde_and_report
+
+    course, expected = serial
+    _forget(course)
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        pids = list(client.run(os.getpid).values())
+    killed, finished = [], threading.Event()
+
+    def killer():
+        time.sleep(4)
+        if not finished.is_set():
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    threading.Thread(target=killer, daemon=True).start()
+    verdicts, _ = autograde_and_report(course, A01, grader=Nbgrader(course, cell_timeout=10),
+                                       scheduler=cluster.scheduler_address)
+    finished.set()
+    assert killed, "the run ended before a worker could be killed"
+    assert _outcome(course, verdicts) == expected
+
+
+def test_a_worker_without_a_sandbox_refuses_and_the_run_grades_itself(serial, capsys):
+    """Workers that cannot make a sandbox refuse every job: the run says so once, grades those
+    submissions itself, and gets the serial results."""
+    pytest.importorskip("distributed", reason="Dask's distributed package is not installed (the test extra has it)")
+    from distributed import LocalCluster
+
+    from deepgrad.autograde import autograde
+
+    course, expected = serial
+    students = ["honest", "buggy"]
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      env={"DEEPGRAD_BWRAP": "/nonexistent/bwrap"}) as unsafe:
+        verdicts = autograde(course, A01, students, grader=Nbgrader(course, cell_timeout=10),
+                             scheduler=unsafe.scheduler_address)
+    said = capsys.readouterr().err
+    assert said.count("could not grade") == 1 and "sandbox" in said
+    assert sorted(_outcome(course, verdicts)["verdicts"]) == sorted(v for v in expected["verdicts"] if v[0] in students)
+
+
+def test_a_submission_that_kills_every_worker_ends_broken(serial):
+    """Dask gives up on a job whose workers all died (KilledWorker): that submission is broken with
+    the reason and its nbgrader entries are set aside."""
+    from concurrent.futures import Future
+
+    from distributed.scheduler import KilledWorker
+
+    from deepgrad.autograde import autograde
+    from deepgrad.jobs import LocalJobs
+
+    class Deadly(LocalJobs):  # what the cluster answers for the submission that kills its workers
+        where = "Dask worker"
+
+        def submit(self, job):
+            future = Future()
+            worker = types.SimpleNamespace(address="tcp://10.0.0.7:4711")  # as a WorkerState has it
+            future.set_exception(KilledWorker(f"deepgrad-{job.student}", worker, 3))
+            return future
+
+    course, _ = serial
+    verdicts = autograde(course, A01, ["hostile"], grader=Nbgrader(course, cell_timeout=10), pool=Deadly(executor=None))
+    assert verdicts[0].status == "broken"
+    assert "ended 4 Dask workers" in verdicts[0].reason and "tcp://10.0.0.7:4711" in verdicts[0].reason
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        grades = gradebook.find_submission_notebook(A01, A01, "hostile").grades
+        assert all(g.needs_manual_grade for g in grades)
+
+
+def test_a_worker_with_other_checks_refuses_the_job():
+    """A worker whose installed checks differ from the coordinator's would grade by other rules:
+    it refuses (and the run grades that submission itself, as for any refused job)."""
+    from autograder.sandbox import Limits
+    from deepgrad.course import CourseError
+    from deepgrad.jobs import Job, judge, toolkit_version
+
+    job = Job("ann", A01, b"{}", b"{}", "{}", b"secret", Limits(), True, 1.0, None, None, toolkit="0" * 64)
+    assert toolkit_version() != job.toolkit
+    with pytest.raises(CourseError, match="differs from the one grading started from"):
+        judge(job)
