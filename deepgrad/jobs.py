@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,7 +261,16 @@ def _place(source: bytes, assignment: str) -> Path:
 def judge(job: Job) -> Judged:
     """One submission's verdict and nbgrader's run of its notebook. Refuses (raises) where no
     sandbox can be made and the job asks for one, and where the course's checks differ from the
-    coordinator's."""
+    coordinator's. One job at a time per process (a Dask worker may run tasks in several threads;
+    the grading run and the kernel's cap are the process's)."""
+    with _one_at_a_time:
+        return _judge(job)
+
+
+_one_at_a_time = threading.Lock()
+
+
+def _judge(job: Job) -> Judged:
     if job.toolkit != toolkit_version():
         from .course import CourseError
 

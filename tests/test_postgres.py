@@ -65,8 +65,8 @@ def _command(course, *argv) -> subprocess.CompletedProcess:
 
 
 def test_every_deepgrad_command_works_on_a_postgresql_gradebook(postgres_url, tmp_path):
-    """release, autograde, report, and nbgrader's feedback and export, on a course whose db_url is
-    PostgreSQL: the verdict's scores land there (the cheater gains nothing), and no SQLite file
+    """release, autograde (two jobs side by side), report, and nbgrader's feedback and export, on a
+    course whose db_url is PostgreSQL: the verdict's scores land there (the cheater gains nothing), and no SQLite file
     appears."""
     course = copy_course(ROOT, tmp_path / "course")
     use_gradebook(course, postgres_url)
@@ -75,7 +75,7 @@ def test_every_deepgrad_command_works_on_a_postgresql_gradebook(postgres_url, tm
     ref = reference_answers(read(course / "solutions" / A01 / f"{A01}.ipynb"))
     for student, changes in (("honest", {}), ("cheater", {"ans_sigmoid": PATCHED_NUMPY_SIGMOID})):
         write(answered(release, {**ref, **changes}), course / "submitted" / student / A01 / f"{A01}.ipynb")
-    graded = _command(course, "deepgrad.cli", "autograde", A01)
+    graded = _command(course, "deepgrad.cli", "autograde", A01, "--jobs", "2")  # side by side, one writer
     assert f"{'honest':<20} 12 / 12" in graded.stdout
     _command(course, "nbgrader", "generate_feedback", A01)
     _command(course, "deepgrad.cli", "report", A01)
