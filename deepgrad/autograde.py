@@ -140,10 +140,10 @@ def _side_by_side(run: "_Run", names: list[str], taken: dict, pool, graded) -> N
 
     futures, here = {}, []
     for student in names:
-        job = None if isinstance(taken[student], SnapshotError) else make_job(
-            run.grader, run.source, run.secret, run.grading.limits, run.sandboxed, student, run.assignment,
-            taken[student])
         try:
+            job = None if isinstance(taken[student], SnapshotError) else make_job(
+                run.grader, run.source, run.secret, run.grading.limits, run.sandboxed, student, run.assignment,
+                taken[student])
             if job is not None:
                 futures[pool.submit(job)] = student
                 continue
