@@ -146,6 +146,23 @@ def test_a_killed_job_process_takes_no_submission_with_it(serial, monkeypatch):
     assert not processes_left_by_this_test_run()
 
 
+def test_jobs_run_each_notebook_once(serial, monkeypatch):
+    """nbgrader's pass after a job takes the job's run (the notebooks match to the byte), so no
+    notebook runs twice; a mismatch would still grade right, only twice as slowly, so it is
+    counted here: no kernel run in this process."""
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    from deepgrad.autograde import autograde
+
+    course, expected = serial
+    here, real = [], ExecutePreprocessor.preprocess
+    monkeypatch.setattr(ExecutePreprocessor, "preprocess", lambda self, *a, **k: (here.append(1), real(self, *a, **k))[1])
+    students = ["buggy", "honest"]
+    verdicts = autograde(course, A01, students, grader=Nbgrader(course, cell_timeout=10), jobs=2)
+    assert not here
+    assert _outcome(course, verdicts)["verdicts"] == [v for v in expected["verdicts"] if v[0] in students]
+
+
 # ---------------------------------------------------------------- a Dask cluster
 @pytest.fixture(scope="module")
 def cluster():
