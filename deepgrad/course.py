@@ -149,10 +149,9 @@ class Nbgrader:
     def _executed_by_job(self, assignment: str, student: str):
         """While inside, nbgrader's Execute is :class:`~deepgrad.nbgrader_plugin.ExecutedElsewhere`
         if a job of this run (:mod:`deepgrad.jobs`) already ran this submission's notebook."""
-        from nbgrader.converters import Autograde
         from nbgrader.preprocessors import Execute
-        from traitlets.utils.importstring import import_item
 
+        from .jobs import autograde_steps
         from .nbgrader_plugin import ExecutedElsewhere, current
 
         if (assignment, student) not in current().executed:
@@ -160,8 +159,7 @@ class Nbgrader:
             return
         section = self.api.config.Autograde
         before = section.get("autograde_preprocessors")
-        steps = [import_item(p) if isinstance(p, str) else p
-                 for p in (before if before is not None else Autograde.autograde_preprocessors.default())]
+        steps = autograde_steps(self.api.config, "autograde_preprocessors")
         section.autograde_preprocessors = [ExecutedElsewhere if isinstance(p, type) and issubclass(p, Execute)
                                            else p for p in steps]
         try:

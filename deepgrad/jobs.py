@@ -72,7 +72,6 @@ def make_job(grader, source: Path, secret: bytes, limits: Limits, sandboxed: boo
              assignment: str, snapshot: Path) -> Job | None:
     """The job of one submission, or None when nbgrader's own sanitizing fails on it (the
     coordinator then grades it as a serial run does, and nbgrader's pass fails the same way)."""
-    from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
     config = grader.api.config
@@ -82,13 +81,13 @@ def make_job(grader, source: Path, secret: bytes, limits: Limits, sandboxed: boo
                               "db_url": grader.db_url}}
     try:
         nb = nbformat.reads(taken.decode("utf-8"), as_version=4)
-        for step in _steps(config, "sanitize_preprocessors", Autograde.sanitize_preprocessors.default()):
+        for step in autograde_steps(config, "sanitize_preprocessors"):
             if not (isinstance(step, type) and issubclass(step, TrustedVerdict)):  # the job's verdict is that
                 nb, resources = (step(config=config) if isinstance(step, type) else step).preprocess(nb, resources)
         sanitized = nbformat.writes(nb)
     except Exception:  # noqa: BLE001 -- nbgrader's pass fails on it the same way, and says so
         return None
-    execute = next(s for s in _steps(config, "autograde_preprocessors", Autograde.autograde_preprocessors.default())
+    execute = next(s for s in autograde_steps(config, "autograde_preprocessors")
                    if isinstance(s, type) and issubclass(s, Execute))
     return Job(student, assignment, taken, source.read_bytes(), sanitized, secret, limits, sandboxed,
                grader.notebook_seconds, config.Execute, execute, toolkit_version())
@@ -108,11 +107,15 @@ def toolkit_version() -> str:
     return _process["toolkit"]
 
 
-def _steps(config, name: str, default) -> list:
+def autograde_steps(config, name: str) -> list:
+    """nbgrader's ``Autograde.<name>`` (``sanitize_preprocessors``, ``autograde_preprocessors``)
+    as this configuration sets it, or nbgrader's default; names given as strings imported."""
+    from nbgrader.converters import Autograde
     from traitlets.utils.importstring import import_item
 
     steps = config.Autograde.get(name)
-    return [import_item(p) if isinstance(p, str) else p for p in (steps if steps is not None else default)]
+    steps = steps if steps is not None else Autograde.class_traits()[name].default()
+    return [import_item(p) if isinstance(p, str) else p for p in steps]
 
 
 class LocalJobs:
