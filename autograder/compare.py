@@ -23,7 +23,13 @@ def describe(value) -> str:
         return f"a numpy scalar of type {type(value).__name__}"
     if value is None:
         return "None (did you forget `return`?)"
-    return f"a {type(value).__name__}"
+    return a_type(value)
+
+
+def a_type(value) -> str:
+    """"a list", "an int", "a numpy array": the type of ``value`` with its article."""
+    name = "numpy array" if type(value) is np.ndarray else type(value).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
 def show(value) -> str:
@@ -39,7 +45,7 @@ def _values_message(fn: str, got: np.ndarray, expected: np.ndarray, what: str, w
     diff = np.where(np.isnan(diff), np.inf, diff)
     index = np.unravel_index(int(np.argmax(diff)), got.shape) if got.shape else ()
     at = f" at index {tuple(int(i) for i in index)}" if got.shape else ""
-    subject = "value" if what == "value" else f"value for {what}"
+    subject = what if what.startswith("value") else f"value for {what}"
     return (f"`{fn}` returned a wrong {subject}{where}{at}: "
             f"got {got[index].item()!r}, expected {expected[index].item()!r} "
             f"({int(np.count_nonzero(bad))} of {max(got.size, 1)} entries differ)\n"
@@ -106,10 +112,11 @@ def as_float(got, *, fn: str, where: str = "") -> float:
 
 
 def expect_float(got, expected: float, *, fn: str, where: str = "", rtol: float = 1e-7,
-                 atol: float = 1e-12, samples: int | None = None) -> float:
+                 atol: float = 1e-12, samples: int | None = None, mistakes: tuple = ()) -> float:
     value = as_float(got, fn=fn, where=where)
     if not np.isclose(value, expected, rtol=rtol, atol=atol):
         raise CheckFailure(f"`{fn}` returned {value!r}{where}; expected {expected!r} "
                            f"(difference {value - expected:.3g})."
-                           + value_hint(np.float64(value), np.float64(expected), rtol, atol, samples=samples))
+                           + value_hint(np.float64(value), np.float64(expected), rtol, atol, samples=samples,
+                                        mistakes=mistakes))
     return value

@@ -8,7 +8,9 @@ import pytest
 
 from .calls import WorkerCaller
 from .sandbox import sandbox_missing
-from .registry import CHECKS, NOT_CHECKED_YET, TASKS, load_all
+from .notebook import NotebookError, carried_tasks
+from .registry import (CHECKS, NOT_CHECKED_YET, NOT_PASTED_YET, TASKS, carried_id, checks_for, load_all,
+                       split_carried)
 from .submission import SubmissionError, find_notebooks
 
 COURSE_ROOT = Path(__file__).resolve().parents[1]
@@ -25,15 +27,49 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{assignment}: checks of assignment {assignment}")
     for task in TASKS.values():
         config.addinivalue_line("markers", f"{task.id.replace('.', '_')}: checks of task {task.id}")
+    config.addinivalue_line("markers", "carried: earlier assignments' checks of the functions pasted into "
+                                       "a later notebook (no points)")
     config._deepgrad_outcomes = {}
 
 
+def submission_target(config) -> Path:
+    option = config.getoption("--submission")
+    return Path(option) if option else COURSE_ROOT / "assignments"
+
+
+def carried(target: Path) -> dict[str, list[str]]:
+    """Each notebook's carried tasks (see :func:`autograder.notebook.carried_tasks`), read from the
+    submission's notebooks; none where they cannot be read (their own checks say why)."""
+    try:
+        notebooks = find_notebooks(target)
+    except SubmissionError:
+        return {}
+    found = {}
+    for assignment, path in notebooks.items():
+        try:
+            found[assignment] = [t for t in carried_tasks(path) if t in TASKS]
+        except (NotebookError, OSError):
+            continue
+    return found
+
+
 def pytest_generate_tests(metafunc):
-    if "check_id" in metafunc.fixturenames:
-        metafunc.parametrize("check_id", [
-            pytest.param(c.id, id=c.id, marks=[getattr(pytest.mark, c.task.assignment),
-                                               getattr(pytest.mark, c.task.id.replace(".", "_"))])
-            for c in CHECKS.values()])
+    """One test per check, marked by assignment and task; after an assignment's own checks, those
+    carried into its notebook ("a04/carried/a03.affine_forward.values", marked a04 and carried)."""
+    if "check_id" not in metafunc.fixturenames:
+        return
+
+    def param(test_id, item, notebook, *extra):
+        return pytest.param(test_id, id=test_id, marks=[getattr(pytest.mark, notebook),
+                                                        getattr(pytest.mark, item.task.id.replace(".", "_")), *extra])
+    by_notebook: dict[str, list] = {}
+    for c in CHECKS.values():
+        by_notebook.setdefault(c.task.assignment, []).append(param(c.id, c, c.task.assignment))
+    for notebook, task_ids in carried(submission_target(metafunc.config)).items():
+        by_notebook.setdefault(notebook, []).extend(
+            param(carried_id(notebook, c.id), c, notebook, pytest.mark.carried)
+            for task_id in task_ids for c in checks_for(task_id))
+    metafunc.parametrize("check_id", [p for notebook in sorted(by_notebook) for p in by_notebook[notebook]])
 
 
 class Submission:
@@ -43,7 +79,8 @@ class Submission:
         self.target = target
         self.notebooks = find_notebooks(target)
         self.callers: dict[str, WorkerCaller] = {}
-        self.task_results: dict[str, bool] = {}  # task id -> all its public checks pass
+        # notebook ("a04") -> task id -> all its public checks pass on that notebook's functions
+        self.task_results: dict[str, dict[str, bool]] = {}
 
     def caller(self, assignment: str) -> WorkerCaller:
         if assignment not in self.notebooks:
@@ -59,10 +96,8 @@ class Submission:
 
 @pytest.fixture(scope="session")
 def submission(request):
-    option = request.config.getoption("--submission")
-    target = Path(option) if option else COURSE_ROOT / "assignments"
     try:
-        sub = Submission(target)
+        sub = Submission(submission_target(request.config))
     except SubmissionError as exc:
         pytest.exit(str(exc), returncode=4)
     yield sub
@@ -79,11 +114,16 @@ def pytest_runtest_makereport(item, call):
         outcome = "skipped" if report.skipped else report.outcome
         if report.skipped and NOT_CHECKED_YET in str(report.longrepr):
             outcome = NOT_CHECKED_YET
+        elif report.failed and split_carried(callspec.params["check_id"])[0] and \
+                f"{NOT_PASTED_YET}: " in str(report.longrepr):
+            outcome = NOT_PASTED_YET
         item.config._deepgrad_outcomes[callspec.params["check_id"]] = outcome
 
 
 def points_table(outcomes: dict[str, str]) -> tuple[list[tuple], dict]:
-    """Rows (assignment, task, earned, possible, note) and the score summary."""
+    """Rows (assignment, task, earned, possible, note) and the score summary, of the assignments'
+    own checks (the carried ones earn nothing: see :func:`carried_table`)."""
+    outcomes = {i: o for i, o in outcomes.items() if i in CHECKS}
     rows, earned_total, possible_total = [], 0.0, 0.0
     for task in TASKS.values():
         ids = [c.id for c in CHECKS.values() if c.task is task]
@@ -107,6 +147,27 @@ def points_table(outcomes: dict[str, str]) -> tuple[list[tuple], dict]:
                "public_checks_not_checked_yet": sum(o == NOT_CHECKED_YET for o in outcomes.values()),
                "hidden_checks": "run at grading"}
     return rows, summary
+
+
+def carried_table(outcomes: dict[str, str]) -> dict[str, list[tuple]]:
+    """The carried checks that ran, by the assignment they come from ("a03"): rows (notebook,
+    task, verdict, note), one per function (task) pasted into a notebook."""
+    ran: dict[tuple[str, str], list[str]] = {}
+    for test_id, outcome in outcomes.items():
+        notebook, check_id = split_carried(test_id)
+        if notebook is not None and outcome != "skipped":
+            ran.setdefault((notebook, CHECKS[check_id].task.id), []).append(outcome)
+    blocks: dict[str, list[tuple]] = {}
+    for (notebook, task_id), results in sorted(ran.items(), key=lambda item: item[0][0]):
+        task = TASKS[task_id]
+        passed, waiting = results.count("passed"), results.count(NOT_CHECKED_YET)
+        verdict = ("not pasted" if NOT_PASTED_YET in results else "failed" if "failed" in results
+                   else "not checked" if waiting else "passed")
+        note = f"{passed}/{len(results)} checks passed"
+        if waiting:
+            note += f", {waiting} not checked yet (another function fails first)"
+        blocks.setdefault(task.assignment, []).append((notebook, task.name, verdict, note))
+    return dict(sorted(blocks.items()))
 
 
 def _nothing_selected(terminalreporter, config) -> None:
@@ -146,6 +207,11 @@ def _write_score(terminalreporter, config):
     for assignment, task, earned, possible, note in rows:
         tr.write_line(f"{assignment:<11}{task:<30}{earned:>5g} / {possible:<4g}  {note}")
     tr.write_line(f"{'total':<41}{summary['score']:>5g} / {summary['max_score']:<4g}")
+    for source, carried_rows in carried_table(outcomes).items():
+        n = int(source[1:])
+        tr.write_line(f"carried from assignment {n} (no points: Assignment {n}'s public checks on what you pasted)")
+        for notebook, task, verdict, note in carried_rows:
+            tr.write_line(f"{notebook:<11}{task:<30}{verdict:>12}  {note}")
     waiting = summary["public_checks_not_checked_yet"]
     tr.write_line(f"public checks: {summary['public_checks_passed']}/{summary['public_checks_total']} "
                   "passed" + (f" ({waiting} not checked yet: fix the functions they wait on first)" if waiting else "")

@@ -16,8 +16,30 @@ SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED = "a sum where the mean belongs", "a mean
 # ... and mistakes a check names itself (value_hint's ``mistakes``), by the same rule.
 NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT = "without bias correction", "eps added outside the square root"
 OLD_VELOCITY, AT_Z = "the old velocity", "evaluated at z instead of"
+# ... shapes a mistake leaves (value_hint's own, on a shape mismatch)
+NOT_SUMMED, ONE_STEP_SHORT, NO_X0 = "not summed over the samples", "one step short", "x0 left out"
+# ... the layer contract's (checks/common.py: layer_gradient)
+NO_DOUT, AT_OUTPUT, GRADS_ORDER = ("the upstream gradient `dout` is not multiplied in", "at the layer's output",
+                                   "in the wrong order")
+# ... and single checks' own
+BIAS_ROW, SIGMOID_SLOPE, NEXT_STEP = "row 0 holds the biases", "the sigmoid's derivative is", "one step too far"
+MEAN_OVER_ALL, NO_BIAS = "a mean over every entry", "the bias is not added"
+# optimizer mistakes (a04, a05)
+STEP_SIGN, PLAIN_GD = ("the whole step with its sign flipped",
+                       "plain gradient descent, as if the velocity were always 0")
+FIRST_STEP_MOMENTUM, MOMENTUM_TERM_SIGN = ("momentum already at the first step",
+                                           "the momentum term with its sign flipped")
+NO_LOOK_AHEAD, NO_GRADIENT_TERM = "without Nesterov's look-ahead", "the gradient term - lr * dw missing"
+NOT_SQUARED, NOT_CARRIED = "the gradient where its square belongs", "not carried over from the step before"
+STALE_V, NEW_TERM_WEIGHT = "v from before this step", "the new term's weight missing"
+WEIGHTS_SWAPPED, WRONG_BETA = "the two weights swapped", "the other beta in the bias correction"
+T_BEFORE_ADDING = "t before adding 1"
 KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT,
-         OLD_VELOCITY, AT_Z)
+         OLD_VELOCITY, AT_Z, NOT_SUMMED, ONE_STEP_SHORT, NO_X0, NO_DOUT, AT_OUTPUT, GRADS_ORDER, BIAS_ROW,
+         SIGMOID_SLOPE, NEXT_STEP, MEAN_OVER_ALL, NO_BIAS,
+         STEP_SIGN, PLAIN_GD, FIRST_STEP_MOMENTUM, MOMENTUM_TERM_SIGN, NO_LOOK_AHEAD, NO_GRADIENT_TERM,
+         NOT_SQUARED, NOT_CARRIED, STALE_V, NEW_TERM_WEIGHT, WEIGHTS_SWAPPED, WRONG_BETA, T_BEFORE_ADDING)
+
 
 def _factor(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
             samples: int | None) -> float | None:
@@ -38,10 +60,11 @@ def _factor(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
 def _say_factor(factor: float, what: str, samples: int | None) -> str:
     if factor == -1:
         return f"it is exactly −1 × {what}: {SIGN}"
+    # With N = 2 samples a factor 2 may be either mistake: both are named.
     if factor == 2:
-        return f"it is exactly twice {what}: {TWICE}?"
+        return f"it is exactly twice {what}: {TWICE}?" + (f" Or, N being 2, {SUM_FOR_MEAN}?" if samples == 2 else "")
     if factor == 0.5:
-        return f"it is exactly half {what}: {HALF}?"
+        return f"it is exactly half {what}: {HALF}?" + (f" Or, N being 2, {MEAN_FOR_SUM}?" if samples == 2 else "")
     if factor == samples:
         return f"it is exactly N = {samples} (the number of samples) × {what}: {SUM_FOR_MEAN}?"
     return (f"it is exactly 1/N of {what}, N = {samples} being the number of samples: {MEAN_FOR_SUM}, "
@@ -59,13 +82,29 @@ def value_hint(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
     for said, value in mistakes:
         value = np.asarray(value, dtype=np.float64)
         if value.shape == got.shape and np.allclose(got, value, rtol=rtol, atol=atol) \
-                and not np.allclose(value, expected, rtol=rtol, atol=atol):
+                and not (value.shape == expected.shape and np.allclose(value, expected, rtol=rtol, atol=atol)):
             return f"\nhint: {said}"
     if got.shape == expected.shape:
         factor = _factor(got, expected, rtol, atol, samples)
         if factor is not None:
             return "\nhint: " + _say_factor(factor, what, samples)
-    if got.ndim == 2 and got.shape != expected.shape and got.shape == expected.T.shape \
-            and np.allclose(got, expected.T, rtol=rtol, atol=atol):
+    if got.ndim == 2 and got.shape == expected.T.shape and np.allclose(got, expected.T, rtol=rtol, atol=atol) \
+            and not (got.shape == expected.shape and np.allclose(expected, expected.T, rtol=rtol, atol=atol)):
         return f"\nhint: it matches {what} {TRANSPOSED}: rows are samples, columns are features"
+    return _shape_hint(got, expected, rtol, atol, what)
+
+
+def _shape_hint(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float, what: str) -> str:
+    """Mistakes that leave a wrong shape: a per-sample array where its sum over the samples belongs,
+    and a trajectory (x0, then one entry per step) one entry short at either end."""
+    if got.ndim == expected.ndim + 1 and got.shape[1:] == expected.shape and got.shape[0] > 1 \
+            and np.all(np.isfinite(got)) and np.allclose(got.sum(axis=0), expected, rtol=rtol, atol=atol):
+        return (f"\nhint: summed over axis 0 it matches {what}: it is {NOT_SUMMED} (the rows of the batch); "
+                "add them up")
+    if got.ndim == expected.ndim == 1 and got.shape[0] == expected.shape[0] - 1 > 0:
+        if np.allclose(got, expected[:-1], rtol=rtol, atol=atol):
+            return (f"\nhint: it matches {what} without its last entry: {ONE_STEP_SHORT} (x0, then one "
+                    "entry per step: n_steps + 1 in all)")
+        if np.allclose(got, expected[1:], rtol=rtol, atol=atol):
+            return f"\nhint: it matches {what} without its first entry: {NO_X0} (the trajectory starts with x0)"
     return ""

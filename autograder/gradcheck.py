@@ -73,14 +73,16 @@ def _at(index: tuple[int, ...]) -> str:
 
 def assert_gradient(analytic, numeric, *, fn: str, wrt: str, rtol: float = 1e-6, atol: float = 1e-8,
                     names: Sequence[str] | None = None, floor: float = 1e-8, loss: str = "",
-                    samples: int | None = None) -> None:
+                    samples: int | None = None, mistakes: Callable[[], tuple] | None = None) -> None:
     """Raise CheckFailure naming the worst entry if ``analytic`` and ``numeric`` disagree.
 
     An entry fails when it is off both relatively (> rtol) and absolutely (> atol): where the true
     gradient is 0, centred differences leave an O(h**2) residue that no relative test can judge.
     A non-finite entry on either side fails, whatever the tolerances; ``loss`` names the function
     the numeric gradient is taken of, for that message; ``samples``, how many samples the inputs
-    hold, where the check knows (for the hint "a sum where the mean belongs").
+    hold, where the check knows (for the hint "a sum where the mean belongs"); ``mistakes``, the
+    check's own known mistakes as a function giving ((hint, gradient), ...), called only on failure
+    (it may cost more numeric gradients).
     """
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
@@ -104,4 +106,14 @@ def assert_gradient(analytic, numeric, *, fn: str, wrt: str, rtol: float = 1e-6,
         f"analytic {analytic[worst]:.10g}, numeric {numeric[worst]:.10g}, "
         f"relative error {error[worst]:.3g} (allowed {rtol:g}; "
         f"{int(np.count_nonzero(off))} of {max(error.size, 1)} entries off)"
-        + value_hint(analytic, numeric, rtol, atol, what="the numeric gradient", samples=samples))
+        + value_hint(analytic, numeric, rtol, atol, what="the numeric gradient", samples=samples,
+                     mistakes=known_mistakes(mistakes)))
+
+
+def known_mistakes(mistakes: Callable[[], tuple] | None) -> tuple:
+    """The check's known mistakes, or none where working them out fails (they call the judge's
+    functions again, at other points): a hint must never replace the failure it explains."""
+    try:
+        return mistakes() if mistakes else ()
+    except Exception:  # noqa: BLE001 -- e.g. the student's own forward failing at those points
+        return ()

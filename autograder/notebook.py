@@ -121,6 +121,32 @@ def loadable_cells(path: Path) -> list[CodeCell]:
     return chosen
 
 
+# A test cell running an earlier assignment's public checks on a function pasted from it: a call of
+# a task, with no inputs, as the notebooks' own cells write it: check("a03.affine_forward").
+_EARLIER_CHECK = re.compile(r"""\bcheck\(\s*["'](a\d\d)\.(\w+)["']\s*\)""")
+
+
+def carried_tasks(path: Path) -> list[str]:
+    """The earlier assignments' tasks (``a03.affine_forward``) whose public checks the notebook's own
+    ungraded test cells run: the functions *carried* into it, pasted from those assignments. The
+    notebook is the one place that says what it carries; the self-check runs the same checks.
+    Read as text, never run."""
+    own = assignment_of(path)
+    found: list[str] = []
+    for cell in read_cells(path):
+        if cell_type(cell) != "code" or nbgrader_meta(cell).get("grade") is True:
+            continue
+        try:
+            source = cell_source(cell)
+        except NotebookError:
+            continue
+        for assignment, name in _EARLIER_CHECK.findall(source):
+            task_id = f"{assignment}.{name}"
+            if own is not None and assignment < own and task_id not in found:
+                found.append(task_id)
+    return found
+
+
 # Libraries that would do an exercise for the student (autodiff, ready-made layers and losses).
 FORBIDDEN_MODULES = ("torch", "tensorflow", "keras", "jax", "autograd", "mxnet", "theano", "cupy",
                      "scipy", "sklearn", "numdifftools")

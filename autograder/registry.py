@@ -101,6 +101,32 @@ def planned(target: str, params: dict) -> list[Check]:
 
 NOT_CHECKED_YET = "not checked yet"  # the self-check's word for a check waiting on another function
 
+# A later notebook *carries* functions pasted from earlier assignments (its test cells run their
+# public checks: see autograder.notebook.carried_tasks). The self-check runs those checks on that
+# notebook, for no points, as "a04/carried/a03.affine_forward.values".
+CARRIED = "/carried/"
+NOT_PASTED_YET = "not pasted yet"  # a carried function still a stub
+
+
+def carried_id(notebook: str, check_id: str) -> str:
+    return f"{notebook}{CARRIED}{check_id}"
+
+
+def split_carried(self_check_id: str) -> tuple[str | None, str]:
+    """``"a04/carried/a03.affine_forward.values"`` -> ``("a04", "a03.affine_forward.values")``; an
+    assignment's own check -> ``(None, its id)``."""
+    notebook, carried, check_id = self_check_id.partition(CARRIED)
+    return (notebook, check_id) if carried else (None, self_check_id)
+
+
+def carried_message(message: str, task_: Task) -> str:
+    """A carried check's failure, said as one: a stub is "not pasted yet"."""
+    source = f"Assignment {int(task_.assignment[1:])}"
+    if message.startswith("not implemented yet: "):
+        what = message.removeprefix("not implemented yet: ").split(" Replace `raise", 1)[0]
+        return f"{NOT_PASTED_YET}: {what} Paste your code from {source} in its place."
+    return f"pasted from {source} (checked by its public checks, for no points here): {message}"
+
 
 def blocked_by(item: Check, call, cache: dict[str, bool]) -> list[str]:
     """The functions ``item`` judges by (``Check.uses``) that fail their own task's public checks,

@@ -5,20 +5,24 @@ Run it from the course folder: ``pytest autograder`` (add ``-m a01``, ``-k sigmo
 """
 import pytest
 
-from autograder.registry import CHECKS, NOT_CHECKED_YET, attempt, blocked_by
+from autograder.registry import CHECKS, NOT_CHECKED_YET, attempt, blocked_by, carried_message, split_carried
 
 
 def test_public_check(check_id, submission):
+    # a carried check ("a04/carried/a03.affine_forward.values") runs on the notebook it was pasted into
+    carried_into, check_id = split_carried(check_id)
     check = CHECKS[check_id]
-    caller = submission.caller(check.task.assignment)
+    notebook = carried_into or check.task.assignment
+    caller = submission.caller(notebook)
     message = attempt(check, caller)
     if message is None:
         return
     # A check that judges by another of your functions (a gradient by your loss) cannot blame its
     # own while that one fails its checks: it waits, and says which to fix first.
-    blocked = [] if message.startswith("not implemented yet") else blocked_by(check, caller, submission.task_results)
+    blocked = [] if message.startswith("not implemented yet") else \
+        blocked_by(check, caller, submission.task_results.setdefault(notebook, {}))
     if blocked:
         names = ", ".join(f"`{fn}`" for fn in blocked)
         pytest.skip(f"{NOT_CHECKED_YET}: {names} {'fails' if len(blocked) == 1 else 'fail'} its own checks, "
                     "fix it first")
-    pytest.fail(message, pytrace=False)
+    pytest.fail(carried_message(message, check.task) if carried_into else message, pytrace=False)

@@ -48,14 +48,14 @@ BUGS = [
     ("a03.sigmoid_ce_backward", "def sigmoid_ce_backward(cache):\n    o, y = cache\n    return (y - o) / len(o)",
      ["sigmoid_ce_backward", "`scores`"]),                                           # sign
     # ---------------------------------------------------------------- the six gradients
-    ("a03.grad_o", _chain_bug("grad_o", "(o - y) / (o * (1.0 - o))"), ["grad_o", "N = 5 times too large"]),
+    ("a03.grad_o", _chain_bug("grad_o", "(o - y) / (o * (1.0 - o))"), ["grad_o", "N = 5 times the gradient"]),
     ("a03.grad_o", _chain_bug("grad_o", "(o - y) / len(X)"), ["grad_o", "`o`"]),     # skipped the division
     ("a03.grad_l2", _chain_bug("grad_l2", "o - y"), ["grad_l2", "`l2`"]),             # the lesson's per-sample
     ("a03.grad_l2", _chain_bug("grad_l2", "g['grad_o'] * o"), ["grad_l2", "grad.o * o (1 - o)"]),
     ("a03.grad_W2", _chain_bug("grad_W2", "h1.T @ g['grad_l2']"), ["grad_W2", "shape"]),  # no bias row
     ("a03.grad_W2", _chain_bug("grad_W2", "np.vstack([h1.T @ g['grad_l2'], g['grad_l2'].sum(axis=0)])"),
      ["grad_W2", "`W2`"]),                                                           # bias row last
-    ("a03.grad_W2", _chain_bug("grad_W2", "g['grad_W2'] / len(X)"), ["grad_W2", "too small"]),
+    ("a03.grad_W2", _chain_bug("grad_W2", "g['grad_W2'] / len(X)"), ["grad_W2", "exactly 1/N of the gradient"]),
     ("a03.grad_h1", _chain_bug("grad_h1", "g['grad_l2'] @ W2.T"), ["grad_h1", "shape"]),  # with the bias row
     ("a03.grad_h1", _chain_bug("grad_h1", "g['grad_l2'] @ W2[:-1].T"), ["grad_h1", "`h1`"]),  # wrong rows
     ("a03.grad_l1", _chain_bug("grad_l1", "g['grad_h1'] * l1 * (1.0 - l1)"), ["grad_l1", "`l1`"]),

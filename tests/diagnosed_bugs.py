@@ -3,15 +3,25 @@
 Keyed by task and the first 12 hex digits of the SHA-256 of the buggy source (its last line in the
 comment). Every other planted bug gets no hint: `tests/test_planted_bugs.py` holds each bug to
 exactly what is listed here, so a new hint on a bug is a decision, never an accident."""
-from autograder.diagnose import (AT_Z, EPS_OUTSIDE_ROOT, HALF, MEAN_FOR_SUM,
-                                 NO_BIAS_CORRECTION, OLD_VELOCITY, SIGN, SUM_FOR_MEAN, TWICE)
+from autograder.diagnose import (AT_OUTPUT, AT_Z, BIAS_ROW, EPS_OUTSIDE_ROOT, FIRST_STEP_MOMENTUM,
+                                 GRADS_ORDER, HALF, MEAN_FOR_SUM, MEAN_OVER_ALL, MOMENTUM_TERM_SIGN,
+                                 NEW_TERM_WEIGHT, NEXT_STEP, NOT_CARRIED, NOT_SQUARED, NOT_SUMMED,
+                                 NO_BIAS, NO_BIAS_CORRECTION, NO_DOUT, NO_GRADIENT_TERM,
+                                 NO_LOOK_AHEAD, OLD_VELOCITY, ONE_STEP_SHORT, PLAIN_GD,
+                                 SIGMOID_SLOPE, SIGN, STALE_V, STEP_SIGN, SUM_FOR_MEAN, TRANSPOSED,
+                                 TWICE, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
 
 DIAGNOSED = {
+    ('a01.gradient_descent', '06487ee0a7fb'): {ONE_STEP_SHORT},  # return np.array(xs)
+    ('a01.gradient_descent', '366715ba86e8'): {SIGN},  # return np.array(xs)
     ('a01.sigmoid', '4e3f0abf6217'): {SIGN},  # return 1.0 / (1.0 + np.exp(z))
+    ('a01.sigmoid_grad', '906cc0708fd6'): {SIGN},  # return s * (1.0 + s)
     ('a01.sigmoid_grad', 'f5675dbb2d76'): {AT_Z},  # return z * (1.0 - z)
+    ('a01.dense_sigmoid', 'a112cce629c2'): {NO_BIAS},  # return sigmoid(X @ W)
     ('a01.binary_cross_entropy', '22da34397af3'): {SUM_FOR_MEAN},  # return float(np.sum(-(y * np.log(p) + (1…
     ('a01.binary_cross_entropy_grad', '5bce6afa1940'): {SUM_FOR_MEAN},  # return -(y / p) + (1 - y) / (1 - p)
-    ('a01.squared_error_grad', 'c6b975b70d40'): {HALF},  # return (output - label) / output.shape[0]
+    ('a01.squared_error', 'b5a74ec8e214'): {MEAN_OVER_ALL},  # return float(np.mean((output - label) **…
+    ('a01.squared_error_grad', 'c6b975b70d40'): {HALF, MEAN_FOR_SUM},  # return (output - label) / output.shape[0…
     ('a02.loss', '3472993f737f'): {SIGN},  # return float(np.mean(y * np.log(o) + (1 - y) * np.log(1 - o)
     ('a02.d_w10', 'f4ad1dac098e'): {SIGN},  # return -_reference_d_w10(X, y, w)
     ('a02.d_w10', '430106a5a541'): {HALF},  # return 0.5 * _reference_d_w10(X, y, w)
@@ -31,21 +41,62 @@ DIAGNOSED = {
     ('a02.d_w31', 'c4ba5dc3d586'): {HALF},  # return 0.5 * _reference_d_w31(X, y, w)
     ('a02.d_w32', 'ecb1af1bf98d'): {SIGN},  # return -_reference_d_w32(X, y, w)
     ('a02.d_w32', 'b3fc01f02d34'): {HALF},  # return 0.5 * _reference_d_w32(X, y, w)
+    ('a03.affine_forward', 'b6c857062360'): {NO_BIAS},  # return x @ W, (x, W)
+    ('a03.affine_forward', '96220228178e'): {TRANSPOSED},  # return (x @ W + b).T, (x, W)
     ('a03.affine_backward', '01914d5682ac'): {MEAN_FOR_SUM},  # return dout @ W.T, x.T @ dout, dout.mean(axis…
     ('a03.affine_backward', 'facc717d68c1'): {MEAN_FOR_SUM},  # return dout @ W.T, x.T @ dout / len(x), dout.…
+    ('a03.sigmoid_backward', 'cd71cd9f41d0'): {NO_DOUT},  # return cache * (1.0 - cache)
+    ('a03.sigmoid_backward', '7272c909b99b'): {AT_OUTPUT},  # return dout * s * (1.0 - s)
+    ('a03.sigmoid_ce_forward', '4ffc5693c588'): {SUM_FOR_MEAN},  # return loss * len(scores), cache
+    ('a03.sigmoid_ce_backward', '635ed4981361'): {SUM_FOR_MEAN},  # return o - y
     ('a03.sigmoid_ce_backward', '332ed775bfdf'): {SIGN},  # return (y - o) / len(o)
+    ('a03.grad_o', '8d36f391aeee'): {SUM_FOR_MEAN},  # return g
+    ('a03.grad_o', '702f28dd5883'): {NEXT_STEP},  # return g
+    ('a03.grad_l2', 'dd4ad24837eb'): {SUM_FOR_MEAN},  # return g
+    ('a03.grad_l2', '2cd7ebfe2c64'): {SIGMOID_SLOPE},  # return g
+    ('a03.grad_W2', '95ba86daa7df'): {BIAS_ROW},  # return g
+    ('a03.grad_W2', '32bdbe45d116'): {BIAS_ROW},  # return g
+    ('a03.grad_W2', 'f3233cd39fd1'): {MEAN_FOR_SUM},  # return g
+    ('a03.grad_h1', 'd53a2511a0c4'): {BIAS_ROW},  # return g
+    ('a03.grad_h1', '3c5d1bbcaebb'): {BIAS_ROW},  # return g
+    ('a03.grad_l1', 'f295acd24fa5'): {AT_Z},  # return g
+    ('a03.grad_l1', '3e4f1c149f3c'): {SIGMOID_SLOPE},  # return g
+    ('a03.grad_W1', '7a9392d16b63'): {BIAS_ROW},  # return g
+    ('a03.grad_W1', 'aef1aad5d3cc'): {BIAS_ROW},  # return g
+    ('a04.momentum_descent', '78a5830f3613'): {FIRST_STEP_MOMENTUM},  # return np.array(xs)
+    ('a04.momentum_descent', '2c62a2ea1442'): {MOMENTUM_TERM_SIGN},  # return np.array(xs)
+    ('a04.momentum_descent', '08ad74c62c33'): {MOMENTUM_TERM_SIGN},  # return np.array(xs)
+    ('a04.momentum_update', '701452a8fb92'): {PLAIN_GD},  # return w - state['lr'] * dw, state
     ('a04.momentum_update', '615ee7ccf219'): {OLD_VELOCITY},  # return w + v, state
     ('a04.momentum_update', 'eabcb57c2c3b'): {SIGN},  # return w - state['velocity'], state
     ('a04.d_b2', '939959bf773f'): {SIGN},  # return -_reference_d_b2(X, y, b1, b2)
     ('a04.d_b2', 'ede5706ecdc0'): {SUM_FOR_MEAN},  # return float(np.sum((p - y) * np.cos(a) * x2))
+    ('a04.relu_backward', 'cf7b38c7f51f'): {NO_DOUT},  # return (cache > 0).astype(float)
+    ('a05.sgd_update', '9ca52fa1d579'): {STEP_SIGN},  # return w + state['lr'] * dw, state
+    ('a05.nesterov_update', '432363980436'): {NO_LOOK_AHEAD},  # return momentum_update(w, dw, state)
+    ('a05.nesterov_update', '52dd48639dbc'): {NO_GRADIENT_TERM},  # return w + state['rho'] * v, state
+    ('a05.adagrad_update', '98e6a0f76c9a'): {NOT_SQUARED},  # return w - state['lr'] * dw / np.sqrt(stat…
     ('a05.adagrad_update', '0a8ebc991391'): {EPS_OUTSIDE_ROOT},  # return w - state['lr'] * dw / (np.sqrt(sta…
+    ('a05.adagrad_update', '09fcb9618b1a'): {NOT_CARRIED},  # return w - state['lr'] * dw / np.sqrt(stat…
+    ('a05.adagrad_update', 'c51b8be4216f'): {STALE_V},  # return w - state['lr'] * dw / np.sqrt(v + …
+    ('a05.rmsprop_update', '92c2d7d0cc06'): {NEW_TERM_WEIGHT},  # return w - state['lr'] * dw / np.sqrt(stat…
+    ('a05.rmsprop_update', '4262bb0f97ab'): {WEIGHTS_SWAPPED},  # return w - state['lr'] * dw / np.sqrt(stat…
     ('a05.rmsprop_update', 'd09929afba90'): {EPS_OUTSIDE_ROOT},  # return w - state['lr'] * dw / (np.sqrt(sta…
     ('a05.adam_update', '8d3820a20eff'): {NO_BIAS_CORRECTION},  # return w - state['lr'] * state['m'] / np.sq…
+    ('a05.adam_update', '1d6cf9e46ad8'): {T_BEFORE_ADDING},  # return w - state['lr'] * m_hat / np.sqrt(v…
+    ('a05.adam_update', '48f34ebff482'): {T_BEFORE_ADDING},  # return w - state['lr'] * m_hat / np.sqrt(v…
     ('a05.adam_update', '3b2694bc90f9'): {EPS_OUTSIDE_ROOT},  # return w - state['lr'] * m_hat / (np.sqrt(v_h…
+    ('a05.adam_update', '86680cebde1d'): {NOT_SQUARED},  # return w - state['lr'] * m_hat / np.sqrt(n…
+    ('a05.adam_update', 'f8907c6eb41f'): {WRONG_BETA},  # return w - state['lr'] * m_hat / np.sqrt(v…
+    ('a06.softmax_ce', 'f20df1e06a6c'): {SUM_FOR_MEAN, TWICE},  # return loss * len(scores), cache
     ('a06.softmax_ce', '6f208656076c'): {TWICE},  # return probs - y
+    ('a06.mse', 'c5f76e745726'): {MEAN_OVER_ALL},  # return float(np.mean(diff ** 2)), diff
     ('a06.mse', 'd412b8a6057b'): {HALF},  # return cache / len(cache)
+    ('a06.tanh', '9c8f23bd3ffd'): {AT_OUTPUT},  # return dout * (1.0 - np.tanh(cache) ** 2…
+    ('a06.prelu', 'd0f84c655728'): {NOT_SUMMED},  # return dout * np.where(x > 0, 1.0, alpha…
     ('a07.l2_penalty', 'fbada3bc9637'): {HALF, TWICE},  # return lam * sum(float(np.sum(W ** 2)) for W in wei…
     ('a07.l2_penalty', '26669dc4598f'): {TWICE},  # return 0.5 * lam * sum(float(np.sum(W ** 2)) for W in wei…
     ('a07.dropout_forward', '8bc1bf898eab'): {HALF},  # return (x * mask, mask) if train else (x, None)
     ('a07.dropout_forward', 'f188145b45e1'): {HALF},  # return x * (1 - p), None
+    ('a07.batchnorm_backward', '2609807dfddc'): {GRADS_ORDER},  # return dx, dout.sum(axis=0), dgamma
 }

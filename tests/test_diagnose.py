@@ -6,7 +6,11 @@ import pytest
 
 from autograder.calls import CheckFailure
 from autograder.compare import expect_array, expect_float
-from autograder.diagnose import HALF, MEAN_FOR_SUM, SIGN, SUM_FOR_MEAN, TRANSPOSED, TWICE, value_hint
+from autograder.checks.a05 import _rule, mistakes
+from autograder.diagnose import (KINDS, NEW_TERM_WEIGHT, NO_GRADIENT_TERM, NO_LOOK_AHEAD, NOT_CARRIED,
+                                 NOT_SQUARED, STALE_V, STEP_SIGN, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
+from autograder.diagnose import (HALF, MEAN_FOR_SUM, NO_X0, NOT_SUMMED, ONE_STEP_SHORT, SIGN, SUM_FOR_MEAN,
+                                 TRANSPOSED, TWICE, value_hint)
 from autograder.gradcheck import assert_gradient
 
 EXPECTED = np.array([[0.5, -1.25, 2.0], [3.0, 0.75, -0.1], [1.5, 2.5, -3.5], [0.2, 0.4, 0.8]])  # N = 4 rows
@@ -63,3 +67,76 @@ def test_a_checks_own_mistakes_come_first_and_only_when_they_differ_from_the_ans
     assert value_hint(EXPECTED, EXPECTED, 1e-7, 1e-12, mistakes=((("same"), EXPECTED),)) == ""
     assert value_hint(-EXPECTED, EXPECTED, 1e-7, 1e-12, mistakes=known) == \
         "\nhint: it is exactly −1 × the expected value: check the sign"
+
+
+# An optimizer's step from a later state (every kept array and t non-zero, so no mistake is the rule).
+W, DW, V, M = np.array([0.5, -1.2, 2.0]), np.array([0.3, -0.8, 0.05]), np.array([0.02, 0.5, 0.01]), \
+    np.array([0.05, -0.01, 0.02])
+SGD, NESTEROV = {"lr": 0.1}, {"lr": 0.05, "rho": 0.8, "velocity": np.array([0.2, -0.1, 0.4])}
+ADAGRAD, RMSPROP = {"lr": 0.1, "eps": 1e-3, "v": V}, {"lr": 0.01, "decay": 0.9, "eps": 1e-3, "v": V}
+ADAM = {"lr": 0.01, "beta1": 0.8, "beta2": 0.9, "eps": 1e-3, "t": 3, "m": M, "v": V}
+
+
+def _adam_w(b1_power, b2_power, b_for_m="beta1"):
+    """Adam's new w with the bias corrections 1 - beta1**b1_power, 1 - beta2**b2_power, m's by ``b_for_m``."""
+    s = ADAM
+    m, v = s["beta1"] * M + (1 - s["beta1"]) * DW, s["beta2"] * V + (1 - s["beta2"]) * DW ** 2
+    m_hat, v_hat = m / (1 - s[b_for_m] ** b1_power), v / (1 - s["beta2"] ** b2_power)
+    return W - s["lr"] * m_hat / np.sqrt(v_hat + s["eps"])
+
+
+@pytest.mark.parametrize("fn, state, key, kind, mistaken", [
+    ("sgd_update", SGD, "w", STEP_SIGN, W + 0.1 * DW),
+    ("adam_update", ADAM, "w", STEP_SIGN, 2 * W - _adam_w(4, 4)),
+    ("nesterov_update", NESTEROV, "w", NO_LOOK_AHEAD, W + 0.8 * NESTEROV["velocity"] - 0.05 * DW),
+    ("nesterov_update", NESTEROV, "w", NO_GRADIENT_TERM, W + 0.8 * (0.8 * NESTEROV["velocity"] - 0.05 * DW)),
+    ("adagrad_update", ADAGRAD, "v", NOT_SQUARED, V + np.abs(DW)),
+    ("adam_update", ADAM, "v", NOT_SQUARED, 0.9 * V + 0.1 * DW),
+    ("adagrad_update", ADAGRAD, "v", NOT_CARRIED, DW ** 2),
+    ("adagrad_update", ADAGRAD, "w", STALE_V, W - 0.1 * DW / np.sqrt(V + 1e-3)),
+    ("rmsprop_update", RMSPROP, "v", NEW_TERM_WEIGHT, 0.9 * V + DW ** 2),
+    ("rmsprop_update", RMSPROP, "v", WEIGHTS_SWAPPED, 0.1 * V + 0.9 * DW ** 2),
+    ("adam_update", ADAM, "w", WRONG_BETA, _adam_w(4, 4, b_for_m="beta2")),
+    ("adam_update", ADAM, "w", T_BEFORE_ADDING, _adam_w(3, 3)),
+])
+def test_an_optimizers_own_mistakes_get_their_hints(fn, state, key, kind, mistaken):
+    """A planted optimizer mistake (recomputed here by hand) gets its hint and no other; the
+    rule's own value gets none."""
+    right, known = _rule(fn, W, DW, state)[key], mistakes(fn, W, DW, state)[key]
+    assert not np.allclose(mistaken, right, rtol=1e-9, atol=1e-15)
+    hint = value_hint(mistaken, right, 1e-9, 1e-15, mistakes=known)
+    assert [k for k in KINDS if k in hint] == [kind], hint
+    assert value_hint(right, right, 1e-9, 1e-15, mistakes=known) == ""
+
+
+SQUARE = EXPECTED[:3]
+TRAJECTORY = np.array([10.0, 8.9, 7.91, 7.019, 6.2171])
+
+
+@pytest.mark.parametrize("got, expected, kind", [
+    (SQUARE.T.copy(), SQUARE, TRANSPOSED),                              # same shape, yet transposed
+    (np.stack([EXPECTED[0] - 1.0, np.ones(3)]), EXPECTED[0], NOT_SUMMED),  # per sample, not summed
+    (TRAJECTORY[:-1], TRAJECTORY, ONE_STEP_SHORT),
+    (TRAJECTORY[1:], TRAJECTORY, NO_X0),
+])
+def test_shape_mistakes_get_their_hint(got, expected, kind):
+    assert kind in value_hint(got, expected, 1e-7, 1e-12)
+
+
+@pytest.mark.parametrize("got, expected", [
+    (SQUARE + SQUARE.T, SQUARE + SQUARE.T + 0.5),         # symmetric: its transpose is no mistake
+    (np.stack([EXPECTED[0], np.ones(3)]), EXPECTED[0]),   # its rows do not sum to it
+    (TRAJECTORY[:-1] + 0.1, TRAJECTORY),
+    (TRAJECTORY[:-2], TRAJECTORY),                        # two short: no single known mistake
+])
+def test_other_shapes_get_no_hint(got, expected):
+    assert value_hint(got, expected, 1e-7, 1e-12) == ""
+
+
+def test_with_two_samples_a_factor_2_names_both_mistakes():
+    """With N = 2 a doubled value may be the 2 too many or the sum where the mean belongs."""
+    doubled = value_hint(2 * EXPECTED[:2], EXPECTED[:2], 1e-7, 1e-12, samples=2)
+    assert TWICE in doubled and SUM_FOR_MEAN in doubled
+    halved = value_hint(EXPECTED[:2] / 2, EXPECTED[:2], 1e-7, 1e-12, samples=2)
+    assert HALF in halved and MEAN_FOR_SUM in halved
+    assert SUM_FOR_MEAN not in value_hint(2 * EXPECTED, EXPECTED, 1e-7, 1e-12, samples=4)

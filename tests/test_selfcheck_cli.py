@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from autograder.notebook import carried_tasks
+from autograder.registry import CHECKS, TASKS, load_all
 from conftest import NOTEBOOKS, ROOT
 from deepgrad.submissions import answered, read, reference_answers, with_bug, write
 
@@ -32,6 +34,15 @@ def test_reference_scores_full_marks():
            "hidden checks run at grading" in done.stdout
     for assignment in NOTEBOOKS:
         assert f"\n{assignment}" in done.stdout
+    # the functions pasted into later notebooks pass assignment 3-6's checks there, listed apart, for no points
+    load_all()
+    assert score["public_checks_total"] == len(CHECKS)
+    assert score["max_score"] == sum(t.points for t in TASKS.values())
+    summary = done.stdout.split("deepgrad self-check")[1]
+    for n in (3, 4, 5, 6):
+        assert f"\ncarried from assignment {n} (no points" in summary
+    assert "a04        affine_forward                      passed  1/1 checks passed" in summary
+    assert "a07        softmax_ce                          passed" in summary
 
 
 def test_default_target_is_the_release_and_stubs_say_not_implemented():
@@ -135,3 +146,64 @@ def test_a_selection_that_matches_nothing_says_so(option):
     assert done.returncode == 5  # pytest's "no tests ran"
     assert f"no check matched {option[0]} {option[1]!r}" in done.stdout
     assert "a01, a02" in done.stdout and "a01_gradient_descent" in done.stdout
+
+
+def test_carried_cells_are_checked_apart(tmp_path):
+    """a04 with every task of its own right, `affine_forward` pasted without its bias and the
+    sigmoid cell not pasted: do Assignment 3's checks of the pasted cells fail, the bug naming
+    `affine_forward` and the stub "not pasted yet", listed under "carried from assignment 3",
+    while a04's points and JSON score are those of the reference?"""
+    name = NOTEBOOKS["a04"]
+    answers = reference_answers(read(ROOT / "solutions" / name / f"{name}.ipynb"))
+    answers["carry_affine"] = answers["carry_affine"].replace("    out = x @ W + b\n", "    out = x @ W\n", 1)
+    assert "    out = x @ W\n" in answers["carry_affine"]
+    del answers["carry_sigmoid"]  # left as released: the stub
+    release = read(ROOT / "assignments" / name / f"{name}.ipynb")
+    write(answered(release, answers), tmp_path / name / f"{name}.ipynb")
+    done = selfcheck("--submission", str(tmp_path), "-m", "a04", "-rfs")
+    assert done.returncode == 1
+    failed = {line.split("[")[1].split("]")[0] for line in done.stdout.splitlines() if line.startswith("FAILED")}
+    assert failed == {f"a04/carried/a03.{c}" for c in (
+        "affine_forward.values", "sigmoid_forward.values", "sigmoid_forward.extremes", "sigmoid_backward.numeric",
+        # the pasted sigmoid_ce_forward calls sigmoid_forward, so it waits for that paste too
+        "sigmoid_ce_forward.values", "sigmoid_ce_forward.extremes", "sigmoid_ce_backward.numeric")}
+    assert "pasted from Assignment 3 (checked by its public checks, for no points here): `affine_forward`" \
+        in done.stdout
+    assert "not pasted yet: `sigmoid_forward` still raises NotImplementedError. Paste your code from " \
+           "Assignment 3 in its place." in done.stdout
+    assert "not pasted yet: `sigmoid_ce_forward` (it calls `sigmoid_forward`, which) still raises" in done.stdout
+    assert "not implemented yet" not in done.stdout
+    # a04's own tasks: full marks, as on the reference; the carried checks are not counted
+    load_all()
+    a04 = [c for c in CHECKS.values() if c.task.assignment == "a04"]
+    score = score_line(done.stdout)
+    assert score["score"] == score["max_score"] == sum(t.points for t in TASKS.values() if t.assignment == "a04")
+    assert score["public_checks_passed"] == score["public_checks_total"] == len(a04)
+    summary = done.stdout.split("deepgrad self-check")[1].splitlines()
+    start = summary.index("carried from assignment 3 (no points: Assignment 3's public checks on what you pasted)")
+    end = next(i for i, line in enumerate(summary) if line.startswith("public checks: "))
+    # columns: the notebook, the function (its task), the verdict under "points", the checks
+    assert [(line[:11].strip(), line[11:41].strip(), line[41:53].strip()) for line in summary[start + 1:end]] == [
+        ("a04", "affine_forward", "failed"), ("a04", "affine_backward", "not checked"),
+        ("a04", "sigmoid_forward", "not pasted"), ("a04", "sigmoid_backward", "not pasted"),
+        ("a04", "sigmoid_ce_forward", "not pasted"), ("a04", "sigmoid_ce_backward", "not pasted")]
+    assert "not checked yet: `affine_forward` fails its own checks, fix it first" in done.stdout
+    lines = done.stdout.rstrip().splitlines()
+    assert lines[-1].startswith('{"score"') and lines[-2].startswith("public checks: ")
+
+
+def test_every_pasted_function_is_checked_where_it_is_pasted():
+    """Is each "TODO: paste your X from Assignment N" of a notebook covered by a task of N that its
+    test cells check (and so the self-check too), in the source and the release alike?"""
+    import re
+    load_all()
+    for folder in ("solutions", "assignments"):
+        for assignment, name in NOTEBOOKS.items():
+            path = ROOT / folder / name / f"{name}.ipynb"
+            pasted = set(re.findall(r"TODO: paste your (\w+) from Assignment (\d+)", path.read_text()))
+            tasks = carried_tasks(path)
+            for fn, n in pasted:
+                assert any(t.startswith(f"a{int(n):02d}.") and fn.startswith(t.split(".")[1]) for t in tasks), \
+                    (folder, assignment, fn, tasks)
+            assert all(t in TASKS for t in tasks)
+            assert bool(pasted) == bool(tasks), (folder, assignment)

@@ -10,9 +10,9 @@ import numpy as np
 
 from ..calls import CheckFailure
 from ..channel import Polynomial
-from ..compare import expect_array, expect_float_array
+from ..compare import describe, expect_array, expect_float_array
 from ..gradcheck import assert_gradient, numeric_derivative_elementwise
-from ..diagnose import AT_Z
+from ..diagnose import AT_Z, MEAN_OVER_ALL, NO_BIAS, SIGN
 from ..registry import check, task
 from .common import fixed_value, loss_gradient
 
@@ -34,7 +34,17 @@ def _gd_lesson(call, coeffs, x0, lr, n_steps, expected):
     got = call("gradient_descent", Polynomial(coeffs), x0, lr, n_steps)
     expect_array(got, expected, fn="gradient_descent", what="trajectory",
                  where=f" for grad = {Polynomial(coeffs)!r}, x0={x0}, lr={lr}, n_steps={n_steps}",
-                 rtol=1e-12)
+                 rtol=1e-12, mistakes=((f"it matches gradient ascent, x + lr * grad(x): {SIGN} of the step",
+                                        _ascent(Polynomial(coeffs), x0, lr, n_steps)),))
+
+
+def _ascent(grad, x0, lr, n_steps) -> np.ndarray:
+    """The trajectory with the step's sign flipped (up the gradient)."""
+    xs = [float(x0)]
+    with np.errstate(all="ignore"):
+        for _ in range(n_steps):
+            xs.append(xs[-1] + lr * float(grad(xs[-1])))
+    return np.array(xs)
 
 
 @check(gradient_descent, "recurrence", coeffs=(0.0, 4.0, 9.0, 4.0), x0=0.5, lr=0.05, n_steps=30)
@@ -43,9 +53,8 @@ def _gd_recurrence(call, coeffs, x0, lr, n_steps):
     where = f" for grad = {grad!r}, x0={x0}, lr={lr}, n_steps={n_steps}"
     got = call("gradient_descent", grad, x0, lr, n_steps)
     if type(got) is not np.ndarray or got.shape != (n_steps + 1,):
-        shape = getattr(got, "shape", None)
         raise CheckFailure(f"`gradient_descent` should return {n_steps + 1} values (x0 and one per "
-                           f"step){where}; it returned {type(got).__name__} of shape {shape}")
+                           f"step){where}; it returned {describe(got)}")
     expect_array(got[:1], [x0], fn="gradient_descent", what="first entry (x0)", where=where)
     with np.errstate(all="ignore"):  # a diverging path is judged below, not warned about here
         steps = got[:-1] - lr * grad(got[:-1])
@@ -96,9 +105,11 @@ sigmoid_grad = task("a01.sigmoid_grad", points=1)
 
 
 def _sigmoid_grad_at_z(expected, z):
-    """s * (1 - s) with z in place of s = sigmoid(z)."""
-    return ((f"it matches s * (1 - s) {AT_Z} s = sigmoid(z): compute s = sigmoid(z) first",
-             np.asarray(z, dtype=float) * (1.0 - np.asarray(z, dtype=float))),)
+    """s * (1 - s) with z in place of s = sigmoid(z), and s * (1 + s)."""
+    z = np.asarray(z, dtype=float)
+    s = np.exp(-np.logaddexp(0.0, -z))
+    return ((f"it matches s * (1 - s) {AT_Z} s = sigmoid(z): compute s = sigmoid(z) first", z * (1.0 - z)),
+            (f"it matches s * (1 + s): {SIGN} inside, the derivative is s * (1 - s)", s * (1.0 + s)))
 
 
 fixed_value(sigmoid_grad, "values", "sigmoid_grad", ("z",), mistakes=_sigmoid_grad_at_z,
@@ -123,7 +134,11 @@ def _sigmoid_grad_numeric(call, z):
 dense_sigmoid = task("a01.dense_sigmoid", points=2)
 
 
-fixed_value(dense_sigmoid, "values", "dense_sigmoid", ("X", "W", "b"),
+def _dense_without_bias(expected, X, W, b):
+    return ((f"it matches sigmoid(X @ W): {NO_BIAS}, the logit is X @ W + b", np.exp(-np.logaddexp(0.0, -(X @ W)))),)
+
+
+fixed_value(dense_sigmoid, "values", "dense_sigmoid", ("X", "W", "b"), mistakes=_dense_without_bias,
             X=np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]]),
             W=np.array([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]), b=np.array([0.05, -0.1]),
             expected=np.array([[0.6681877721681662, 0.598687660112452],
@@ -175,7 +190,15 @@ SE_OUT = np.array([[0.2, 0.7, 0.1], [0.9, 0.05, 0.05]])
 SE_LABEL = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 
 
+def _mean_over_all(expected, output, label):
+    """The mean over every entry: the sum over the last axis divided by its length as well."""
+    width = np.shape(output)[-1]
+    return () if width in (1, len(output)) else (
+        (f"it is {MEAN_OVER_ALL}: sum over the last axis, then take the mean over the samples", expected / width),)
+
+
 fixed_value(squared_error, "values", "squared_error", ("output", "label"), scalar=True, samples="output",
+            mistakes=_mean_over_all,
             note=" (sum over the last axis, mean over samples)", output=SE_OUT, label=SE_LABEL, expected=0.0775)
 
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..calls import CheckFailure
 from ..compare import as_float, describe, expect_array, expect_float_array, expect_tuple
-from ..gradcheck import assert_gradient, numeric_derivative_elementwise, numeric_gradient
+from ..diagnose import AT_Z, BIAS_ROW, NO_BIAS, MEAN_FOR_SUM, NEXT_STEP, SIGMOID_SLOPE, SUM_FOR_MEAN, value_hint
+from ..gradcheck import assert_gradient, known_mistakes, numeric_derivative_elementwise, numeric_gradient
 from ..registry import check, register, task
 from .common import _describe_inputs, forward_out, layer_gradient
 
@@ -33,7 +34,8 @@ def _affine_expected(judge, x, W, b):
 def _affine_values(call, x, W, b, expected):
     where = _describe_inputs({"x": x, "W": W, "b": b})
     out, _ = forward_out(call, "affine_forward", (x, W, b), where)
-    expect_array(out, expected, fn="affine_forward", what="out", where=where, rtol=1e-12, atol=1e-14)
+    expect_array(out, expected, fn="affine_forward", what="out", where=where, rtol=1e-12, atol=1e-14,
+                 mistakes=((f"it matches x @ W: {NO_BIAS}, out = x @ W + b", expected - b),))
 
 
 affine_backward = task("a03.affine_backward", points=2)
@@ -83,7 +85,8 @@ def _ce_values(call, scores, y, expected, note=""):
     loss, _ = _ce_loss(call, scores, y, where)
     if not np.isclose(loss, expected, rtol=1e-10, atol=1e-14):
         raise CheckFailure(f"`sigmoid_ce_forward` returned the loss {loss!r}{where}; expected {expected!r} "
-                           f"(difference {loss - expected:.3g}).")
+                           f"(difference {loss - expected:.3g})."
+                           + value_hint(np.float64(loss), np.float64(expected), 1e-10, 1e-14, samples=len(scores)))
 
 
 def _ce_expected(judge, scores, y, **_):
@@ -110,7 +113,7 @@ def _ce_backward_numeric(call, scores, y):
                                  where=f" (dscores, shaped like `scores`){where}")
     numeric = numeric_gradient(lambda s: _ce_loss(call, s, y)[0], scores)
     assert_gradient(dscores, numeric, fn="sigmoid_ce_backward", wrt="scores", rtol=1e-6, atol=1e-9,
-                    loss="sigmoid_ce_forward")
+                    loss="sigmoid_ce_forward", samples=len(scores))
 
 
 # ---------------------------------------------------------------- the lesson's chain
@@ -194,14 +197,49 @@ class _Net:
         return numeric_gradient(lambda v: self.step_from(name, v, upstream), point)
 
 
-def _factor_hint(got: np.ndarray, numeric: np.ndarray, n: int) -> str:
-    if np.allclose(got, n * numeric, rtol=1e-5, atol=1e-9):
-        return (f"\nIt is exactly N = {n} times too large: every gradient here is a derivative of the "
-                "*mean* loss, so each one carries the 1/N (the lesson brings the 1/n in only at grad.W).")
-    if np.allclose(got, numeric / n, rtol=1e-5, atol=1e-9):
-        return (f"\nIt is exactly N = {n} times too small: the 1/N is already inside grad.l2; "
-                "do not divide by N again.")
-    return ""
+def _chain_mistakes(name: str, net: _Net, true: np.ndarray) -> tuple[tuple[str, np.ndarray], ...]:
+    """What the lesson's usual slips give for ``name``, from its true gradient ``true`` (the loss's,
+    by centred differences): the mean's 1/N lost or taken twice, a sigmoid step's (1 − h) lost or
+    taken at the logit, grad.o already multiplied by the sigmoid's derivative, and the bias row
+    (row 0 of W1 and W2) left out, put last, or kept in grad.h1."""
+    n = net.X.shape[0]
+    found = [(f"it is exactly N = {n} times the gradient: {SUM_FOR_MEAN}? Every gradient here is a derivative "
+              "of the *mean* loss, so each one carries the 1/N (the lesson brings the 1/n in only at grad.W)",
+              n * true),
+             (f"it is exactly 1/N of the gradient, N = {n}: {MEAN_FOR_SUM}? The 1/N is already inside "
+              "grad.l2; do not divide by N again", true / n)]
+    with np.errstate(all="ignore"):
+        if name in ("grad_l2", "grad_l1"):
+            h, logit = (net.o, net.l2) if name == "grad_l2" else (net.h1, net.l1)
+            upstream = true / (h * (1.0 - h))
+            found += [(f"{SIGMOID_SLOPE} h (1 − h) with h = σ(l): the (1 − h) is missing", upstream * h),
+                      (f"it matches the sigmoid's derivative {AT_Z} σ(z): use h (1 − h) with h the sigmoid's "
+                       "output, not the logit", upstream * logit * (1.0 - logit))]
+        if name == "grad_o":
+            found.append((f"it matches grad.l2, {NEXT_STEP}: grad.o is dloss/do, before the sigmoid's "
+                          "derivative o (1 − o)", true * net.o * (1.0 - net.o)))
+    if name in ("grad_W2", "grad_W1"):
+        found += [(f"it matches the gradient without its bias row: {BIAS_ROW}, so grad.W has one row more "
+                   "(the column of ones in x^E)", true[1:]),
+                  (f"it matches the gradient with the bias row last: {BIAS_ROW}", np.roll(true, -1, axis=0))]
+    if name == "grad_h1":
+        grad_l2 = numeric_gradient(lambda v: net.loss_from("l2", v), net.l2)
+        found += [(f"it matches grad.l2 W2^T with W2's bias row kept: {BIAS_ROW}, and it has no h1 behind it: "
+                   "drop it (W2[1:])", grad_l2 @ net.W2.T),
+                  (f"it matches grad.l2 W2^T without W2's last row: {BIAS_ROW}, so drop row 0 (W2[1:])",
+                   grad_l2 @ net.W2[:-1].T)]
+    return tuple(found)
+
+
+def _shape_slip(name: str, grad: np.ndarray, call, X, y, W1, W2) -> str:
+    """The hint for a gradient of the wrong shape, if it is a known slip (the bias row)."""
+    def mistakes():
+        net = _Net(call, X, y, W1, W2)
+        quantity = STEPS[name][0]
+        true = numeric_gradient(lambda v: net.loss_from(quantity, v), net.value(quantity))
+        return _chain_mistakes(name, net, true)
+    found = known_mistakes(mistakes)
+    return value_hint(grad, np.zeros(0), 1e-6, 1e-8, mistakes=found) if found else ""
 
 
 def _chain_check(name: str):
@@ -215,7 +253,13 @@ def _chain_check(name: str):
             raise CheckFailure(f"`backprop_one_hidden` should return a dict with the keys "
                                f"{', '.join(GRAD_NAMES)}{where}; it returned {describe(got)}{keys}")
         shapes = _shapes(X, W1)
-        grad = expect_float_array(got[name], shapes[name], fn="backprop_one_hidden",
+        grad = got[name]
+        if type(grad) is np.ndarray and grad.dtype == np.float64 and grad.shape != shapes[name]:
+            hint = _shape_slip(name, grad, call, X, y, W1, W2)
+            if hint:  # a shape the lesson's usual slip leaves
+                raise CheckFailure(f"`backprop_one_hidden` returned an array of shape {grad.shape} as `{name}` "
+                                   f"(shaped like `{quantity}`){where}; expected shape {shapes[name]}.{hint}")
+        grad = expect_float_array(grad, shapes[name], fn="backprop_one_hidden",
                                   where=f" as `{name}` (shaped like `{quantity}`){where}")
         net = _Net(call, X, y, W1, W2)
         upstream = got.get(upstream_name) if upstream_name else None
@@ -238,8 +282,10 @@ def _chain_check(name: str):
         also = (f"neither the step from your own `{upstream_name}` ({formula}) nor the gradient of "
                 f"the loss with respect to `{quantity}`" if first else
                 f"not the gradient of the mean loss with respect to `{quantity}` ({formula})")
+        hint = "" if "\nhint: " in detail else value_hint(grad, numeric, 1e-6, 1e-8,
+                                                          mistakes=known_mistakes(lambda: _chain_mistakes(name, net, numeric)))
         raise CheckFailure(f"`backprop_one_hidden` returned a wrong `{name}`{where}: it is {also}.\n"
-                           f"{detail}{_factor_hint(grad, numeric, X.shape[0])}")
+                           f"{detail}{hint}")
     return run
 
 

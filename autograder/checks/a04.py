@@ -11,13 +11,20 @@ import numpy as np
 
 from ..calls import CheckFailure
 from ..channel import Polynomial
-from ..compare import as_float, expect_array, expect_float_array, expect_tuple
+from ..compare import as_float, a_type, describe, expect_array, expect_float_array, expect_tuple
 from ..gradcheck import H, assert_gradient
-from ..diagnose import OLD_VELOCITY
+from ..diagnose import FIRST_STEP_MOMENTUM, MOMENTUM_TERM_SIGN, OLD_VELOCITY, PLAIN_GD, STEP_SIGN
 from ..registry import check, register, task
 from .common import fixed_value, forward_out, layer_gradient
 
 QUARTIC_GRAD = (0.0, 4.0, 9.0, 4.0)   # f'(x) = 4x + 9x^2 + 4x^3, of f(x) = 2x^2 + 3x^3 + x^4
+UPHILL = f"it matches {STEP_SIGN}, so w climbs: the update should move w down the gradient, as the rule says"
+FIRST_MOMENTUM = (f"it matches {FIRST_STEP_MOMENTUM}, as if the entry before x_0 were 0: the first step is "
+                  "x_1 = x_0 - lr * grad(x_0), with no momentum")
+MOMENTUM_SIGN = (f"it matches {MOMENTUM_TERM_SIGN}: add rho * (x_{{t-1}} - x_{{t-2}}), so each step keeps "
+                 "some of the step before")
+NO_VELOCITY = (f"it matches {PLAIN_GD}: keep velocity = rho * velocity - lr * dw in the returned state "
+               "and step w + velocity")
 
 # ---------------------------------------------------------------- momentum_descent
 momentum_descent = task("a04.momentum_descent", points=2)
@@ -30,12 +37,24 @@ def _descent_path(call, coeffs, x0, lr, rho, n_steps):
     shape = (n_steps + 1,) + np.shape(x0)
     if type(got) is not np.ndarray or got.shape != shape:
         raise CheckFailure(f"`momentum_descent` should return an array of shape {shape} (x0, then one "
-                           f"entry per step){where}; it returned {type(got).__name__} of shape "
-                           f"{getattr(got, 'shape', None)}")
+                           f"entry per step){where}; it returned {describe(got)}")
     expect_float_array(got, shape, fn="momentum_descent", where=where)
     expect_array(got[:1], np.reshape(x0, (1,) + np.shape(x0)), fn="momentum_descent",
                  what="first entry (it should be x0)", where=where)
     return grad, got, where
+
+
+def _descent_variant(coeffs, x0, lr, rho, n_steps, before_x0=None, momentum_sign=1.0) -> np.ndarray:
+    """A mistaken path: the entry before x0 taken as ``before_x0`` (the right path takes x0 itself,
+    so the first step has no momentum) and the momentum term times ``momentum_sign``."""
+    grad, xs = Polynomial(tuple(coeffs)), [np.asarray(x0, dtype=float)]
+    prev = xs[0] if before_x0 is None else np.full(np.shape(x0), before_x0)
+    with np.errstate(all="ignore"):
+        for _ in range(n_steps):
+            x = xs[-1]
+            xs.append(x - lr * grad(x) + momentum_sign * rho * (x - prev))
+            prev = x
+    return np.array(xs)
 
 
 def _descent_expected(judge, coeffs, x0, lr, rho, n_steps):
@@ -49,8 +68,10 @@ def _descent_expected(judge, coeffs, x0, lr, rho, n_steps):
 def _descent_lesson(call, coeffs, x0, lr, rho, n_steps, expected):
     """The lesson's numbers: 30 entries, i.e. x0 and 29 updates."""
     _, got, where = _descent_path(call, coeffs, x0, lr, rho, n_steps)
+    known = ((FIRST_MOMENTUM, _descent_variant(coeffs, x0, lr, rho, n_steps, before_x0=0.0)[-1:]),
+             (MOMENTUM_SIGN, _descent_variant(coeffs, x0, lr, rho, n_steps, momentum_sign=-1.0)[-1:]))
     expect_array(got[-1:], [expected], fn="momentum_descent", what="last entry", where=where,
-                 rtol=1e-9, atol=1e-12)
+                 rtol=1e-9, atol=1e-12, mistakes=known)
 
 
 @check(momentum_descent, "recurrence", coeffs=(-1.0, 2.0), x0=3.0, lr=0.15, rho=0.6, n_steps=12)
@@ -62,12 +83,14 @@ def _descent_recurrence(call, coeffs, x0, lr, rho, n_steps):
     with np.errstate(all="ignore"):
         first = got[0] - lr * grad(got[0])
         later = got[1:-1] - lr * grad(got[1:-1]) + rho * (got[1:-1] - got[:-2])
+        early = first + rho * got[0]   # the entry before x0 taken as 0
+        braked = got[1:-1] - lr * grad(got[1:-1]) - rho * (got[1:-1] - got[:-2])
     expect_array(got[1:2], first[None], fn="momentum_descent",
                  what="first step (x_1 = x_0 - lr * grad(x_0): no momentum yet)", where=where,
-                 rtol=1e-10, atol=1e-12)
+                 rtol=1e-10, atol=1e-12, mistakes=((FIRST_MOMENTUM, early[None]),))
     expect_array(got[2:], later, fn="momentum_descent",
                  what="step x_t = x_{t-1} - lr * grad(x_{t-1}) + rho * (x_{t-1} - x_{t-2}) (entries from x_2 on)",
-                 where=where, rtol=1e-10, atol=1e-12)
+                 where=where, rtol=1e-10, atol=1e-12, mistakes=((MOMENTUM_SIGN, braked),))
 
 
 # ---------------------------------------------------------------- momentum_update
@@ -83,7 +106,7 @@ def _one_update(call, w, dw, state):
     new_state = got[1]
     if type(new_state) is not dict:
         raise CheckFailure(f"`momentum_update` should return the state as a dict{where}; it returned "
-                           f"a {type(new_state).__name__}")
+                           f"{a_type(new_state)}")
     for key in ("lr", "rho"):
         kept = new_state.get(key)
         if isinstance(kept, (bool, np.bool_)) or not isinstance(kept, (int, float, np.number)) \
@@ -104,7 +127,8 @@ def _update_first_step(call, w, dw, state):
     """No velocity yet: it starts at zeros, so the first step is plain gradient descent."""
     new_w, _, velocity, where = _one_update(call, w, dw, state)
     expect_array(new_w, w - state["lr"] * dw, fn="momentum_update",
-                 what="w after the first step (velocity starts at 0: expected w - lr * dw)", where=where)
+                 what="w after the first step (velocity starts at 0: expected w - lr * dw)", where=where,
+                 mistakes=((UPHILL, w + state["lr"] * dw),))
     expect_array(velocity, new_w - w, fn="momentum_update",
                  what="state['velocity'] (the step just taken: new w - old w)", where=where, atol=1e-12)
 
@@ -116,12 +140,15 @@ def _update_with_velocity(call, w, dw, state):
     """v = rho * v - lr * dw, then w = w + v."""
     new_w, _, velocity, where = _one_update(call, w, dw, state)
     step = state["rho"] * state["velocity"] - state["lr"] * dw
+    # a velocity left as it was, and a plain gradient step: the velocity plays no part
+    plain = np.allclose(new_w, w - state["lr"] * dw, rtol=1e-7, atol=1e-12)
     expect_array(velocity, step, fn="momentum_update",
-                 what="state['velocity'] (expected rho * velocity - lr * dw)", where=where, atol=1e-12)
+                 what="state['velocity'] (expected rho * velocity - lr * dw)", where=where, atol=1e-12,
+                 mistakes=((NO_VELOCITY, state["velocity"]),) if plain else ())
     expect_array(new_w, w + step, fn="momentum_update",
                  what="w (expected w + rho * velocity - lr * dw)", where=where,
                  mistakes=((f"it matches a step with {OLD_VELOCITY}: update the velocity first, then "
-                            "step with the new one", w + state["velocity"]),))
+                            "step with the new one", w + state["velocity"]), (UPHILL, w - step)))
 
 
 def _update_path(call, coeffs, x0, lr, rho, n_steps) -> np.ndarray:
@@ -146,9 +173,11 @@ def _update_lesson(call, coeffs, x0, lr, rho, n_steps, expected):
     """Fed its own state back step after step, it runs the lesson's momentum path."""
     grad = Polynomial(tuple(coeffs))
     w = _update_path(call, coeffs, x0, lr, rho, n_steps)
+    plain = _descent_variant(coeffs, x0, lr, 0.0, n_steps)[-1:]   # no momentum: rho taken as 0
     expect_array(w, [expected], fn="momentum_update",
                  what=f"w after {n_steps} steps, each given the state returned by the step before",
-                 where=f" (grad = {grad!r}, w0 = [{x0}], lr={lr}, rho={rho})", rtol=1e-9)
+                 where=f" (grad = {grad!r}, w0 = [{x0}], lr={lr}, rho={rho})", rtol=1e-9,
+                 mistakes=((NO_VELOCITY, plain),))
 
 
 # ---------------------------------------------------------------- the sin-logit model's partials
@@ -254,7 +283,7 @@ def _init_params(call, n_inputs, hidden_sizes, seed):
         length = f" of length {len(got)}" if type(got) in (list, tuple) else ""
         raise CheckFailure(f"`init_mlp` should return a list of {len(sizes) - 1} (W, b) pairs, one per "
                            f"affine layer (the output layer included){where}; it returned "
-                           f"a {type(got).__name__}{length}")
+                           f"{a_type(got)}{length}")
     params = []
     for k, (pair, fan_in, fan_out) in enumerate(zip(got, sizes[:-1], sizes[1:])):
         W, b = expect_tuple(pair, ("W", "b"), fn="init_mlp", where=f" (entry {k}){where}")

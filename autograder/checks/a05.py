@@ -16,8 +16,9 @@ import numpy as np
 
 from ..calls import CheckFailure, StudentProblem
 from ..channel import Polynomial
-from ..compare import describe, expect_array, expect_float_array
-from ..diagnose import EPS_OUTSIDE_ROOT, NO_BIAS_CORRECTION
+from ..compare import a_type, describe, expect_array, expect_float_array
+from ..diagnose import (EPS_OUTSIDE_ROOT, NEW_TERM_WEIGHT, NO_BIAS_CORRECTION, NO_GRADIENT_TERM, NO_LOOK_AHEAD,
+                        NOT_CARRIED, NOT_SQUARED, STALE_V, STEP_SIGN, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
 from ..registry import check, register, task
 
 # ---------------------------------------------------------------- the optimizers' rules
@@ -92,12 +93,12 @@ def _step(call, fn: str, w, dw, state: dict, where: str) -> tuple[np.ndarray, di
     if type(got) not in (tuple, list) or len(got) != 2:
         length = f" of length {len(got)}" if type(got) in (tuple, list) else ""
         raise CheckFailure(f"`{fn}` should return a tuple (w, state){where}; it returned "
-                           f"a {type(got).__name__}{length}")
+                           f"{a_type(got)}{length}")
     new_w, new_state = got
     new_w = expect_float_array(new_w, np.shape(w), fn=fn, where=" (the new w)" + where)
     if type(new_state) is not dict:
         raise CheckFailure(f"`{fn}` should return the state as a dict{where}; it returned "
-                           f"a {type(new_state).__name__}")
+                           f"{a_type(new_state)}")
     for key in hyper:
         kept = new_state.get(key)
         if isinstance(kept, (bool, np.bool_)) or not isinstance(kept, (int, float, np.number)) \
@@ -121,23 +122,83 @@ def _step(call, fn: str, w, dw, state: dict, where: str) -> tuple[np.ndarray, di
     return new_w, new_state
 
 
-def mistakes(fn: str, w, dw, state: dict) -> tuple[tuple[str, np.ndarray], ...]:
-    """The new w that known mistakes of the rule give, each with the hint that names it."""
-    if fn not in ("adagrad_update", "rmsprop_update", "adam_update"):
-        return ()
-    right, lr, eps = _rule(fn, w, dw, state), state["lr"], state["eps"]
+def _average_mistakes(name: str, old, new, weight: str, rho: float, g: str) -> tuple:
+    """A running average ``name = rho * name + (1 - rho) * g`` (``new``: g's value) and the values
+    its known mistakes give: the new term's weight missing, the weights swapped, the old average
+    dropped."""
+    return ((f"it matches {name} = {weight} * {name} + {g}: {NEW_TERM_WEIGHT}; multiply {g} by "
+             f"(1 - {weight})", rho * old + new),
+            (f"it matches {name} = (1 - {weight}) * {name} + {weight} * {g}: {WEIGHTS_SWAPPED}; {weight} "
+             f"weighs the old {name}, 1 - {weight} the new {g}", (1.0 - rho) * old + rho * new),
+            (f"it matches {name} = (1 - {weight}) * {g}, the old {name} {NOT_CARRIED}; keep "
+             f"{weight} * {name} in the average", (1.0 - rho) * new))
+
+
+def mistakes(fn: str, w, dw, state: dict) -> dict[str, tuple[tuple[str, np.ndarray], ...]]:
+    """What known mistakes of the rule give, by what they change ("w": the new w, or an array the
+    optimizer keeps), each with the hint that names it."""
+    with np.errstate(all="ignore"):
+        return _mistakes(fn, np.asarray(w, dtype=float), np.asarray(dw, dtype=float), state)
+
+
+def _mistakes(fn: str, w, dw, state: dict) -> dict[str, tuple[tuple[str, np.ndarray], ...]]:
+    right, lr = _rule(fn, w, dw, state), state["lr"]
+    uphill = ((f"it matches {STEP_SIGN}, so w climbs: the update should move w down the gradient, "
+               "as the rule says", 2.0 * w - right["w"]),)
+    if fn == "sgd_update":
+        return {"w": uphill}
+    if fn == "nesterov_update":
+        vel, rho = right["velocity"], state["rho"]
+        return {"w": uphill + (
+            (f"it matches plain momentum's step w + velocity, {NO_LOOK_AHEAD}: step by "
+             "rho * velocity - lr * dw, with the new velocity", w + vel),
+            (f"it matches Nesterov's step with {NO_GRADIENT_TERM}: step by rho * velocity - lr * dw, "
+             "with the new velocity", w + rho * vel))}
+    eps, old_v, square = state["eps"], _kept(state, "v", w), np.square(dw)
     outside = f"it matches {EPS_OUTSIDE_ROOT}: the rule divides by sqrt(v + eps)"
-    if fn != "adam_update":
-        return ((outside, w - lr * dw / (np.sqrt(right["v"]) + eps)),)
+    not_squared = f"{NOT_SQUARED}: use dw**2"
+    if fn in ("adagrad_update", "rmsprop_update"):
+        stale = (f"it matches a step divided by sqrt(v + eps) with {STALE_V}: update v first, then "
+                 "step with the new v", w - lr * dw / np.sqrt(old_v + eps))
+        new_w = uphill + ((outside, w - lr * dw / (np.sqrt(right["v"]) + eps)), stale)
+        if fn == "adagrad_update":
+            return {"w": new_w,
+                    "v": ((f"it matches v summing |dw|, {not_squared}", old_v + np.abs(dw)),
+                          (f"it matches v summing dw, {not_squared}", old_v + dw),
+                          (f"it matches v = dw**2, v {NOT_CARRIED}; add dw**2 to the v the state "
+                           "holds", square))}
+        decay = state["decay"]
+        return {"w": new_w,
+                "v": _average_mistakes("v", old_v, square, "decay", decay, "dw**2") + (
+                    (f"it matches v averaging |dw|, {not_squared}", decay * old_v + (1.0 - decay) * np.abs(dw)),
+                    (f"it matches v averaging dw, {not_squared}", decay * old_v + (1.0 - decay) * dw))}
     t, b1, b2 = right["t"], state["beta1"], state["beta2"]
-    m_hat, v_hat = right["m"] / (1.0 - b1 ** t), right["v"] / (1.0 - b2 ** t)
-    return ((f"it matches Adam {NO_BIAS_CORRECTION}: divide m by 1 - beta1**t and v by 1 - beta2**t",
-             w - lr * right["m"] / np.sqrt(right["v"] + eps)),
-            (outside.replace("sqrt(v + eps)", "sqrt(v_hat + eps)"), w - lr * m_hat / (np.sqrt(v_hat) + eps)))
+    m, v = right["m"], right["v"]
+
+    def step(m_fix, v_fix):
+        return w - lr * (m / m_fix) / np.sqrt(v / v_fix + eps)
+    m_hat, v_hat = m / (1.0 - b1 ** t), v / (1.0 - b2 ** t)
+    wrong_beta = f"{WRONG_BETA}: m is corrected by 1 - beta1**t, v by 1 - beta2**t"
+    new_w = uphill + (
+        (f"it matches Adam {NO_BIAS_CORRECTION}: divide m by 1 - beta1**t and v by 1 - beta2**t",
+         w - lr * m / np.sqrt(v + eps)),
+        (outside.replace("sqrt(v + eps)", "sqrt(v_hat + eps)"), w - lr * m_hat / (np.sqrt(v_hat) + eps)),
+        (f"it matches m_hat = m / (1 - beta2**t), {wrong_beta}", step(1.0 - b2 ** t, 1.0 - b2 ** t)),
+        (f"it matches v_hat = v / (1 - beta1**t), {wrong_beta}", step(1.0 - b1 ** t, 1.0 - b1 ** t)),
+        (f"it matches the betas swapped, {wrong_beta}", step(1.0 - b2 ** t, 1.0 - b1 ** t)))
+    if t >= 2:
+        new_w += ((f"it matches a bias correction with {T_BEFORE_ADDING}: add 1 to t first, then "
+                   "correct with the new t", step(1.0 - b1 ** (t - 1), 1.0 - b2 ** (t - 1))),)
+    old_m = _kept(state, "m", w)
+    return {"w": new_w,
+            "m": _average_mistakes("m", old_m, dw, "beta1", b1, "dw"),
+            "v": _average_mistakes("v", old_v, square, "beta2", b2, "dw**2") + (
+                (f"it matches v averaging dw, {not_squared}", b2 * old_v + (1.0 - b2) * dw),
+                (f"it matches v averaging |dw|, {not_squared}", b2 * old_v + (1.0 - b2) * np.abs(dw)))}
 
 
 def _judge(fn: str, new_w, new_state: dict, expected: dict, where: str, rtol: float = 1e-9,
-           known: tuple = ()) -> None:
+           known: dict | None = None) -> None:
     """The new w and state against what the rule gives; the step count first (Adam)."""
     if "t" in expected and int(new_state["t"]) != expected["t"]:
         before = expected["t"] - 1
@@ -146,9 +207,9 @@ def _judge(fn: str, new_w, new_state: dict, expected: dict, where: str, rtol: fl
                            "and each step adds 1, so the first step has t = 1)")
     for key in [k for k in expected if k not in ("w", "t")]:
         expect_array(new_state[key], expected[key], fn=fn, what=f"state[{key!r}]", where=where,
-                     rtol=rtol, atol=1e-15)
+                     rtol=rtol, atol=1e-15, mistakes=(known or {}).get(key, ()))
     expect_array(new_w, expected["w"], fn=fn, what=f"new w (expected {RULE_TEXT[fn]})", where=where,
-                 rtol=rtol, atol=1e-15, mistakes=known)
+                 rtol=rtol, atol=1e-15, mistakes=(known or {}).get("w", ()))
 
 
 def fixed_step(task_, name: str, fn: str, **params):
@@ -232,11 +293,11 @@ def _epochs(call, n, batch_size, seed, drop_last, epochs):
     for e, batches in enumerate(got):
         if type(batches) not in (list, tuple):
             raise CheckFailure(f"`minibatches` should return a list of index arrays{where}; it returned "
-                               f"a {type(batches).__name__}")
+                               f"{a_type(batches)}")
         for k, batch in enumerate(batches):
             if type(batch) is not np.ndarray or batch.ndim != 1 or not np.issubdtype(batch.dtype, np.integer):
                 what = f"an array of dtype {batch.dtype} and shape {batch.shape}" if type(batch) is np.ndarray \
-                    else f"a {type(batch).__name__}"
+                    else f"{a_type(batch)}"
                 raise CheckFailure(f"`minibatches`: batch {k} of epoch {e + 1} should be a 1-D integer array "
                                    f"of sample indices{where}; it is {what}")
         result.append([np.asarray(b) for b in batches])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..calls import CheckFailure
-from ..compare import as_float, expect_array, expect_float, expect_float_array, expect_tuple, show
+from ..compare import as_float, a_type, expect_array, expect_float, expect_float_array, expect_tuple, show
 from ..gradcheck import assert_gradient, numeric_gradient
 from ..registry import check, task
 from .common import _describe_inputs, forward_out, layer_gradient
@@ -32,7 +32,7 @@ def _l2_result(call, weights, lam, where):
     if type(grads) not in (list, tuple) or len(grads) != len(weights):
         length = f" of length {len(grads)}" if type(grads) in (list, tuple) else ""
         raise CheckFailure(f"`l2_penalty` should return grads as a list with one array per weight array "
-                           f"({len(weights)}){where}; it returned a {type(grads).__name__}{length}")
+                           f"({len(weights)}){where}; it returned {a_type(grads)}{length}")
     return loss, [expect_float_array(g, np.shape(w), fn="l2_penalty",
                                      where=f" (grads[{k}], shaped like weights[{k}]){where}")
                   for k, (w, g) in enumerate(zip(weights, grads))]

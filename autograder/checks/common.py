@@ -5,7 +5,8 @@ import numpy as np
 
 from ..calls import CheckFailure, reference_of
 from ..compare import as_float, expect_array, expect_float, expect_float_array, expect_tuple
-from ..gradcheck import assert_gradient, numeric_gradient
+from ..diagnose import AT_OUTPUT, GRADS_ORDER, NO_DOUT
+from ..gradcheck import assert_gradient, numeric_derivative_elementwise, numeric_gradient
 from ..registry import Task, register
 
 
@@ -37,10 +38,10 @@ def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar
         got = call(fn, *(inputs[a] for a in args))
         where = _describe_inputs({a: inputs[a] for a in args}) + note
         n = _samples(inputs, samples)
+        known = mistakes(expected, **inputs) if mistakes else ()
         if scalar:
-            expect_float(got, expected, fn=fn, where=where, rtol=rtol, atol=atol, samples=n)
+            expect_float(got, expected, fn=fn, where=where, rtol=rtol, atol=atol, samples=n, mistakes=known)
         else:
-            known = mistakes(expected, **inputs) if mistakes else ()
             expect_array(got, expected, fn=fn, where=where, rtol=rtol, atol=atol, samples=n, mistakes=known)
 
     def expect(judge, **inputs):  # the reference's value, refused like a student's if malformed
@@ -119,6 +120,38 @@ def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, arg
                 moved_out, _ = _out_like_dout(judge, forward_fn, tuple(moved[a] for a in args), dout)
                 return float(np.sum(moved_out * dout))
 
+            def known(arg=arg):
+                return _layer_mistakes(judge, forward_fn, args, wrt, arg, inputs, dout)
+
             assert_gradient(grad, numeric_gradient(upstream_loss, point), fn=backward_fn, wrt=arg,
-                            rtol=rtol, atol=atol, loss=forward_fn, samples=_samples({"dout": dout}, "dout"))
+                            rtol=rtol, atol=atol, loss=forward_fn, samples=_samples({"dout": dout}, "dout"),
+                            mistakes=known)
     return register(task, name, run, uses=(forward_fn,), **params)
+
+
+def _layer_mistakes(judge, forward_fn: str, args: tuple[str, ...], wrt: tuple[str, ...], arg: str,
+                    inputs: dict, dout) -> tuple[tuple[str, np.ndarray], ...]:
+    """The gradient d``arg`` that the layer contract's common mistakes give, by the judge's forward:
+    ``dout`` left out (the gradient of sum(out)), the local derivative taken at the output (an
+    elementwise layer differentiated at f(x) where x belongs), and another argument's gradient
+    returned in its place (the tuple in the wrong order)."""
+    def out_at(**moved):
+        values = {**inputs, **moved}
+        return forward_out(judge, forward_fn, tuple(values[a] for a in args))[0]
+
+    def gradient_of(other, upstream):
+        return numeric_gradient(lambda v: float(np.sum(out_at(**{other: v}) * upstream)), inputs[other])
+
+    found = [(f"it matches the gradient of sum(out): {NO_DOUT} (multiply the local derivative by `dout`)",
+              gradient_of(arg, np.ones_like(dout)))]
+    out = out_at()
+    if args == (arg,) and out.shape == np.shape(inputs[arg]) == np.shape(dout):  # elementwise
+        slope = numeric_derivative_elementwise(lambda v: out_at(**{arg: v}), out)
+        if not np.allclose(slope, slope.flat[0]):  # a constant slope cannot tell output from input
+            found.append((f"it matches the derivative taken {AT_OUTPUT} instead of its input: if your cache "
+                          "holds the output, use it as it is, without applying the function again",
+                          slope * dout))
+    found += [(f"it matches the gradient with respect to `{other}`: the gradients are returned {GRADS_ORDER} "
+               f"(return them as {', '.join('d' + w for w in wrt)})", gradient_of(other, dout))
+              for other in wrt if other != arg and np.shape(inputs[other]) == np.shape(inputs[arg])]
+    return tuple(found)
