@@ -14,22 +14,21 @@ def _demo(args) -> None:
     from .demo import format_table, run_demo
 
     root = find_root()
-    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="deepgrad-demo-"))
-    if workdir.exists() and any(workdir.iterdir()):
-        raise CourseError(f"--workdir {workdir} is not empty; give a new or empty folder")
-    print(f"deepgrad demo: grading a copy of {root} in {workdir} (about 2.5 minutes on 2 cores)...", flush=True)
-    result = run_demo(root, workdir, progress=True)
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="deepgrad-demo-"))
+    if folder.exists() and any(folder.iterdir()):
+        raise CourseError(f"--keep {folder} is not empty; give a new or empty folder")
+    print(f"deepgrad demo: grading a copy of {root} in {folder} (about 2.5 minutes on 2 cores)...", flush=True)
+    result = run_demo(root, folder, progress=True)
     print()
     print(format_table(result))
     print()
-    print("feedback HTML:")
-    for path in result.feedback:
-        print(f"  {path}")
-    print(f"grades CSV:     {result.csv}")
-    print(f"grading report: {result.report}  (status and reason per submission and task)")
-    print(f"class reports:  class_report_<assignment>.html and .csv in {result.workdir}")
-    print(f"gradebook:      {result.db_url}")
+    print(f"open {result.index.as_uri()}  (grades, feedback pages, CSV, grading report, class reports)")
     print(f"done in {result.seconds:.0f} s")
+    if args.keep:
+        print(f"the graded course copy stays in {folder}")
+    else:
+        print(f"everything is in the temporary folder {folder}: delete it when done "
+              "(`deepgrad demo --keep DIR` grades in a folder of your choice)")
 
 
 # `deepgrad autograde` exits with the number of broken submissions, up to this (shells keep the
@@ -113,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deepgrad", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="grade three sample submissions per assignment with nbgrader")
-    demo.add_argument("--workdir", help="folder for the demo's course copy (default: a new temp folder)")
+    demo.add_argument("--keep", metavar="DIR",
+                      help="grade in DIR (new or empty) and keep the course copy there "
+                           "(default: a new temporary folder, which the demo names for you to delete)")
+    demo.add_argument("--workdir", dest="keep", help=argparse.SUPPRESS)  # the old name of --keep
     demo.set_defaults(run=_demo)
     grade = sub.add_parser("autograde", help="nbgrader autograde, with scores decided outside student code",
                            epilog=f"exit status: the number of broken submissions (at most {MOST_BROKEN_SHOWN}), "

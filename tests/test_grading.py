@@ -4,14 +4,17 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
-from conftest import NOTEBOOKS, ROOT
+from conftest import NEEDS_CHROMIUM, NOTEBOOKS, ROOT, headless_chromium
 from deepgrad.bundle import make_bundle
 from deepgrad.cli import main
 from deepgrad.course import CourseError, find_root
-from deepgrad.demo import STUDENTS, format_table, run_demo
+from deepgrad.demo import STUDENTS, DemoResult, format_table, run_demo, write_index
 from deepgrad.leaks import STUDENT_FOLDERS, scan, secret_lines
 
 
@@ -43,10 +46,126 @@ def test_demo_leaves_the_course_untouched(demo):
     assert demo.workdir != ROOT and not (ROOT / "submitted").exists()
 
 
+class _Index(HTMLParser):
+    """The hrefs of a page and the text of its table cells, row by row (a cell's text includes its link's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.rows, self.title = [], [], ""
+        self._cell = self._in_title = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs.append(dict(attrs)["href"])
+        elif tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+        if self._in_title:
+            self.title += data
+
+
+def _parse(page: Path) -> _Index:
+    parsed = _Index()
+    parsed.feed(page.read_text(encoding="utf-8"))
+    return parsed
+
+
+def test_demo_index_shows_the_grades_and_links_every_file(demo):
+    """Does index.html hold the terminal table's grades and link every feedback page, the CSV, the
+    grading report and each class report, all by relative links to files that exist?"""
+    assert demo.index == demo.workdir / "index.html" and demo.index.is_file()
+    page = _parse(demo.index)
+    assert page.title == "deepgrad demo"
+    header, *rows = page.rows
+    assert header == ["student", *demo.assignments]
+    table = {row[0]: dict(zip(demo.assignments, row[1:])) for row in rows}
+    assert list(table) == list(STUDENTS)
+    for (student, assignment), (score, most) in demo.grades.items():
+        assert table[student][assignment] == f"{score:g} / {most:g}"
+    assert all("://" not in href and not href.startswith("/") for href in page.hrefs)
+    linked = {(demo.workdir / unquote(href)).resolve() for href in page.hrefs}
+    assert all(path.is_file() for path in linked), sorted(p for p in linked if not p.is_file())
+    wanted = {*demo.feedback, demo.csv, demo.report, *demo.class_reports}
+    assert {p.resolve() for p in wanted} <= linked
+    assert "<script" not in demo.index.read_text(encoding="utf-8")
+
+
+@NEEDS_CHROMIUM
+def test_demo_index_renders_in_chromium(demo):
+    """Does Chromium show the table, and does a grade's link open that submission's feedback page?"""
+    from selenium.webdriver.common.by import By
+
+    with headless_chromium() as browser:
+        browser.get(demo.index.as_uri())
+        assert browser.title == "deepgrad demo"
+        cells = browser.find_elements(By.CSS_SELECTOR, "td.grade a")
+        assert len(cells) == len(demo.feedback) and all(c.is_displayed() for c in cells)
+        first = cells[0].get_attribute("href")
+        browser.get(first)
+        assert "feedback" in first and browser.find_elements(By.TAG_NAME, "body")
+
+
+def _fake_run_demo(root, workdir, progress=False):
+    """What run_demo returns, without grading: one assignment, one feedback page, an index."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    a = "a01_<odd & name>"
+    (workdir / "feedback" / "reference" / a).mkdir(parents=True)
+    feedback = workdir / "feedback" / "reference" / a / f"{a}.html"
+    feedback.write_text("<html></html>")
+    for name in ("grades.csv", "grading_report.csv", f"class_report_{a}.html"):
+        (workdir / name).write_text("x")
+    result = DemoResult(workdir, [a], {("reference", a): (12.0, 12.0), ("stubs", a): (0.0, 12.0)}, [feedback],
+                        workdir / "grades.csv", workdir / "grading_report.csv", 3.0, "sqlite:///g.db",
+                        [workdir / f"class_report_{a}.html"])
+    result.index = write_index(result)
+    return result
+
+
+@pytest.mark.parametrize("option", ["--keep", "--workdir"])
+def test_demo_keep_grades_in_that_folder_and_ends_with_the_index(option, tmp_path, monkeypatch, capsys):
+    """Does `deepgrad demo --keep DIR` (or its old name --workdir) grade in DIR and end with the table,
+    the one index path, the time and where the course copy stays?"""
+    monkeypatch.setattr("deepgrad.demo.run_demo", _fake_run_demo)
+    assert main(["demo", option, str(tmp_path / "kept")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    index = tmp_path / "kept" / "index.html"
+    assert lines[-3] == f"open {index.as_uri()}  (grades, feedback pages, CSV, grading report, class reports)"
+    assert lines[-2] == "done in 3 s"
+    assert lines[-1] == f"the graded course copy stays in {tmp_path / 'kept'}"
+    assert lines[-8].startswith("student") and "12 / 12" in lines[-7] and "0 / 12" in lines[-6] and not lines[-4]
+    page = _parse(index)
+    assert page.rows[0] == ["student", "a01_<odd & name>"]  # escaped in the page, plain text once parsed
+    assert all((index.parent / unquote(href)).is_file() for href in page.hrefs)
+    assert len(page.hrefs) == 4  # no link to the class report's CSV, which this fake did not write
+
+
+def test_demo_without_keep_names_its_temporary_folder(tmp_path, monkeypatch, capsys):
+    """Without --keep, does the demo say which temporary folder holds everything and that it may go?"""
+    monkeypatch.setattr("deepgrad.demo.run_demo", _fake_run_demo)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    assert main(["demo"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    folder = next(tmp_path.glob("deepgrad-demo-*"))
+    assert (folder / "index.html").is_file()
+    assert last.startswith(f"everything is in the temporary folder {folder}: delete it when done")
+
+
 def test_demo_refuses_a_non_empty_workdir(tmp_path, capsys):
-    """Does `deepgrad demo --workdir` on a used folder answer with a message, not a traceback?"""
+    """Does `deepgrad demo --keep` on a used folder answer with a message, not a traceback?"""
     (tmp_path / "something").write_text("x")
-    assert main(["demo", "--workdir", str(tmp_path)]) == 2
+    assert main(["demo", "--keep", str(tmp_path)]) == 2
     assert "not empty" in capsys.readouterr().err
 
 
