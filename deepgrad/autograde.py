@@ -51,7 +51,8 @@ def submitted_students(course: Path, assignment: str) -> list[str]:
 def autograde(course: Path, assignment: str, students: list[str] | None = None,
               grader: Nbgrader | None = None, limits: Limits = Limits(),
               sandboxed: bool = True, report: Path | None = None, jobs: int = 1,
-              progress: bool = False, pool=None, scheduler: str | None = None) -> list[SubmissionVerdict]:
+              progress: bool = False, pool=None, scheduler: str | None = None,
+              started: dict | None = None) -> list[SubmissionVerdict]:
     """Grade every submission (or ``students``); with ``report``, write the grading report there
     whatever happens, also when the run itself is stopped part way (other students' rows kept).
 
@@ -63,7 +64,9 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None,
     this process alone writes the gradebook, the feedback notebooks and the report, and the
     results are those of a serial run; ``pool`` (:func:`deepgrad.jobs.job_pool`) lends its job
     processes to several runs. With ``scheduler`` (a Dask scheduler's address) the jobs go to
-    that cluster's workers instead. ``progress``: a progress bar on stderr.
+    that cluster's workers instead. ``progress``: a progress bar on stderr. ``started``: jobs
+    :func:`start_jobs` already gave ``pool`` (a job stands only if its snapshot is the one taken
+    here; any other submission gets its job now).
 
     No submission can stop another: whatever goes wrong while one is graded ends as that
     submission's ``broken`` verdict, and the next one is graded."""
@@ -99,7 +102,7 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None,
         try:
             with grading_run(grading):
                 if pool is not None:
-                    _side_by_side(run, names, taken, pool, graded)
+                    _side_by_side(run, names, taken, pool, graded, started or {})
                 elif scheduler:
                     from .jobs import dask_cluster
 
@@ -131,7 +134,7 @@ def _progress_bar(assignment: str, total: int, shown: bool):
                 file=sys.stderr, leave=True, dynamic_ncols=True)
 
 
-def _side_by_side(run: "_Run", names: list[str], taken: dict, pool, graded) -> None:
+def _side_by_side(run: "_Run", names: list[str], taken: dict, pool, graded, started: dict | None = None) -> None:
     """Each submission's verdict and nbgrader's run of its notebook in a job (:mod:`deepgrad.jobs`),
     then, here and as each job ends, nbgrader's pass over it with what the job did. A job that
     cannot be done leaves its submission to be graded here as in a serial run (said once, with
@@ -140,6 +143,13 @@ def _side_by_side(run: "_Run", names: list[str], taken: dict, pool, graded) -> N
 
     futures, here = {}, []
     for student in names:
+        early = (started or {}).get(student)
+        if early is not None and not isinstance(taken[student], SnapshotError) \
+                and early.made_for(run, taken[student].read_bytes()):
+            futures[early.future] = student
+            continue
+        if early is not None:
+            early.future.cancel()  # made of a notebook that has changed since: not this one's job
         try:
             job = None if isinstance(taken[student], SnapshotError) else make_job(
                 run.grader, run.source, run.secret, run.grading.limits, run.sandboxed, student, run.assignment,
@@ -174,6 +184,43 @@ def _side_by_side(run: "_Run", names: list[str], taken: dict, pool, graded) -> N
         finally:
             run.grading.judged.pop(key, None)
             run.grading.executed.pop(key, None)
+
+
+@dataclass(frozen=True)
+class Started:
+    """A submission's job, given to a pool before its ``autograde`` run (:func:`start_jobs`)."""
+
+    snapshot: bytes       # what the job grades: the run takes it only if its own snapshot is the same
+    limits: Limits
+    sandboxed: bool
+    future: object
+
+    def made_for(self, run: "_Run", snapshot: bytes) -> bool:
+        """Is this the job the run would make: the same snapshot, limits and sandbox?"""
+        return (self.snapshot, self.limits, self.sandboxed) == (snapshot, run.grading.limits, run.sandboxed)
+
+
+def start_jobs(course: Path, assignment: str, students: list[str], pool, grader: Nbgrader,
+               limits: Limits = Limits(), sandboxed: bool = True) -> dict[str, Started]:
+    """Give ``pool`` (:func:`deepgrad.jobs.job_pool`) the jobs of these submissions now, so that its
+    processes grade them while this one does other work (the demo releases the next assignment);
+    ``autograde(..., pool=pool, started=...)`` takes them up later. The assignment must be released
+    (nbgrader's sanitizing reads its gradebook entries). A submission whose job cannot be made here
+    gets none: the run makes or grades it as usual."""
+    from .jobs import make_job
+
+    require_sandbox(sandboxed)
+    source, secret, jobs = notebook(course, "solutions", assignment), course_secret(course), {}
+    with Snapshots(course, assignment) as snapshots:
+        for student in students:
+            try:
+                snapshot = snapshots.take(student)
+                job = make_job(grader, source, secret, limits, sandboxed, student, assignment, snapshot)
+                if job is not None:
+                    jobs[student] = Started(job.snapshot, limits, sandboxed, pool.submit(job))
+            except Exception:  # noqa: BLE001 -- refused or unreadable: its autograde run says why
+                continue
+    return jobs
 
 
 def _say(message: str) -> None:

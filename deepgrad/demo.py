@@ -17,9 +17,9 @@ from urllib.parse import quote
 
 from .course import CourseError, Nbgrader, assignments, copy_course, notebook, usable_cores
 from .jobs import job_pool
-from .autograde import autograde
+from .autograde import autograde, start_jobs
 from .class_report import write_class_report
-from .release import generate_release
+from .release import release_each
 from .verdict import write_report
 from .submissions import BUGS, answered, read, reference_answers, with_bug, write
 
@@ -81,13 +81,18 @@ def run_demo(root: Path, workdir: Path, progress: bool = False) -> DemoResult:
     course = copy_course(root, workdir)
     own_gradebook(course)
     names = assignments(course)
-    generate_release(course)
     grader = Nbgrader(course)
-    verdicts = []
+    verdicts, early = [], {}
     with job_pool(usable_cores()) as pool:  # one set of job processes for every assignment
-        for assignment in names:
+        # Every assignment's jobs go to the pool as soon as it is released, so that its processes
+        # grade while this one releases the next assignment and then runs nbgrader's passes.
+        for assignment in release_each(course, grader):
             students = make_submissions(course, assignment)
-            verdicts += autograde(course, assignment, students, grader=grader, pool=pool, progress=progress)
+            early[assignment] = students, start_jobs(course, assignment, students, pool, grader)
+        for assignment in names:
+            students, jobs = early[assignment]
+            verdicts += autograde(course, assignment, students, grader=grader, pool=pool, progress=progress,
+                                  started=jobs)
             for student in students:
                 grader.generate_feedback(assignment, student)
     csv = grader.export_csv(course / "grades.csv")

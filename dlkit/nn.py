@@ -122,7 +122,10 @@ class Network:
         return (proba > 0.5).astype(int)
 
     def loss(self, X: np.ndarray, y: np.ndarray, train: bool = False) -> float:
-        value, _ = self.output.forward(self.scores(X, train), y)
+        return self._loss_at(self.scores(X, train), y)
+
+    def _loss_at(self, scores: np.ndarray, y: np.ndarray) -> float:
+        value, _ = self.output.forward(scores, y)
         if self.penalty is not None:
             value = value + self.penalty(self.params)[0]
         return float(value)
@@ -173,11 +176,14 @@ class Network:
         return history
 
     def _record(self, history: History, X, y, validation) -> None:
-        history.loss.append(self.loss(X, y))
+        # One forward pass (evaluation mode) gives both the loss and the accuracy.
+        scores = self.scores(X)
+        history.loss.append(self._loss_at(scores, y))
         if self.output.classify:
-            history.accuracy.append(accuracy(self.predict_proba(X), y))
+            history.accuracy.append(accuracy(self.output.predict(scores), y))
         if validation is not None:
             Xv, yv = validation
-            history.val_loss.append(self.loss(Xv, yv))
+            scores = self.scores(Xv)
+            history.val_loss.append(self._loss_at(scores, yv))
             if self.output.classify:
-                history.val_accuracy.append(accuracy(self.predict_proba(Xv), yv))
+                history.val_accuracy.append(accuracy(self.output.predict(scores), yv))

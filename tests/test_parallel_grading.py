@@ -163,6 +163,35 @@ def test_jobs_run_each_notebook_once(serial, monkeypatch):
     assert _outcome(course, verdicts)["verdicts"] == [v for v in expected["verdicts"] if v[0] in students]
 
 
+def test_jobs_started_early_stand_only_for_the_snapshot_they_were_made_of(serial):
+    """`start_jobs` gives the pool a class's jobs before its run (the demo releases the next
+    assignment meanwhile); the run takes a job only if it was made of the very snapshot the run
+    takes. A notebook handed in again in between gets a job of its own."""
+    from deepgrad.autograde import autograde, start_jobs
+    from deepgrad.jobs import job_pool
+
+    course, expected = serial
+    grader = Nbgrader(course, cell_timeout=10)
+    buggy, honest = (course / "submitted" / s / A01 / f"{A01}.ipynb" for s in ("buggy", "honest"))
+    saved = buggy.read_bytes()
+    try:
+        with job_pool(2) as pool:
+            started = start_jobs(course, A01, ["honest", "buggy"], pool, grader)
+            assert set(started) == {"honest", "buggy"}
+            buggy.write_bytes(honest.read_bytes())  # buggy hands in the honest notebook after all
+            submitted, submit = [], pool.submit
+            pool.submit = lambda job: (submitted.append(job.student), submit(job))[1]
+            verdicts = autograde(course, A01, ["honest", "buggy"], grader=grader, pool=pool, started=started)
+    finally:
+        buggy.write_bytes(saved)
+    assert submitted == ["buggy"]  # honest's early job stood; buggy's was of the notebook since replaced
+    right = next(v for v in expected["verdicts"] if v[0] == "honest")
+    got = _outcome(course, verdicts)["verdicts"]
+    assert got[0] == right
+    assert got[1][:3] == ("buggy", "graded", 12)  # graded as the notebook it handed in last
+    assert not processes_left_by_this_test_run()
+
+
 # ---------------------------------------------------------------- a Dask cluster
 @pytest.fixture(scope="module")
 def cluster():
