@@ -232,7 +232,9 @@ def graded(tmp_path_factory):
             path.write_text(attack.text)
         else:
             write(_notebook(attack, release, reference), path)
-    verdicts = autograde(course, A01, [_student(i) for i in range(len(ATTACKS))], grader=grader, limits=LIMITS)
+    # side by side, as `deepgrad autograde` grades by default
+    verdicts = autograde(course, A01, [_student(i) for i in range(len(ATTACKS))], grader=grader, limits=LIMITS,
+                         jobs=2)
     return course, alice, before, {v.student: v for v in verdicts}
 
 

@@ -326,3 +326,17 @@ def test_decode_refuses_an_array_header_promising_more_than_was_sent():
     forged = buf.getvalue() + np.zeros(2).tobytes()  # 80 TB promised, 16 bytes sent
     with pytest.raises(ValueError, match="more data than was sent"):
         decode({"kind": "ndarray", "npy": base64.b64encode(forged).decode()})
+
+
+@pytest.mark.parametrize("array", [
+    np.arange(12.0).reshape(3, 4), np.asfortranarray(np.arange(12.0).reshape(3, 4)), np.array(2.5),
+    np.arange(6, dtype=">i4").reshape(2, 3), np.array([True, False]), np.array([1 + 2j, -3j]),
+    np.zeros((0, 3)), np.array([b"ab", b"c"]),
+], ids=["C", "F", "0-d", "big-endian", "bool", "complex", "empty", "bytes"])
+def test_arrays_cross_as_they_were_sent(array):
+    """Does an array arrive with its values, dtype, shape and memory order, and writable (a check
+    may hand it to a student's function that works in place)?"""
+    got = decode(encode(array))
+    assert type(got) is np.ndarray and got.dtype == array.dtype and got.shape == array.shape
+    assert np.array_equal(got, array) and got.flags.writeable
+    assert got.flags.f_contiguous == array.flags.f_contiguous
