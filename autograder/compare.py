@@ -70,7 +70,7 @@ def expect_float_array(got, shape: tuple, *, fn: str, where: str = "") -> np.nda
 
 def expect_array(got, expected, *, fn: str, what: str = "value", where: str = "",
                  rtol: float = 1e-7, atol: float = 1e-12, samples: int | None = None,
-                 mistakes: tuple = ()) -> np.ndarray:
+                 mistakes: tuple = (), pieces: tuple | None = None) -> np.ndarray:
     """``got`` must be a float64 ndarray of ``expected``'s shape, equal to it within tolerance;
     a wrong value gets a hint where it is a known mistake (:mod:`autograder.diagnose`; ``samples``:
     how many samples the inputs hold, where the check knows; ``mistakes``: the check's own)."""
@@ -83,7 +83,8 @@ def expect_array(got, expected, *, fn: str, what: str = "value", where: str = ""
     expect_float_array(got, expected.shape, fn=fn, where=where)
     if not np.allclose(got, expected, rtol=rtol, atol=atol):
         raise CheckFailure(_values_message(fn, got, expected, what, where, rtol, atol)
-                           + value_hint(got, expected, rtol, atol, samples=samples, mistakes=mistakes))
+                           + value_hint(got, expected, rtol, atol, samples=samples, mistakes=mistakes,
+                                        pieces=pieces))
     return got
 
 

@@ -24,6 +24,8 @@ NO_DOUT, AT_OUTPUT, GRADS_ORDER = ("the upstream gradient `dout` is not multipli
 # ... and single checks' own
 BIAS_ROW, SIGMOID_SLOPE, NEXT_STEP = "row 0 holds the biases", "the sigmoid's derivative is", "one step too far"
 MEAN_OVER_ALL, NO_BIAS = "a mean over every entry", "the bias is not added"
+# ... and a piecewise function's derivative wrong on whole pieces only (value_hint's ``pieces``)
+ONE_PIECE = "wrong exactly where"
 # optimizer mistakes (a04, a05)
 STEP_SIGN, PLAIN_GD = ("the whole step with its sign flipped",
                        "plain gradient descent, as if the velocity were always 0")
@@ -36,7 +38,7 @@ WEIGHTS_SWAPPED, WRONG_BETA = "the two weights swapped", "the other beta in the 
 T_BEFORE_ADDING = "t before adding 1"
 KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT,
          OLD_VELOCITY, AT_Z, NOT_SUMMED, ONE_STEP_SHORT, NO_X0, NO_DOUT, AT_OUTPUT, GRADS_ORDER, BIAS_ROW,
-         SIGMOID_SLOPE, NEXT_STEP, MEAN_OVER_ALL, NO_BIAS,
+         SIGMOID_SLOPE, NEXT_STEP, MEAN_OVER_ALL, NO_BIAS, ONE_PIECE,
          STEP_SIGN, PLAIN_GD, FIRST_STEP_MOMENTUM, MOMENTUM_TERM_SIGN, NO_LOOK_AHEAD, NO_GRADIENT_TERM,
          NOT_SQUARED, NOT_CARRIED, STALE_V, NEW_TERM_WEIGHT, WEIGHTS_SWAPPED, WRONG_BETA, T_BEFORE_ADDING)
 
@@ -73,11 +75,14 @@ def _say_factor(factor: float, what: str, samples: int | None) -> str:
 
 def value_hint(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
                what: str = "the expected value", samples: int | None = None,
-               mistakes: tuple[tuple[str, np.ndarray], ...] = ()) -> str:
+               mistakes: tuple[tuple[str, np.ndarray], ...] = (),
+               pieces: tuple[np.ndarray, tuple[float, ...]] | None = None) -> str:
     """``"\nhint: …"`` when ``got`` is a known transform of ``expected``, else ``""``.
 
     ``samples``: how many samples (rows) the check's inputs hold, where the check knows it.
-    ``mistakes``: the check's own, as (what to say, the value that mistake gives); they come first."""
+    ``mistakes``: the check's own, as (what to say, the value that mistake gives); they come first.
+    ``pieces``: (x, kinks) for a piecewise function of x: a value wrong on whole pieces of x and
+    right on the others is said to be so (the slope of one piece, or the value at a kink)."""
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     for said, value in mistakes:
         value = np.asarray(value, dtype=np.float64)
@@ -91,7 +96,36 @@ def value_hint(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
     if got.ndim == 2 and got.shape == expected.T.shape and np.allclose(got, expected.T, rtol=rtol, atol=atol) \
             and not (got.shape == expected.shape and np.allclose(expected, expected.T, rtol=rtol, atol=atol)):
         return f"\nhint: it matches {what} {TRANSPOSED}: rows are samples, columns are features"
+    if pieces is not None and got.shape == expected.shape == np.shape(pieces[0]):
+        return _piece_hint(got, expected, rtol, atol, *pieces)
     return _shape_hint(got, expected, rtol, atol, what)
+
+
+def _piece_hint(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float, x, kinks) -> str:
+    """Where a piecewise function's kinks cut x into pieces (and the kinks themselves): if every
+    entry of some pieces is wrong and every entry of the others right, say which pieces."""
+    x, kinks = np.asarray(x, dtype=np.float64), sorted(kinks)
+    bounds = [-np.inf, *kinks, np.inf]
+    pieces = [(f"x = {k:g}", x == k) for k in kinks]
+    pieces += [(_between(lo, hi), (x > lo) & (x < hi)) for lo, hi in zip(bounds, bounds[1:])]
+    pieces = [(name, inside) for name, inside in pieces if inside.any()]
+    wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    bad = [name for name, inside in pieces if wrong[inside].all()]
+    if not bad or len(bad) == len(pieces) or any(wrong[inside].any() and not wrong[inside].all()
+                                                for _, inside in pieces):
+        return ""
+    at_kinks = all(b.startswith("x = ") for b in bad)
+    return (f"\nhint: it is {ONE_PIECE} {' or '.join(bad)}, and right everywhere else: check "
+            + ("the value at the kink (the notebook says which side's slope it takes)" if at_kinks
+               else "the derivative on that piece"))
+
+
+def _between(lo: float, hi: float) -> str:
+    if lo == -np.inf:
+        return f"x < {hi:g}"
+    if hi == np.inf:
+        return f"x > {lo:g}"
+    return f"{lo:g} < x < {hi:g}"
 
 
 def _shape_hint(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float, what: str) -> str:

@@ -7,7 +7,7 @@ from autograder.diagnose import (AT_OUTPUT, AT_Z, BIAS_ROW, EPS_OUTSIDE_ROOT, FI
                                  GRADS_ORDER, HALF, MEAN_FOR_SUM, MEAN_OVER_ALL, MOMENTUM_TERM_SIGN,
                                  NEW_TERM_WEIGHT, NEXT_STEP, NOT_CARRIED, NOT_SQUARED, NOT_SUMMED,
                                  NO_BIAS, NO_BIAS_CORRECTION, NO_DOUT, NO_GRADIENT_TERM,
-                                 NO_LOOK_AHEAD, OLD_VELOCITY, ONE_STEP_SHORT, PLAIN_GD,
+                                 NO_LOOK_AHEAD, OLD_VELOCITY, ONE_PIECE, ONE_STEP_SHORT, PLAIN_GD,
                                  SIGMOID_SLOPE, SIGN, STALE_V, STEP_SIGN, SUM_FOR_MEAN, TRANSPOSED,
                                  TWICE, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
 
@@ -71,7 +71,9 @@ DIAGNOSED = {
     ('a04.momentum_update', 'eabcb57c2c3b'): {SIGN},  # return w - state['velocity'], state
     ('a04.d_b2', '939959bf773f'): {SIGN},  # return -_reference_d_b2(X, y, b1, b2)
     ('a04.d_b2', 'ede5706ecdc0'): {SUM_FOR_MEAN},  # return float(np.sum((p - y) * np.cos(a) * x2))
-    ('a04.relu_backward', 'cf7b38c7f51f'): {NO_DOUT},  # return (cache > 0).astype(float)
+    ('a04.relu_backward', 'e6d6a3811384'): {ONE_PIECE},  # return dout * (cache >= 0)
+    ('a04.relu_backward', 'cf7b38c7f51f'): {NO_DOUT, ONE_PIECE},  # return (cache > 0).astype(float)
+    ('a04.relu_backward', '2e5eaf362bf5'): {ONE_PIECE},  # return np.maximum(dout, 0.0)
     ('a05.sgd_update', '9ca52fa1d579'): {STEP_SIGN},  # return w + state['lr'] * dw, state
     ('a05.nesterov_update', '432363980436'): {NO_LOOK_AHEAD},  # return momentum_update(w, dw, state)
     ('a05.nesterov_update', '52dd48639dbc'): {NO_GRADIENT_TERM},  # return w + state['rho'] * v, state
@@ -93,7 +95,11 @@ DIAGNOSED = {
     ('a06.mse', 'c5f76e745726'): {MEAN_OVER_ALL},  # return float(np.mean(diff ** 2)), diff
     ('a06.mse', 'd412b8a6057b'): {HALF},  # return cache / len(cache)
     ('a06.tanh', '9c8f23bd3ffd'): {AT_OUTPUT},  # return dout * (1.0 - np.tanh(cache) ** 2…
+    ('a06.leaky_relu', '3ad3eb7bc41f'): {ONE_PIECE},  # return dout * (x > 0)
     ('a06.prelu', 'd0f84c655728'): {NOT_SUMMED},  # return dout * np.where(x > 0, 1.0, alpha…
+    ('a06.elu', '503314d3ed7a'): {ONE_PIECE},  # return dout * np.where(x > 0, 1.0, out)
+    ('a06.selu', '9e1d0461e51d'): {ONE_PIECE},  # return out, (x, out)
+    ('a06.hard_sigmoid', '6593c4b19aa0'): {ONE_PIECE},  # return 0.2 * dout
     ('a07.l2_penalty', 'fbada3bc9637'): {HALF, TWICE},  # return lam * sum(float(np.sum(W ** 2)) for W in wei…
     ('a07.l2_penalty', '26669dc4598f'): {TWICE},  # return 0.5 * lam * sum(float(np.sum(W ** 2)) for W in wei…
     ('a07.dropout_forward', '8bc1bf898eab'): {HALF},  # return (x * mask, mask) if train else (x, None)

@@ -9,8 +9,8 @@ from autograder.compare import expect_array, expect_float
 from autograder.checks.a05 import _rule, mistakes
 from autograder.diagnose import (KINDS, NEW_TERM_WEIGHT, NO_GRADIENT_TERM, NO_LOOK_AHEAD, NOT_CARRIED,
                                  NOT_SQUARED, STALE_V, STEP_SIGN, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
-from autograder.diagnose import (HALF, MEAN_FOR_SUM, NO_X0, NOT_SUMMED, ONE_STEP_SHORT, SIGN, SUM_FOR_MEAN,
-                                 TRANSPOSED, TWICE, value_hint)
+from autograder.diagnose import (HALF, MEAN_FOR_SUM, NO_X0, NOT_SUMMED, ONE_PIECE, ONE_STEP_SHORT, SIGN,
+                                 SUM_FOR_MEAN, TRANSPOSED, TWICE, value_hint)
 from autograder.gradcheck import assert_gradient
 
 EXPECTED = np.array([[0.5, -1.25, 2.0], [3.0, 0.75, -0.1], [1.5, 2.5, -3.5], [0.2, 0.4, 0.8]])  # N = 4 rows
@@ -140,3 +140,21 @@ def test_with_two_samples_a_factor_2_names_both_mistakes():
     halved = value_hint(EXPECTED[:2] / 2, EXPECTED[:2], 1e-7, 1e-12, samples=2)
     assert HALF in halved and MEAN_FOR_SUM in halved
     assert SUM_FOR_MEAN not in value_hint(2 * EXPECTED, EXPECTED, 1e-7, 1e-12, samples=4)
+
+
+X_PIECES = np.array([[-3.0, -1.0, 0.0], [0.5, 1.5, 3.0]])
+SLOPES = np.where(X_PIECES > 0, 1.0, 0.1)  # a leaky ReLU's slope, 0.1 at the kink too
+
+
+@pytest.mark.parametrize("got, said", [
+    (np.where(X_PIECES > 0, 1.0, 0.0), "x < 0 or x = 0"),      # the negative piece's slope lost
+    (np.where(X_PIECES >= 0, 1.0, 0.1), "x = 0"),              # the kink given the other side's slope
+    (np.where(X_PIECES > 2, 0.0, SLOPES), None),                # part of a piece: no piece to name
+    (SLOPES + 1.0, None),                                       # everywhere wrong
+])
+def test_a_derivative_wrong_on_whole_pieces_names_them(got, said):
+    hint = value_hint(got, SLOPES, 1e-7, 1e-12, pieces=(X_PIECES, (0.0,)))
+    if said is None:
+        assert hint == ""
+    else:
+        assert ONE_PIECE in hint and all(part in hint for part in said.split(" or "))

@@ -271,7 +271,8 @@ def _backward_values(spec: Activation):
     def run(call, expected, x, dout, alpha=None):
         where = _where(spec, x, alpha) + f", dout={np.asarray(dout).tolist()}"
         dx = _grads(call, spec, x, alpha, dout, where)[0]
-        expect_array(dx, expected, fn=f"{spec.name}_backward", what="dx", where=where, rtol=1e-12, atol=1e-15)
+        expect_array(dx, expected, fn=f"{spec.name}_backward", what="dx", where=where, rtol=1e-12, atol=1e-15,
+                     pieces=(x, spec.kinks) if spec.kinks else None)
     return run
 
 
