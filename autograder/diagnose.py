@@ -24,6 +24,9 @@ NO_DOUT, AT_OUTPUT, GRADS_ORDER = ("the upstream gradient `dout` is not multipli
 # ... and single checks' own
 BIAS_ROW, SIGMOID_SLOPE, NEXT_STEP = "row 0 holds the biases", "the sigmoid's derivative is", "one step too far"
 MEAN_OVER_ALL, NO_BIAS = "a mean over every entry", "the bias is not added"
+# ... normalisation's (a07)
+UNBIASED_VAR, WRONG_AXIS, EVAL_BATCH = ("the variance dividing by N - 1", "over the wrong axis",
+                                        "the batch's own statistics in evaluation mode")
 # ... and a piecewise function's derivative wrong on whole pieces only (value_hint's ``pieces``)
 ONE_PIECE = "wrong exactly where"
 # optimizer mistakes (a04, a05)
@@ -38,7 +41,7 @@ WEIGHTS_SWAPPED, WRONG_BETA = "the two weights swapped", "the other beta in the 
 T_BEFORE_ADDING = "t before adding 1"
 KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT,
          OLD_VELOCITY, AT_Z, NOT_SUMMED, ONE_STEP_SHORT, NO_X0, NO_DOUT, AT_OUTPUT, GRADS_ORDER, BIAS_ROW,
-         SIGMOID_SLOPE, NEXT_STEP, MEAN_OVER_ALL, NO_BIAS, ONE_PIECE,
+         SIGMOID_SLOPE, NEXT_STEP, MEAN_OVER_ALL, NO_BIAS, ONE_PIECE, UNBIASED_VAR, WRONG_AXIS, EVAL_BATCH,
          STEP_SIGN, PLAIN_GD, FIRST_STEP_MOMENTUM, MOMENTUM_TERM_SIGN, NO_LOOK_AHEAD, NO_GRADIENT_TERM,
          NOT_SQUARED, NOT_CARRIED, STALE_V, NEW_TERM_WEIGHT, WEIGHTS_SWAPPED, WRONG_BETA, T_BEFORE_ADDING)
 

@@ -3,13 +3,14 @@
 Keyed by task and the first 12 hex digits of the SHA-256 of the buggy source (its last line in the
 comment). Every other planted bug gets no hint: `tests/test_planted_bugs.py` holds each bug to
 exactly what is listed here, so a new hint on a bug is a decision, never an accident."""
-from autograder.diagnose import (AT_OUTPUT, AT_Z, BIAS_ROW, EPS_OUTSIDE_ROOT, FIRST_STEP_MOMENTUM,
-                                 GRADS_ORDER, HALF, MEAN_FOR_SUM, MEAN_OVER_ALL, MOMENTUM_TERM_SIGN,
-                                 NEW_TERM_WEIGHT, NEXT_STEP, NOT_CARRIED, NOT_SQUARED, NOT_SUMMED,
-                                 NO_BIAS, NO_BIAS_CORRECTION, NO_DOUT, NO_GRADIENT_TERM,
-                                 NO_LOOK_AHEAD, OLD_VELOCITY, ONE_PIECE, ONE_STEP_SHORT, PLAIN_GD,
-                                 SIGMOID_SLOPE, SIGN, STALE_V, STEP_SIGN, SUM_FOR_MEAN, TRANSPOSED,
-                                 TWICE, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
+from autograder.diagnose import (AT_OUTPUT, AT_Z, BIAS_ROW, EPS_OUTSIDE_ROOT, EVAL_BATCH,
+                                 FIRST_STEP_MOMENTUM, GRADS_ORDER, HALF, MEAN_FOR_SUM,
+                                 MEAN_OVER_ALL, MOMENTUM_TERM_SIGN, NEW_TERM_WEIGHT, NEXT_STEP,
+                                 NOT_CARRIED, NOT_SQUARED, NOT_SUMMED, NO_BIAS, NO_BIAS_CORRECTION,
+                                 NO_DOUT, NO_GRADIENT_TERM, NO_LOOK_AHEAD, OLD_VELOCITY, ONE_PIECE,
+                                 ONE_STEP_SHORT, PLAIN_GD, SIGMOID_SLOPE, SIGN, STALE_V, STEP_SIGN,
+                                 SUM_FOR_MEAN, TRANSPOSED, TWICE, T_BEFORE_ADDING, UNBIASED_VAR,
+                                 WEIGHTS_SWAPPED, WRONG_AXIS, WRONG_BETA)
 
 DIAGNOSED = {
     ('a01.gradient_descent', '06487ee0a7fb'): {ONE_STEP_SHORT},  # return np.array(xs)
@@ -104,5 +105,9 @@ DIAGNOSED = {
     ('a07.l2_penalty', '26669dc4598f'): {TWICE},  # return 0.5 * lam * sum(float(np.sum(W ** 2)) for W in wei…
     ('a07.dropout_forward', '8bc1bf898eab'): {HALF},  # return (x * mask, mask) if train else (x, None)
     ('a07.dropout_forward', 'f188145b45e1'): {HALF},  # return x * (1 - p), None
+    ('a07.batchnorm_forward', '3f9e23f7d272'): {UNBIASED_VAR},  # return gamma * x_hat + beta, {'x_hat': x…
+    ('a07.batchnorm_forward', '4bb5f5162b2f'): {WEIGHTS_SWAPPED},  # return _reference_batchnorm_forward(x, g…
+    ('a07.batchnorm_forward', 'a545a4056d5d'): {EVAL_BATCH},  # return out, (cache if train else {'runni…
     ('a07.batchnorm_backward', '2609807dfddc'): {GRADS_ORDER},  # return dx, dout.sum(axis=0), dgamma
+    ('a07.layernorm_forward', '086cf179ea12'): {WRONG_AXIS},  # return gamma * x_hat + beta, x_hat
 }

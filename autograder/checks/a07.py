@@ -13,6 +13,7 @@ import numpy as np
 
 from ..calls import CheckFailure
 from ..compare import as_float, a_type, expect_array, expect_float, expect_float_array, expect_tuple, show
+from ..diagnose import EVAL_BATCH, UNBIASED_VAR, WEIGHTS_SWAPPED, WRONG_AXIS
 from ..gradcheck import assert_gradient, numeric_gradient
 from ..registry import check, task
 from .common import _describe_inputs, forward_out, layer_gradient
@@ -209,7 +210,26 @@ def _bn_train_values(call, x, gamma, beta, running, momentum, eps, expected):
     args = _bn_args(x, gamma, beta, running, True, momentum, eps)
     out, _ = _bn_run(call, *args)
     expect_array(out, expected, fn="batchnorm_forward", what="output in training mode (normalised with the "
-                 "batch's own mean and variance)", where=_bn_where(*args), rtol=1e-9, atol=1e-12)
+                 "batch's own mean and variance)", where=_bn_where(*args), rtol=1e-9, atol=1e-12,
+                 mistakes=_normalised_mistakes(x, gamma, beta, eps, batch_axis=0))
+
+
+def _normalise(x, gamma, beta, eps, axis: int, ddof: int = 0):
+    mean, var = x.mean(axis=axis, keepdims=True), x.var(axis=axis, ddof=ddof, keepdims=True)
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
+def _normalised_mistakes(x, gamma, beta, eps, batch_axis: int) -> tuple:
+    """Batch norm normalises each column over the batch (axis 0), layer norm each row over its
+    features (axis 1), both with the variance dividing by the count: the other axis, and N - 1."""
+    x = np.asarray(x, dtype=float)
+    other = 1 - batch_axis
+    return ((f"it matches the output normalised with {UNBIASED_VAR} (ddof=1): use the variance dividing by "
+             "the count, as np.var does by default", _normalise(x, gamma, beta, eps, batch_axis, ddof=1)),
+            (f"it matches the output normalised {WRONG_AXIS} (axis {other}): "
+             + ("batch norm normalises each feature (column) over the batch"
+                if batch_axis == 0 else "layer norm normalises each sample (row) over its features"),
+             _normalise(x, gamma, beta, eps, other)))
 
 
 @check(batchnorm_forward, "running_update", expect=_bn_expect(True, running_stats=True), x=BN_X, gamma=BN_GAMMA,
@@ -220,11 +240,19 @@ def _bn_running_update(call, x, gamma, beta, running, momentum, eps, expected):
     args = _bn_args(x, gamma, beta, running, True, momentum, eps)
     _, new = _bn_run(call, *args)
     where = _bn_where(*args)
+    swapped = f"it matches (1 - momentum) * running + momentum * batch: {WEIGHTS_SWAPPED}; momentum weighs " \
+              "the running value"
+    batch_mean, batch_var = np.asarray(x, dtype=float).mean(axis=0), np.asarray(x, dtype=float).var(axis=0)
     expect_array(new["mean"], expected[0], fn="batchnorm_forward", where=where, rtol=1e-9, atol=1e-12,
-                 what="cache[\"running\"][\"mean\"] (expected momentum * running mean + (1 - momentum) * batch mean)")
+                 what="cache[\"running\"][\"mean\"] (expected momentum * running mean + (1 - momentum) * batch mean)",
+                 mistakes=((swapped, (1 - momentum) * running["mean"] + momentum * batch_mean),))
+    unbiased = np.asarray(x, dtype=float).var(axis=0, ddof=1)
     expect_array(new["var"], expected[1], fn="batchnorm_forward", where=where, rtol=1e-9, atol=1e-12,
                  what="cache[\"running\"][\"var\"] (expected momentum * running var + (1 - momentum) * batch "
-                      "variance, the variance dividing by N that the batch was normalised with)")
+                      "variance, the variance dividing by N that the batch was normalised with)",
+                 mistakes=((swapped, (1 - momentum) * running["var"] + momentum * batch_var),
+                           (f"it matches a running variance with {UNBIASED_VAR} (ddof=1): keep the one the "
+                            "batch was normalised with", momentum * running["var"] + (1 - momentum) * unbiased)))
 
 
 @check(batchnorm_forward, "eval_values", expect=_bn_expect(False), x=BN_X, gamma=BN_GAMMA, beta=BN_BETA,
@@ -239,7 +267,9 @@ def _bn_eval_values(call, x, gamma, beta, running, momentum, eps, expected):
     out, kept = _bn_run(call, *args)
     where = _bn_where(*args)
     expect_array(out, expected, fn="batchnorm_forward", what="output in evaluation mode (normalised with the "
-                 "running mean and variance, not the batch's)", where=where, rtol=1e-9, atol=1e-12)
+                 "running mean and variance, not the batch's)", where=where, rtol=1e-9, atol=1e-12,
+                 mistakes=((f"it matches the output normalised with {EVAL_BATCH}: evaluation uses the running "
+                            "mean and variance", _normalise(np.asarray(x, dtype=float), gamma, beta, eps, 0)),))
     for key in ("mean", "var"):
         expect_array(kept[key], running[key], fn="batchnorm_forward", where=where, rtol=0.0, atol=0.0,
                      what=f"cache[\"running\"][\"{key}\"] in evaluation mode (expected unchanged: evaluation "
@@ -294,7 +324,8 @@ def _ln_values(call, x, gamma, beta, eps, expected):
     where = _describe_inputs({"x": x, "gamma": gamma, "beta": beta, "eps": eps})
     out, _ = forward_out(call, "layernorm_forward", (x, gamma, beta, eps), where)
     expect_array(out, expected, fn="layernorm_forward", what="output (each row normalised over its own "
-                 "features)", where=where, rtol=1e-9, atol=1e-12)
+                 "features)", where=where, rtol=1e-9, atol=1e-12,
+                 mistakes=_normalised_mistakes(x, gamma, beta, eps, batch_axis=1))
 
 
 _rng = np.random.default_rng(75)
