@@ -12,9 +12,9 @@ from ..calls import CheckFailure
 from ..channel import Polynomial
 from ..compare import describe, expect_array, expect_float_array
 from ..gradcheck import assert_gradient, numeric_derivative_elementwise
-from ..diagnose import AT_Z, MEAN_OVER_ALL, NO_BIAS, SIGN
+from ..diagnose import AT_Z, NO_BIAS, SIGN
 from ..registry import check, task
-from .common import fixed_value, loss_gradient
+from .common import fixed_value, loss_gradient, mean_over_all
 
 EPS = 1e-12  # the clipping bound the notebook asks for
 
@@ -190,11 +190,8 @@ SE_OUT = np.array([[0.2, 0.7, 0.1], [0.9, 0.05, 0.05]])
 SE_LABEL = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 
 
-def _mean_over_all(expected, output, label):
-    """The mean over every entry: the sum over the last axis divided by its length as well."""
-    width = np.shape(output)[-1]
-    return () if width in (1, len(output)) else (
-        (f"it is {MEAN_OVER_ALL}: sum over the last axis, then take the mean over the samples", expected / width),)
+def _mean_over_all(expected, output, label):  # fixed_value's mistakes(expected, **inputs)
+    return mean_over_all(expected, output)
 
 
 fixed_value(squared_error, "values", "squared_error", ("output", "label"), scalar=True, samples="output",

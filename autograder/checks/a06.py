@@ -19,10 +19,10 @@ import numpy as np
 
 from ..calls import CheckFailure
 from ..compare import as_float, expect_array, expect_float_array, expect_tuple
-from ..diagnose import MEAN_OVER_ALL, value_hint
+from ..diagnose import value_hint
 from ..gradcheck import assert_gradient, numeric_gradient
 from ..registry import check, register, task
-from .common import _describe_inputs, backward_grads, fixed_value, forward_out, layer_gradient
+from .common import _describe_inputs, backward_grads, fixed_value, forward_out, layer_gradient, mean_over_all
 
 # ================================================================ one-hot labels
 one_hot = task("a06.one_hot", points=1)
@@ -92,13 +92,9 @@ def output_values(task_, name: str, forward_fn: str, args: tuple[str, str], **pa
         point = inputs[args[0]]
         loss, _ = _loss_and_cache(call, forward_fn, point, inputs[args[1]], where)
         if not np.isclose(loss, expected, rtol=1e-12, atol=1e-15):
-            n, width = np.shape(point)[0], np.shape(point)[-1]
-            known = () if width in (1, n) else (
-                (f"it is {MEAN_OVER_ALL}: sum over the last axis, then take the mean over the samples",
-                 expected / width),)
             raise CheckFailure(f"`{forward_fn}` returned the loss {loss!r}{where}; expected {expected!r}"
-                               + value_hint(np.float64(loss), np.float64(expected), 1e-12, 1e-15, samples=n,
-                                            mistakes=known))
+                               + value_hint(np.float64(loss), np.float64(expected), 1e-12, 1e-15,
+                                            samples=np.shape(point)[0], mistakes=mean_over_all(expected, point)))
 
     def expect(judge, **inputs):
         return _loss_and_cache(judge, forward_fn, inputs[args[0]], inputs[args[1]])[0]

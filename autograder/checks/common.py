@@ -5,7 +5,7 @@ import numpy as np
 
 from ..calls import CheckFailure, reference_of
 from ..compare import as_float, expect_array, expect_float, expect_float_array, expect_tuple
-from ..diagnose import AT_OUTPUT, GRADS_ORDER, NO_DOUT
+from ..diagnose import AT_OUTPUT, GRADS_ORDER, MEAN_OVER_ALL, NO_DOUT
 from ..gradcheck import assert_gradient, numeric_derivative_elementwise, numeric_gradient
 from ..registry import Task, register
 
@@ -22,6 +22,15 @@ def _samples(inputs: dict, name: str | None) -> int | None:
     """How many samples (rows) the input ``name`` holds: N of a "sum where the mean belongs"."""
     value = inputs.get(name) if name else None
     return int(np.shape(value)[0]) if value is not None and np.ndim(value) >= 1 else None
+
+
+def mean_over_all(expected, scores) -> tuple[tuple[str, float], ...]:
+    """A loss summed over the last axis and averaged over the samples (rows of ``scores``), taken
+    as the mean over every entry instead: ``expected`` divided by the width. Not said where the
+    width is 1 or equals N (the mean's own 1/N would give the same number)."""
+    n, width = np.shape(scores)[0], np.shape(scores)[-1]
+    return () if width in (1, n) else (
+        (f"it is {MEAN_OVER_ALL}: sum over the last axis, then take the mean over the samples", expected / width),)
 
 
 def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar: bool = False,
