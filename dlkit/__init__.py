@@ -8,7 +8,9 @@
 - :mod:`dlkit.real_data`: scikit-learn's bundled digits and diabetes, split and scaled, and a
   reader for MNIST / Fashion-MNIST idx files a student has locally;
 - :mod:`dlkit.regularisation`: regularisers inside a network (a weight penalty, dropout's
-  masked layer, batch norm's running statistics), from assignment 7.
+  masked layer, batch norm's running statistics), from assignment 7;
+- :mod:`dlkit.sequences`: batches of several arrays for recurrent layers (padded inputs and
+  their mask), and assignment 8's surnames.
 
 It holds no answer to any exercise: every layer, loss and optimizer it runs is passed in.
 """

@@ -90,6 +90,7 @@ class History:
     accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)  # per step, before clipping (fit's clip)
 
 
 class Network:
@@ -151,12 +152,14 @@ class Network:
 
     def fit(self, X: np.ndarray, y: np.ndarray, *, epochs: int, update: Callable, hyper: dict,
             batches: Callable = full_batch, seed: int = 0, validation: tuple | None = None,
-            show_progress: bool = True, desc: str = "fit") -> History:
+            clip: Callable | None = None, show_progress: bool = True, desc: str = "fit") -> History:
         """Train in place for ``epochs`` passes over (X, y); returns the :class:`History`.
 
         ``batches(n, rng)`` yields the index arrays of one epoch's mini-batches (default: one full
         batch); ``update(w, dw, state)`` is the optimizer, each parameter keeping its own state,
         started from ``hyper``. ``validation=(X_val, y_val)`` adds validation loss and accuracy.
+        ``clip(grads) -> (grads, norm)``, given a list of every parameter's gradient, returns them
+        rescaled (gradient clipping) and their norm, recorded per step in ``History.grad_norm``.
         """
         rng = np.random.default_rng(seed)
         states = {key: dict(hyper) for key in self.params}
@@ -165,6 +168,10 @@ class Network:
         for _ in bar:
             for idx in batches(len(X), rng):
                 _, grads = self.loss_and_grads(X[idx], y[idx], train=True)
+                if clip is not None:
+                    clipped, norm = clip(list(grads.values()))
+                    history.grad_norm.append(float(norm))
+                    grads = dict(zip(grads, clipped))
                 for (i, name), g in grads.items():
                     layer = self.layers[i]
                     layer.params[name], states[(i, name)] = update(layer.params[name], g, states[(i, name)])

@@ -99,3 +99,24 @@ def image_grid(images: np.ndarray, predicted: Sequence[int], true: Sequence[int]
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def confusion_matrix(true: Sequence[int], predicted: Sequence[int], labels: Sequence[str], *, ax=None,
+                     title: str = ""):
+    """Counts of (true class, predicted class) as an image, rows normalised to the share of each
+    true class, with the counts written in; ``labels`` names the classes 0..K-1."""
+    k = len(labels)
+    counts = np.zeros((k, k), dtype=int)
+    np.add.at(counts, (np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)), 1)
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    ax = ax if ax is not None else plt.subplots(figsize=(0.55 * k + 2, 0.5 * k + 1.5))[1]
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i in range(k):
+        for j in range(k):
+            if counts[i, j]:
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if shares[i, j] > 0.6 else "black")
+    ax.set_xticks(range(k), labels, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(k), labels, fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    return ax
