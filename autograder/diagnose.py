@@ -39,11 +39,17 @@ NOT_SQUARED, NOT_CARRIED = "the gradient where its square belongs", "not carried
 STALE_V, NEW_TERM_WEIGHT = "v from before this step", "the new term's weight missing"
 WEIGHTS_SWAPPED, WRONG_BETA = "the two weights swapped", "the other beta in the bias correction"
 T_BEFORE_ADDING = "t before adding 1"
+# ... recurrent networks' (a08)
+PADDING_FIRST, MASK_IGNORED, PADDING_ZEROED = ("the padding put before each sequence", "padding taken for real steps",
+                                              "states set to 0 at padded steps")
+STATE_WH_T, BEFORE_TANH = "the state multiplied by Wh.T", "the sum before tanh"
+CLIP_PER_ARRAY, CLIP_ALWAYS = "each array clipped on its own", "scaled to max_norm even below it"
 KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT,
          OLD_VELOCITY, AT_Z, NOT_SUMMED, ONE_STEP_SHORT, NO_X0, NO_DOUT, AT_OUTPUT, GRADS_ORDER, BIAS_ROW,
          SIGMOID_SLOPE, NEXT_STEP, MEAN_OVER_ALL, NO_BIAS, ONE_PIECE, UNBIASED_VAR, WRONG_AXIS, EVAL_BATCH,
          STEP_SIGN, PLAIN_GD, FIRST_STEP_MOMENTUM, MOMENTUM_TERM_SIGN, NO_LOOK_AHEAD, NO_GRADIENT_TERM,
-         NOT_SQUARED, NOT_CARRIED, STALE_V, NEW_TERM_WEIGHT, WEIGHTS_SWAPPED, WRONG_BETA, T_BEFORE_ADDING)
+         NOT_SQUARED, NOT_CARRIED, STALE_V, NEW_TERM_WEIGHT, WEIGHTS_SWAPPED, WRONG_BETA, T_BEFORE_ADDING,
+         PADDING_FIRST, MASK_IGNORED, PADDING_ZEROED, STATE_WH_T, BEFORE_TANH, CLIP_PER_ARRAY, CLIP_ALWAYS)
 
 
 def _factor(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,

@@ -18,6 +18,7 @@ BUGS = {
     "a05": ("ans_adam_update", "power / (1.0 - beta2 ** step)", "power"),                 # v not bias-corrected
     "a06": ("ans_softmax_ce_backward", "return (probs - y) / probs.shape[0]", "return probs - y"),  # no 1/N
     "a07": ("ans_dropout_forward", "keep = mask / (1.0 - p)", "keep = mask"),               # not inverted
+    "a08": ("ans_rnn_backward", "dh = dh + dhs[:, t]", "dh = dhs[:, t]"),                # carried gradient dropped
 }
 
 

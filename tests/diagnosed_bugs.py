@@ -3,14 +3,16 @@
 Keyed by task and the first 12 hex digits of the SHA-256 of the buggy source (its last line in the
 comment). Every other planted bug gets no hint: `tests/test_planted_bugs.py` holds each bug to
 exactly what is listed here, so a new hint on a bug is a decision, never an accident."""
-from autograder.diagnose import (AT_OUTPUT, AT_Z, BIAS_ROW, EPS_OUTSIDE_ROOT, EVAL_BATCH,
-                                 FIRST_STEP_MOMENTUM, GRADS_ORDER, HALF, MEAN_FOR_SUM,
-                                 MEAN_OVER_ALL, MOMENTUM_TERM_SIGN, NEW_TERM_WEIGHT, NEXT_STEP,
-                                 NOT_CARRIED, NOT_SQUARED, NOT_SUMMED, NO_BIAS, NO_BIAS_CORRECTION,
-                                 NO_DOUT, NO_GRADIENT_TERM, NO_LOOK_AHEAD, OLD_VELOCITY, ONE_PIECE,
-                                 ONE_STEP_SHORT, PLAIN_GD, SIGMOID_SLOPE, SIGN, STALE_V, STEP_SIGN,
-                                 SUM_FOR_MEAN, TRANSPOSED, TWICE, T_BEFORE_ADDING, UNBIASED_VAR,
-                                 WEIGHTS_SWAPPED, WRONG_AXIS, WRONG_BETA)
+from autograder.diagnose import (AT_OUTPUT, AT_Z, BEFORE_TANH, BIAS_ROW, CLIP_ALWAYS,
+                                 CLIP_PER_ARRAY, EPS_OUTSIDE_ROOT, EVAL_BATCH, FIRST_STEP_MOMENTUM,
+                                 GRADS_ORDER, HALF, MASK_IGNORED, MEAN_FOR_SUM, MEAN_OVER_ALL,
+                                 MOMENTUM_TERM_SIGN, NEW_TERM_WEIGHT, NEXT_STEP, NOT_CARRIED,
+                                 NOT_SQUARED, NOT_SUMMED, NO_BIAS, NO_BIAS_CORRECTION, NO_DOUT,
+                                 NO_GRADIENT_TERM, NO_LOOK_AHEAD, OLD_VELOCITY, ONE_PIECE,
+                                 ONE_STEP_SHORT, PADDING_FIRST, PADDING_ZEROED, PLAIN_GD,
+                                 SIGMOID_SLOPE, SIGN, STALE_V, STATE_WH_T, STEP_SIGN, SUM_FOR_MEAN,
+                                 TRANSPOSED, TWICE, T_BEFORE_ADDING, UNBIASED_VAR, WEIGHTS_SWAPPED,
+                                 WRONG_AXIS, WRONG_BETA)
 
 DIAGNOSED = {
     ('a01.gradient_descent', '06487ee0a7fb'): {ONE_STEP_SHORT},  # return np.array(xs)
@@ -110,4 +112,14 @@ DIAGNOSED = {
     ('a07.batchnorm_forward', 'a545a4056d5d'): {EVAL_BATCH},  # return out, (cache if train else {'runni…
     ('a07.batchnorm_backward', '2609807dfddc'): {GRADS_ORDER},  # return dx, dout.sum(axis=0), dgamma
     ('a07.layernorm_forward', '086cf179ea12'): {WRONG_AXIS},  # return gamma * x_hat + beta, x_hat
+    ('a08.encode_batch', 'b4e2dc4e1b70'): {PADDING_FIRST},  # return xs, mask
+    ('a08.rnn_step_forward', 'd060298ec1a3'): {STATE_WH_T},  # return h, (x, h_prev, Wx, Wh, h)
+    ('a08.rnn_step_forward', '804aa995b474'): {NO_BIAS},  # return h, (x, h_prev, Wx, Wh, h)
+    ('a08.rnn_step_forward', '0c56f3c0b553'): {BEFORE_TANH},  # return z, (x, h_prev, Wx, Wh, np.tanh(z))
+    ('a08.rnn_step_backward', '1374c4e642d5'): {MEAN_FOR_SUM},  # return dx, dh_prev, dWx, dWh, db / dh.sh…
+    ('a08.rnn_forward', '2fccdc3afc02'): {MASK_IGNORED},  # return _reference_rnn_forward(xs, h0, Wx…
+    ('a08.rnn_forward', 'a0341d9daab3'): {PADDING_ZEROED},  # return hs, cache
+    ('a08.rnn_forward', '4ea43bcb64fc'): {NOT_CARRIED},  # return hs, (caches, mask)
+    ('a08.clip_gradients', 'cce3b66de0f1'): {CLIP_PER_ARRAY},  # return [g * min(1.0, max_norm / np.linal…
+    ('a08.clip_gradients', '3f137d8e57ae'): {CLIP_ALWAYS},  # return [g * max_norm / max(norm, 1e-12) …
 }

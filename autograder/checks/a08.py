@@ -17,6 +17,8 @@ import numpy as np
 
 from ..calls import CheckFailure
 from ..compare import as_float, a_type, expect_array, expect_float, expect_float_array, expect_tuple
+from ..diagnose import (BEFORE_TANH, CLIP_ALWAYS, CLIP_PER_ARRAY, MASK_IGNORED, NO_BIAS, NOT_CARRIED,
+                        PADDING_FIRST, PADDING_ZEROED, STATE_WH_T)
 from ..registry import check, task
 from .common import _describe_inputs, forward_out, layer_gradient
 
@@ -54,7 +56,7 @@ def _right_aligned(words, alphabet) -> tuple[np.ndarray, np.ndarray]:
     return xs, mask
 
 
-_PADDING_FIRST = "it matches the padding put before each word: a word starts at step 0, and padding follows it"
+_PADDING_FIRST = f"it matches {PADDING_FIRST}: a word starts at step 0, and padding follows it"
 
 
 @check(encode_batch, "one_hot", expect=_encode_expect(0), words=WORDS, alphabet=ALPHABET,
@@ -92,10 +94,10 @@ def _step_expect(judge, **inputs):
 
 
 def _step_mistakes(x, h_prev, Wx, Wh, b) -> tuple:
-    return (("it matches tanh(x @ Wx + h_prev @ Wh) without `b`: add the bias", np.tanh(x @ Wx + h_prev @ Wh)),
-            ("it matches tanh(x @ Wx + h_prev @ Wh.T + b): rows are samples, so the state is h_prev @ Wh, "
-             "with Wh of shape (H, H) taking the old state's H units to the new state's", np.tanh(x @ Wx + h_prev @ Wh.T + b)),
-            ("it matches the sum before tanh: h = tanh(x @ Wx + h_prev @ Wh + b)", x @ Wx + h_prev @ Wh + b))
+    return ((f"it matches tanh(x @ Wx + h_prev @ Wh): {NO_BIAS}", np.tanh(x @ Wx + h_prev @ Wh)),
+            (f"it matches {STATE_WH_T}: rows are samples, so the state's part is h_prev @ Wh, with Wh of shape "
+             "(H, H) taking the old state's H units to the new state's", np.tanh(x @ Wx + h_prev @ Wh.T + b)),
+            (f"it matches {BEFORE_TANH}: h = tanh(x @ Wx + h_prev @ Wh + b)", x @ Wx + h_prev @ Wh + b))
 
 
 @check(rnn_step_forward, "values", expect=_step_expect, **STEP,
@@ -160,13 +162,12 @@ def _seq_mistakes(xs, h0, Wx, Wh, b, mask) -> tuple:
         h_zero = keep[:, t:t + 1] * new + (1 - keep[:, t:t + 1]) * h_zero
         zeroed[:, t] = keep[:, t:t + 1] * new
         restarted[:, t] = np.tanh(xs[:, t] @ Wx + h0 @ Wh + b)
-    return (("it matches states computed at every step, padding included: at a padded step (mask 0) the "
-             "state must stay as it was", unmasked),
-            ("it matches states set to 0 at padded steps: at a padded step the state is carried over "
-             "unchanged (h_t = h_{t-1}), so that hs[:, -1] is each sequence's state after its last character",
-             zeroed),
-            ("it matches every step started from h0: each step must start from the state the step before "
-             "made", restarted))
+    return ((f"it matches the states with the {MASK_IGNORED}: at a padded step (mask 0) the state must stay "
+             "as it was", unmasked),
+            (f"it matches {PADDING_ZEROED}: at a padded step the state is carried over unchanged "
+             "(h_t = h_{t-1}), so that hs[:, -1] is each sequence's state after its last character", zeroed),
+            (f"it matches every step started from h0: the state is {NOT_CARRIED} (each step starts from "
+             "the state the step before made)", restarted))
 
 
 @check(rnn_forward, "values", expect=_seq_expect, **SEQ,
@@ -286,10 +287,10 @@ def _clip_expect(judge, grads, max_norm):
 def _clip_mistakes(grads, max_norm) -> tuple:
     norm = np.sqrt(sum(np.sum(np.square(g)) for g in grads))
     per_array = [g * min(1.0, max_norm / n) if (n := np.sqrt(np.sum(np.square(g)))) > 0 else g for g in grads]
-    return (("it matches each array clipped to max_norm on its own: the norm is the global one, over every "
-             "entry of every array together, and one scale applies to all", _flat(per_array, norm)),
-            ("it matches every gradient scaled to norm max_norm: below the threshold the gradients are left "
-             "as they are", _flat([g * max_norm / norm for g in grads], norm)))
+    return ((f"it matches {CLIP_PER_ARRAY} to max_norm: the norm is the global one, over every entry of "
+             "every array together, and one scale applies to all", _flat(per_array, norm)),
+            (f"it matches the gradients {CLIP_ALWAYS}: below the threshold they are left as they are",
+             _flat([g * max_norm / norm for g in grads], norm)))
 
 
 def _clip_values(call, grads, max_norm, expected):
