@@ -115,9 +115,9 @@ rnn_step_backward = task("a08.rnn_step_backward", points=3)
 _rng = np.random.default_rng(80)
 
 layer_gradient(rnn_step_backward, "numeric", "rnn_step_forward", "rnn_step_backward", STEP_ARGS, wrt=STEP_ARGS,
-               x=_rng.normal(size=(3, 2)), h_prev=np.tanh(_rng.normal(size=(3, 4))),
-               Wx=_rng.normal(0.0, 0.5, size=(2, 4)), Wh=_rng.normal(0.0, 0.5, size=(4, 4)),
-               b=_rng.normal(0.0, 0.2, size=4), dout=_rng.normal(size=(3, 4)))
+               x=_rng.normal(size=(3, 2)), h_prev=np.tanh(_rng.normal(size=(3, 3))),
+               Wx=_rng.normal(0.0, 0.5, size=(2, 3)), Wh=_rng.normal(0.0, 0.5, size=(3, 3)),
+               b=_rng.normal(0.0, 0.2, size=3), dout=_rng.normal(size=(3, 3)))
 
 
 # ---------------------------------------------------------------- backprop through time: forward
@@ -239,9 +239,9 @@ def _seq_inputs(rng, n, steps, dim, hidden, lengths):
 
 
 layer_gradient(rnn_backward, "numeric", "rnn_forward", "rnn_backward", SEQ_ARGS, wrt=GRADS, rtol=1e-5,
-               **_seq_inputs(_rng, 3, 4, 3, 2, lengths=(4, 2, 1)))
+               **_seq_inputs(_rng, 3, 4, 2, 3, lengths=(4, 2, 1)))
 layer_gradient(rnn_backward, "numeric_unpadded", "rnn_forward", "rnn_backward", SEQ_ARGS, wrt=GRADS, rtol=1e-5,
-               **_seq_inputs(_rng, 2, 6, 2, 3, lengths=(6, 6)))
+               **_seq_inputs(_rng, 2, 5, 1, 2, lengths=(5, 5)))
 
 
 @check(rnn_backward, "padding", **_seq_inputs(_rng, 3, 5, 2, 3, lengths=(5, 3, 1)))
