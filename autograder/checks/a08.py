@@ -170,7 +170,12 @@ def _seq_mistakes(xs, h0, Wx, Wh, b, mask) -> tuple:
              "the state the step before made)", restarted))
 
 
-@check(rnn_forward, "values", expect=_seq_expect, **SEQ,
+# rnn_forward is built from the student's rnn_step_forward, and rnn_backward from rnn_step_backward:
+# the self-check judges those first ("not checked yet" while they fail their own checks).
+STEPS_FORWARD, STEPS_BACKWARD = ("rnn_step_forward",), ("rnn_step_forward", "rnn_step_backward")
+
+
+@check(rnn_forward, "values", expect=_seq_expect, uses=STEPS_FORWARD, **SEQ,
        expected=np.array([[[0.46211715726000974, -0.14888503362331798],
                            [0.48480584865287646, 0.3825918355962256],
                            [0.6830492050348912, 0.4434492752336583]],
@@ -184,7 +189,7 @@ def _seq_values(call, xs, h0, Wx, Wh, b, mask, expected):
                  mistakes=_seq_mistakes(xs, h0, Wx, Wh, b, mask))
 
 
-@check(rnn_forward, "no_mask", expect=_seq_expect, **{**SEQ, "mask": None},
+@check(rnn_forward, "no_mask", expect=_seq_expect, uses=STEPS_FORWARD, **{**SEQ, "mask": None},
        expected=np.array([[[0.46211715726000974, -0.14888503362331798],
                            [0.48480584865287646, 0.3825918355962256],
                            [0.6830492050348912, 0.4434492752336583]],
@@ -201,7 +206,8 @@ def _seq_no_mask(call, xs, h0, Wx, Wh, b, mask, expected):
 _rng = np.random.default_rng(81)
 
 
-@check(rnn_forward, "padding", xs=_rng.normal(size=(3, 5, 2)), h0=np.tanh(_rng.normal(size=(3, 4))),
+@check(rnn_forward, "padding", uses=STEPS_FORWARD, xs=_rng.normal(size=(3, 5, 2)),
+       h0=np.tanh(_rng.normal(size=(3, 4))),
        Wx=_rng.normal(0.0, 0.6, size=(2, 4)), Wh=_rng.normal(0.0, 0.6, size=(4, 4)), b=_rng.normal(0.0, 0.2, size=4),
        lengths=(5, 2, 0))
 def _seq_padding(call, xs, h0, Wx, Wh, b, lengths):
@@ -239,12 +245,15 @@ def _seq_inputs(rng, n, steps, dim, hidden, lengths):
 
 
 layer_gradient(rnn_backward, "numeric", "rnn_forward", "rnn_backward", SEQ_ARGS, wrt=GRADS, rtol=1e-5,
+               uses=STEPS_BACKWARD,
                **_seq_inputs(_rng, 3, 4, 2, 3, lengths=(4, 2, 1)))
 layer_gradient(rnn_backward, "numeric_unpadded", "rnn_forward", "rnn_backward", SEQ_ARGS, wrt=GRADS, rtol=1e-5,
+               uses=STEPS_BACKWARD,
                **_seq_inputs(_rng, 2, 5, 1, 2, lengths=(5, 5)))
 
 
-@check(rnn_backward, "padding", **_seq_inputs(_rng, 3, 5, 2, 3, lengths=(5, 3, 1)))
+@check(rnn_backward, "padding", uses=("rnn_forward", *STEPS_BACKWARD),
+       **_seq_inputs(_rng, 3, 5, 2, 3, lengths=(5, 3, 1)))
 def _bptt_padding(call, xs, h0, Wx, Wh, b, mask, dout):
     """Inputs at padded steps get exactly zero gradient."""
     where = _seq_where(xs, h0, Wx, Wh, b, mask)
@@ -298,7 +307,8 @@ def _clip_values(call, grads, max_norm, expected):
     expect_float(norm, expected[-1], fn="clip_gradients", rtol=1e-9,
                  where=f" as the norm{where} (the norm of every entry of every array together, before clipping)")
     expect_array(_flat(new, norm), expected, fn="clip_gradients", where=where, rtol=1e-6, atol=1e-12,
-                 what="gradients (every array's entries in order, then the norm)", mistakes=_clip_mistakes(grads, max_norm))
+                 what="gradients (every array's entries in order, then the norm)",
+                 mistakes=_clip_mistakes(grads, max_norm))
 
 
 CLIP_GRADS = [np.array([[3.0, 0.0], [0.0, -4.0]]), np.array([12.0])]     # global norm 13

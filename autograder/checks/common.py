@@ -104,13 +104,15 @@ def _out_like_dout(call, forward_fn: str, args: tuple, dout, where: str = "") ->
 
 
 def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, args: tuple[str, ...],
-                   wrt: tuple[str, ...], *, rtol: float = 1e-6, atol: float = 1e-8, **params):
+                   wrt: tuple[str, ...], *, rtol: float = 1e-6, atol: float = 1e-8, uses: tuple[str, ...] = (),
+                   **params):
     """Register a check of the layer contract against an upstream gradient ``dout``:
 
     ``forward_fn(*args) -> (out, cache)`` and ``backward_fn(dout, cache) -> (d<wrt[0]>, ...)``; each
     returned gradient must equal the centred-difference gradient of ``sum(out * dout)`` with respect
     to that argument, both functions being the student's own. ``params`` holds ``dout`` and the
     inputs named in ``args``. Inputs must keep away from kinks (ReLU at 0): say so in the notebook.
+    ``uses`` names other functions the two call (a layer built from another's steps), judged first.
     """
     def run(call, dout, **inputs):
         where = _describe_inputs({a: inputs[a] for a in args})
@@ -135,7 +137,7 @@ def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, arg
             assert_gradient(grad, numeric_gradient(upstream_loss, point), fn=backward_fn, wrt=arg,
                             rtol=rtol, atol=atol, loss=forward_fn, samples=_samples({"dout": dout}, "dout"),
                             mistakes=known)
-    return register(task, name, run, uses=(forward_fn,), **params)
+    return register(task, name, run, uses=(forward_fn, *uses), **params)
 
 
 def _layer_mistakes(judge, forward_fn: str, args: tuple[str, ...], wrt: tuple[str, ...], arg: str,
