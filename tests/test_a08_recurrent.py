@@ -179,3 +179,19 @@ def test_the_reference_recurrent_layer_trains_under_fit(reference):
                   Output(squared_forward, squared_backward, predict=lambda s: s, classify=False))
     errors = network_gradient_errors(net, batch, y[:, :1] * np.ones((1, 4)))
     assert max(errors.values()) < 1e-6, errors
+
+
+# ---------------------------------------------------------------- every check catches a planted bug
+def test_every_check_fails_on_some_planted_bug(reference):
+    """Not only every task: each of assignment 8's checks fails on at least one of tests/bugs_a08.py's
+    bugs, so no check is along for the ride."""
+    from autograder.calls import LocalCaller
+    from autograder.registry import attempt, checks_for
+    from bugs_a08 import BUGS
+    from test_planted_bugs import planted
+
+    caught = set()
+    for task_id, source, _ in BUGS:
+        caller = LocalCaller(planted(reference, task_id, source))
+        caught |= {c.id for c in checks_for(task_id) if attempt(c, caller) is not None}
+    assert caught == {c.id for c in checks_for("a08")}
