@@ -195,3 +195,17 @@ def test_every_check_fails_on_some_planted_bug(reference):
         caller = LocalCaller(planted(reference, task_id, source))
         caught |= {c.id for c in checks_for(task_id) if attempt(c, caller) is not None}
     assert caught == {c.id for c in checks_for("a08")}
+
+
+def test_the_confusion_matrix_counts_true_rows_against_predicted_columns():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlkit.plots import confusion_matrix
+
+    ax = confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0], ["a", "b", "c"])
+    shown = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    assert shown == {(0, 0): "1", (0, 1): "1", (1, 1): "1", (2, 2): "2", (2, 0): "1"}
+    assert np.allclose(ax.images[0].get_array(), [[0.5, 0.5, 0], [0, 1, 0], [1 / 3, 0, 2 / 3]])
+    plt.close("all")
