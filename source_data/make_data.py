@@ -66,9 +66,12 @@ def _surnames_of(locale: str, lists: tuple[str, ...]) -> set[str]:
     """The locale's surnames in the letters a-z, lower case: one-word names of 2 to 12 letters."""
     import importlib
 
-    from unidecode import unidecode
-
-    provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+    try:
+        from unidecode import unidecode
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+    except ImportError as missing:
+        raise SystemExit(f"{missing}: making a08_surnames.csv needs `pip install faker==40.63.0 unidecode==1.4.0` "
+                         "(the course's test extra); the CSV itself ships with the course") from None
     found = set()
     for attribute in lists:
         names = getattr(provider, attribute)
