@@ -116,6 +116,10 @@ WRONG = [
         "def batchnorm_backward(dout, cache):",
         "    dx, dgamma, dbeta = _reference_backward(dout, cache)",
         "    return dx, dbeta, dgamma", ""])),
+    Alternative("a08.rnn_forward", "padding taken for real steps", "\n".join([
+        "_reference_forward = rnn_forward",
+        "def rnn_forward(xs, h0, Wx, Wh, b, mask=None):",
+        "    return _reference_forward(xs, h0, Wx, Wh, b, None)", ""])),
 ]
 
 
