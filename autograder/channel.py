@@ -1,7 +1,8 @@
 """The data-only channel between the grader and the process that runs student code.
 
-Only plain data crosses it: JSON for structure, NumPy's ``.npy`` format (``allow_pickle=False``)
-for arrays. Whatever object the student's function returns, the grader receives a freshly built
+Only plain data crosses it: JSON for structure; an array as its dtype string, its shape, its
+memory order and its raw bytes (base64), so nothing can ask for pickle, and a forged array is refused
+before anything is allocated. Whatever object the student's function returns, the grader receives a freshly built
 value of an exact, known type -- never the student's object -- so a custom ``__eq__``, an ndarray
 subclass or a monkeypatched numpy cannot take part in the comparison.
 
@@ -12,13 +13,12 @@ or :class:`Foreign` (a description of anything else).
 from __future__ import annotations
 
 import base64
-import io
 import json
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib import format as npy_format
 
 MAX_ITEMS = 10_000         # containers larger than this are reported, not shipped
 MAX_DEPTH = 100            # containers nested deeper than this are reported, not shipped
@@ -59,34 +59,43 @@ class Polynomial:
         return "lambda x: " + (" + ".join(terms) or "0")
 
 
-def _npy_bytes(arr: np.ndarray) -> str:
-    buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=False)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+def _array_message(kind: str, arr: np.ndarray) -> dict:
+    fortran = arr.flags.f_contiguous and not arr.flags.c_contiguous  # kept, as np.save keeps it
+    order = "F" if fortran else "C"
+    return {"kind": kind, "dtype": arr.dtype.str, "shape": list(arr.shape), "order": order,
+            "data": base64.b64encode(arr.tobytes(order=order)).decode("ascii")}
 
 
-def _npy_array(text: str) -> np.ndarray:
-    """The array of one .npy message, its header read once (numpy's own reader) and checked
-    against the data actually sent before anything is allocated: np.load would allocate what a
-    forged header asks for (terabytes) before finding the data missing."""
-    raw = base64.b64decode(text)
-    buf = io.BytesIO(raw)
-    version = npy_format.read_magic(buf)
-    if version not in _NPY_HEADERS:
-        raise ValueError(f"array in .npy format version {version}, which the channel does not carry")
-    shape, fortran, dtype = _NPY_HEADERS[version](buf)
-    if dtype.hasobject:
-        raise ValueError("an array of Python objects: the channel carries plain data only")
-    count, start = math.prod(shape), buf.tell()
-    if count * dtype.itemsize > len(raw) - start:
-        raise ValueError(f"array header promises shape {shape} of {dtype}, more data than was sent")
+# A byte order, one type letter, an item size and a datetime unit at most: '<f8', '|b1', '<U3',
+# '<M8[s]'. Longer spellings (structured dtypes, 'O', sub-arrays) are refused before numpy parses them.
+_DTYPE = re.compile(r"[<>|=][a-zA-Z][0-9]{0,9}(\[[0-9a-zA-Z]{1,8}\])?")
+_MAX_DIMS = 64  # numpy's own limit
+
+
+def _array(data: dict) -> np.ndarray:
+    """The array of one message, checked against the data actually sent before anything is
+    allocated: a forged shape could otherwise ask for terabytes."""
+    spec, shape, order = data["dtype"], data["shape"], data.get("order", "C")
+    if type(spec) is not str or not _DTYPE.fullmatch(spec):
+        raise ValueError(f"array dtype {str(spec)[:40]!r}: the channel carries plain numeric and text arrays only")
+    dtype = np.dtype(spec)
+    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise ValueError(f"an array of dtype {dtype}: the channel carries plain data only")
+    if (type(shape) is not list or len(shape) > _MAX_DIMS
+            or not all(type(n) is int and n >= 0 for n in shape)):
+        raise ValueError("an array shape must be a list of at most 64 non-negative ints")
+    if order not in ("C", "F"):
+        raise ValueError(f"array memory order {str(order)[:10]!r}: 'C' or 'F' only")
+    raw = base64.b64decode(data["data"], validate=True)
+    count = math.prod(shape)
+    needed = count * dtype.itemsize
+    if needed != len(raw):
+        more = "more" if needed > len(raw) else "less"
+        raise ValueError(f"array of shape {tuple(shape)} and dtype {dtype} asks for {more} data than was sent")
     if count == 0 or dtype.itemsize == 0:
-        return np.zeros(shape, dtype=dtype)
-    flat = np.frombuffer(raw, dtype=dtype, count=count, offset=start)
-    return np.array(flat.reshape(shape, order="F" if fortran else "C"))  # writable, the sender's order
-
-
-_NPY_HEADERS = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
+        return np.zeros(shape, dtype=dtype, order=order)
+    flat = np.frombuffer(raw, dtype=dtype, count=count)
+    return np.array(flat.reshape(shape, order=order), order=order)  # writable, the sender's order
 
 
 def _type_name(value) -> str:
@@ -129,9 +138,9 @@ def _encode(value, depth: int, budget: _Budget) -> dict:
     if cls is np.ndarray:
         if value.dtype.hasobject or value.dtype.fields is not None:
             return {"kind": "foreign", "type": "numpy.ndarray", "detail": f"dtype {value.dtype}"}
-        return {"kind": "ndarray", "npy": _npy_bytes(value)}
+        return _array_message("ndarray", value)
     if isinstance(value, np.generic) and cls in np.sctypeDict.values() and not value.dtype.hasobject:
-        return {"kind": "npscalar", "npy": _npy_bytes(np.asarray(value))}
+        return _array_message("npscalar", np.asarray(value))
     if cls in (tuple, list, dict) and depth >= MAX_DEPTH:
         return {"kind": "foreign", "type": cls.__name__, "detail": f"nested more than {MAX_DEPTH} levels deep"}
     if cls in (tuple, list, dict) and len(value) > budget.left:
@@ -180,9 +189,12 @@ def _decode(data: dict, depth: int, budget: _Budget):
     if kind == "str":
         return str(data["value"])
     if kind == "ndarray":
-        return _npy_array(data["npy"])
+        return _array(data)
     if kind == "npscalar":
-        return _npy_array(data["npy"])[()]
+        scalar = _array(data)
+        if scalar.ndim:
+            raise ValueError("a numpy scalar sent with a shape")
+        return scalar[()]
     if kind in ("tuple", "list"):
         items = [_decode(v, depth + 1, budget) for v in _sequence(data["items"])]
         return tuple(items) if kind == "tuple" else items

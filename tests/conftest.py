@@ -26,6 +26,19 @@ def pytest_configure(config):
         config.option.durations = 15
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
+def pytest_collection_modifyitems(items):
+    """Keep every test that shares a module-scoped fixture (a graded class, a released course, a
+    running server) on one pytest-xdist worker, so the fixture is built once; every other test goes
+    wherever a worker is free (``--dist loadgroup`` in pyproject.toml)."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        shared = sorted(name for name, defs in (info.name2fixturedefs.items() if info else ())
+                        if defs and defs[-1].scope == "module")
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{shared[0]}"))
+
+
 def solution_notebook(assignment: str) -> Path:
     name = NOTEBOOKS[assignment]
     return ROOT / "solutions" / name / f"{name}.ipynb"
@@ -138,7 +151,12 @@ def network_gradient_errors(net, X, y) -> dict:
 # kernel or worker run without a sandbox: leftover processes are counted for this run only, never
 # another user's on the machine. A process inside a sandbox ends when its sandbox's bwrap does.
 RUN_TOKEN = f"{os.getpid()}-{secrets.token_hex(4)}"
-os.environ.setdefault(RUN_MARKER, RUN_TOKEN)
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Each pytest-xdist worker is a run of its own: inheriting the controller's token would make
+    # one worker's leftover-process check see the other worker's live sandboxes.
+    os.environ[RUN_MARKER] = RUN_TOKEN
+else:
+    os.environ.setdefault(RUN_MARKER, RUN_TOKEN)
 
 
 def _process_helper(pid: int, cmdline: bytes) -> bool:

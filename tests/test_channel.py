@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import enum
-import io
 import json
 import math
 from collections import OrderedDict
@@ -234,12 +233,31 @@ def test_decode_does_not_trust_json_bool_lookalikes():
     assert decode({"kind": "bool", "value": 1}) is False
 
 
-def test_decode_refuses_pickled_arrays():
-    """Does an .npy payload that needs pickle (object dtype) fail instead of unpickling?"""
-    buf = io.BytesIO()
-    np.save(buf, np.array([1, None], dtype=object), allow_pickle=True)
+def _array_message(**changes) -> dict:
+    """A well-formed array message for [1.0, 2.0], with some of its fields forged."""
+    return {**encode(np.array([1.0, 2.0])), **changes}
+
+
+@pytest.mark.parametrize("dtype", ["|O", "O", "|O8", "[('a', '<f8')]", "<f8,<f8", "(2,)<f8", "<f8 ", "", None, 8])
+def test_decode_refuses_arrays_that_are_not_plain_data(dtype):
+    """Does an array message whose dtype would need pickle (objects), is structured, has a sub-array
+    or is not a dtype string at all fail, instead of being built?"""
     with pytest.raises(ValueError):
-        decode({"kind": "ndarray", "npy": base64.b64encode(buf.getvalue()).decode()})
+        decode(_array_message(dtype=dtype, data=base64.b64encode(bytes(16)).decode()))
+
+
+@pytest.mark.parametrize("shape", [[-1], [2.0], [True, 2], "2", {"0": 2}, [1] * 65, None])
+def test_decode_refuses_a_malformed_shape(shape):
+    with pytest.raises(ValueError):
+        decode(_array_message(shape=shape))
+
+
+@pytest.mark.parametrize("changes", [{"order": "K"}, {"order": None}, {"data": "not base64!"}, {"data": 16},
+                                     {"kind": "npscalar"}], ids=["order-K", "order-None", "bad-base64",
+                                                                 "data-int", "scalar-with-shape"])
+def test_decode_refuses_other_forged_array_fields(changes):
+    with pytest.raises(ValueError):
+        decode(_array_message(**changes))
 
 
 def test_messages_are_single_lines():
@@ -317,15 +335,12 @@ def test_loads_turns_too_deep_json_into_value_error():
         loads(b'{"a": ' + b"[" * 200_000 + b"]" * 200_000 + b"}\n")
 
 
-def test_decode_refuses_an_array_header_promising_more_than_was_sent():
-    """Does a forged .npy header asking for a huge array fail before anything is allocated?"""
-    from numpy.lib import format as npy_format
-
-    buf = io.BytesIO()
-    npy_format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)})
-    forged = buf.getvalue() + np.zeros(2).tobytes()  # 80 TB promised, 16 bytes sent
-    with pytest.raises(ValueError, match="more data than was sent"):
-        decode({"kind": "ndarray", "npy": base64.b64encode(forged).decode()})
+@pytest.mark.parametrize("shape, more", [([10**13], "more"), ([10**6, 10**6, 10**6], "more"), ([1], "less")])
+def test_decode_refuses_a_shape_that_does_not_match_the_data_sent(shape, more):
+    """Does a forged shape asking for a huge array fail before anything is allocated (80 TB
+    promised, 16 bytes sent), and a shape asking for less than was sent fail too?"""
+    with pytest.raises(ValueError, match=f"asks for {more} data than was sent"):
+        decode(_array_message(shape=shape))
 
 
 @pytest.mark.parametrize("array", [

@@ -265,7 +265,10 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st
 VALUE_KINDS = st.sampled_from(["none", "bool", "int", "float", "str", "ndarray", "npscalar", "tuple", "list",
                                "dict", "polynomial", "foreign", "pickle"])
 FORGED_VALUE = st.recursive(
-    st.fixed_dictionaries({"kind": VALUE_KINDS}, optional={"value": JSON, "npy": JSON | st.just("k05VTVBZ"),
+    st.fixed_dictionaries({"kind": VALUE_KINDS}, optional={"value": JSON, "dtype": JSON | st.sampled_from(["<f8", "|O", "|b1"]),
+                                                          "shape": JSON | st.lists(st.integers(-1, 3), max_size=3),
+                                                          "order": JSON | st.sampled_from("CF"),
+                                                          "data": JSON | st.just("AAAAAAAA8D8="),
                                                           "coeffs": JSON, "type": JSON, "detail": JSON}),
     lambda inner: st.fixed_dictionaries({"kind": VALUE_KINDS}, optional={
         "items": st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3) | JSON}),
