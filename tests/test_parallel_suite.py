@@ -18,4 +18,4 @@ def test_tests_sharing_a_module_fixture_carry_their_group(request, built_once):
     each graded class is built once per worker."""
     if built_once is None or not getattr(request.config.option, "loadgroup", False):
         pytest.skip("not run by pytest-xdist with --dist loadgroup (e.g. pytest -n 0)")
-    assert request.node.nodeid.endswith("@test_parallel_suite:built_once"), request.node.nodeid
+    assert request.node.nodeid.endswith("@test_parallel_suite"), request.node.nodeid
