@@ -33,11 +33,21 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 
-from deepgrad.nbgrader_plugin import RecordVerdict, TrustedVerdict, VerdictOnlyFeedback  # noqa: E402
+from deepgrad.nbgrader_plugin import (SKIP_WHEN_GRADING, NoteSkippedCells, RecordVerdict, TrustedVerdict,  # noqa: E402
+                                      VerdictOnlyFeedback)
+
+# Cells tagged "skip-when-grading" (experiments and slow figures; no score depends on them) are not
+# run when grading (nbclient's own option, nbgrader's documented way to leave slow cells out), so a
+# class is graded in a fraction of the time; NoteSkippedCells says so in each such cell of the
+# autograded notebook and the feedback.
+c.Execute.skip_cells_with_tag = SKIP_WHEN_GRADING
 
 c.Autograde.sanitize_preprocessors = [TrustedVerdict, ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCells, ClearHiddenTests, CheckCellMetadata]
-c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       SaveAutoGrades, RecordVerdict, AssignLatePenalties, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [Execute, NoteSkippedCells, IgnorePattern, ClearMetadataPreprocessor,
+                                       LimitOutput, SaveAutoGrades, RecordVerdict, AssignLatePenalties, CheckCellMetadata]
 c.ClearHiddenTests.enforce_metadata = False  # a student's stray marker is stripped, not an error
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, VerdictOnlyFeedback]
+# nbconvert's HTML exporter with nbgrader's feedback template, without its costs that do not change
+# the page (templates compiled per page, a second parse of the whole page): see deepgrad.feedback_html
+c.GenerateFeedback.exporter_class = "deepgrad.feedback_html.FeedbackHTMLExporter"

@@ -236,6 +236,32 @@ class RecordVerdict(NbGraderPreprocessor):
         return nbformat.from_dict(nb), resources  # the new outputs as nbformat's nodes too
 
 
+# Cells of the course's notebooks tagged this way (experiments, slow figures: no score depends on
+# them) are not run when nbgrader grades: nbgrader_config.py sets it as nbclient's
+# ``c.Execute.skip_cells_with_tag``, nbgrader's documented way to leave slow cells out of grading.
+SKIP_WHEN_GRADING = "skip-when-grading"
+SKIPPED_NOTE = ("Not run when grading: this cell is tagged \"skip-when-grading\" (an experiment or a "
+                "figure; no score depends on it). Run it in your own notebook to see its output.\n")
+
+
+def skipped_when_grading(cell) -> bool:
+    """Did nbgrader's Execute leave this cell out (tagged, and it has not run)?"""
+    tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
+    return (cell_type(cell) == "code" and isinstance(tags, list) and SKIP_WHEN_GRADING in tags
+            and not cell.get("outputs") and cell.get("execution_count") is None)
+
+
+class NoteSkippedCells(NbGraderPreprocessor):
+    """After nbgrader's ``Execute``: a cell it left out (:data:`SKIP_WHEN_GRADING`) says so in the
+    autograded notebook and the feedback, instead of showing no output at all."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if skipped_when_grading(cell):
+                cell["outputs"] = [nbformat.v4.new_output("stream", name="stdout", text=SKIPPED_NOTE)]
+        return nb, resources
+
+
 class VerdictOnlyFeedback(NbGraderPreprocessor):
     """In ``nbgrader generate_feedback``: a test cell keeps its outputs only if the verdict wrote
     them; its source never keeps a hidden block."""

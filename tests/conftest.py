@@ -24,6 +24,11 @@ def pytest_configure(config):
     # slow one is seen where it starts; `--durations` on the command line still decides.
     if not config.option.durations:
         config.option.durations = 15
+    # One test per core already (pytest-xdist): numpy's BLAS threads on top of that only fight over
+    # the cores (a test of big matrix products took 2 s to 86 s from run to run). Set here, before
+    # xdist starts its workers, so each of them imports numpy with one BLAS thread.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items

@@ -41,6 +41,31 @@ def test_demo_writes_feedback_csv_and_table(demo):
     assert all(s in table for s in STUDENTS) and "12 / 12" in table
 
 
+def test_grading_skips_exactly_the_tagged_cells_and_the_rest_runs_clean(demo):
+    """nbgrader's run of the reference answers leaves out every cell the source tags
+    skip-when-grading (each says so, in the autograded notebook and on the feedback page) and runs
+    every other code cell without an error: nothing left running depends on a cell left out."""
+    import nbformat
+
+    from deepgrad.nbgrader_plugin import SKIP_WHEN_GRADING, SKIPPED_NOTE
+
+    for name in NOTEBOOKS.values():
+        source = nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
+        tagged = {c.id for c in source.cells if SKIP_WHEN_GRADING in c.metadata.get("tags", [])}
+        graded = nbformat.read(demo.workdir / "autograded" / "reference" / name / f"{name}.ipynb", as_version=4)
+        code = [c for c in graded.cells if c.cell_type == "code"]
+        assert tagged and tagged <= {c.id for c in code}, name
+        for cell in code:
+            texts = [o.get("text", "") for o in cell.outputs]
+            if cell.id in tagged:
+                assert cell.execution_count is None and texts == [SKIPPED_NOTE], (name, cell.id)
+            else:
+                assert SKIPPED_NOTE not in texts and cell.execution_count is not None, (name, cell.id)
+                assert not [o for o in cell.outputs if o.output_type == "error"], (name, cell.id)
+        page = (demo.workdir / "feedback" / "reference" / name / f"{name}.html").read_text(encoding="utf-8")
+        assert page.count("Not run when grading") == len(tagged), name
+
+
 def test_demo_leaves_the_course_untouched(demo):
     """Is grading done in a copy, never in the instructor's course folder?"""
     assert demo.workdir != ROOT and not (ROOT / "submitted").exists()

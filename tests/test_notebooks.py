@@ -111,3 +111,15 @@ def test_every_answer_cell_has_a_todo_hint_and_docstring(assignment):
             source = "".join(cell["source"])
             assert '"""' in source and "# TODO:" in source and "### BEGIN SOLUTION" in source
             assert "shape" in source or "float" in source
+
+
+@pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
+def test_only_experiment_and_figure_cells_are_left_out_of_grading(assignment):
+    """A cell tagged skip-when-grading is not run when nbgrader grades: it must never be an answer,
+    test or locked cell (nbgrader's own cells), and the notebook must have some (its slow part)."""
+    from deepgrad.nbgrader_plugin import SKIP_WHEN_GRADING
+
+    cells = json.loads(solution_notebook(assignment).read_text())["cells"]
+    tagged = [c for c in cells if SKIP_WHEN_GRADING in c["metadata"].get("tags", [])]
+    assert tagged and all(c["cell_type"] == "code" for c in tagged)
+    assert not [c["id"] for c in tagged if c["metadata"].get("nbgrader")]

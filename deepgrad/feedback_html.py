@@ -1,0 +1,69 @@
+"""The exporter of nbgrader's feedback pages (``c.GenerateFeedback.exporter_class``): nbconvert's
+HTMLExporter with nbgrader's feedback template, made cheap enough to run once per submission.
+
+Two costs of the stock exporter are dropped, the page itself unchanged in what it shows:
+
+- the Jinja templates are compiled once per process, not once per page (a new exporter is made for
+  every page; Jinja's own bytecode cache, checked against each template's source);
+- the stock exporter parses its whole finished page again (BeautifulSoup, figures included, about
+  half of a page's time) only to give images without alt text one and to make JupyterLab-template
+  cells focusable. nbgrader's feedback template is the classic one, which has no such cells, so the
+  alt text is added to the ``<img>`` tags directly; a page from another template gets the stock
+  treatment.
+"""
+from __future__ import annotations
+
+import re
+
+from jinja2 import BytecodeCache
+from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters.templateexporter import TemplateExporter
+
+NO_ALT = "No description has been provided for this image"  # nbconvert's own words
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for the process; Jinja reuses one only if its source's
+    checksum is unchanged."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_compiled = _CompiledTemplates()
+
+
+class FeedbackHTMLExporter(HTMLExporter):
+    """nbconvert's HTMLExporter for feedback pages (see the module)."""
+
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = _compiled
+        return environment
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        try:  # HTMLExporter's own set-up, without its second pass over the page
+            from nbconvert.filters.highlight import Highlight2HTML
+            from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+        except (ImportError, AttributeError):  # another nbconvert: its own way, whole
+            return super().from_notebook_node(nb, resources, **kw)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", data_type)
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        if "jp-Notebook" in html:  # a JupyterLab template: the stock exporter's pass is needed
+            return super().from_notebook_node(nb, resources, **kw)
+        return _IMG_WITHOUT_ALT.sub(f'<img alt="{NO_ALT}"', html), resources
