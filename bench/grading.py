@@ -146,7 +146,8 @@ def local_cluster(workers: int):
 
 
 def stock_nbgrader(course: Path, cell_timeout: float) -> Nbgrader:
-    """nbgrader as it comes: the course's config without deepgrad's kernel and preprocessors."""
+    """nbgrader as it comes: the course's config without deepgrad's kernel and preprocessors (its
+    Execute settings stay, skip_cells_with_tag included, so both sides run the same cells)."""
     from nbgrader.converters import Autograde
 
     grader = Nbgrader(course, cell_timeout=cell_timeout)
