@@ -28,10 +28,13 @@ c.Execute.kernel_manager_class = "deepgrad.kernel.SandboxedKernelManager"
 # included, OverwriteCells), then ClearHiddenTests strips the hidden blocks before the kernel sees
 # the notebook. Feedback shows a test cell's output only if the verdict wrote it.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,  # noqa: E402
-                                    ClearOutput, DeduplicateIds, Execute, GetGrades, IgnorePattern,
-                                    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, ClearHiddenTests, ClearOutput,  # noqa: E402
+                                    DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+
+# nbgrader's CheckCellMetadata, checking its JSON schema once per process instead of once per cell
+from deepgrad.cell_metadata import CheckCellMetadata  # noqa: E402
 
 from deepgrad.nbgrader_plugin import (SKIP_WHEN_GRADING, NoteSkippedCells, RecordVerdict, TrustedVerdict,  # noqa: E402
                                       VerdictOnlyFeedback)

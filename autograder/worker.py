@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from autograder.channel import dumps, loads  # noqa: E402
 from autograder.execute import (cell_filename, execute_call, register_source,  # noqa: E402
                                 student_traceback)
+from autograder.lazy_imports import install as lazy_imports  # noqa: E402
 from autograder.notebook import NotebookError, loadable_cells  # noqa: E402
 
 
@@ -84,6 +85,7 @@ def main(argv: list[str]) -> int:
     notebook = Path(argv[1]).resolve()
     worker_pid = os.getpid()
     sys.meta_path.insert(0, _NoShortcuts())
+    lazy_imports()  # matplotlib.pyplot runs only if a call draws
     channel_in, channel_out = _take_over_stdio(argv[2])
 
     def send(message: dict) -> None:

@@ -17,7 +17,7 @@ def _demo(args) -> None:
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="deepgrad-demo-"))
     if folder.exists() and any(folder.iterdir()):
         raise CourseError(f"--keep {folder} is not empty; give a new or empty folder")
-    print(f"deepgrad demo: grading a copy of {root} in {folder} (about 1.7 minutes on 2 cores)...", flush=True)
+    print(f"deepgrad demo: grading a copy of {root} in {folder} (about 1.2 minutes on 2 cores)...", flush=True)
     result = run_demo(root, folder, progress=True)
     print()
     print(format_table(result))

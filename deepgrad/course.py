@@ -103,8 +103,14 @@ class Nbgrader:
         self.api.log.setLevel(logging.ERROR)
         # The course's gradebook, whatever database nbgrader_config.py names (SQLite by default).
         self.db_url = self.api.coursedir.db_url
+        self._gradebook_checked = False
 
     def _run(self, step: str, *args, **kwargs) -> None:
+        if not self._gradebook_checked:  # nbgrader's steps make a missing gradebook: made here, quicker
+            from .gradebook import create_if_absent
+
+            create_if_absent(self.db_url)
+            self._gradebook_checked = True
         result = getattr(self.api, step)(*args, **kwargs)
         if not result.get("success"):
             log = "\n".join((result.get("log") or "").splitlines()[-25:])

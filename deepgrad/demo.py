@@ -78,12 +78,14 @@ def own_gradebook(course: Path) -> None:
 
 def run_demo(root: Path, workdir: Path, progress: bool = False) -> DemoResult:
     started = time.monotonic()
-    course = copy_course(root, workdir)
-    own_gradebook(course)
-    names = assignments(course)
-    grader = Nbgrader(course)
-    verdicts, early = [], {}
-    with job_pool(usable_cores()) as pool:  # one set of job processes for every assignment
+    # One set of job processes for every assignment, started first: they import the grader's
+    # modules while this process copies the course and loads nbgrader.
+    with job_pool(usable_cores()) as pool:
+        course = copy_course(root, workdir)
+        own_gradebook(course)
+        names = assignments(course)
+        grader = Nbgrader(course)
+        early, report, class_reports = {}, course / "grading_report.csv", []
         # Every assignment's jobs go to the pool as soon as it is released, so that its processes
         # grade while this one releases the next assignment and then runs nbgrader's passes.
         for assignment in release_each(course, grader):
@@ -91,17 +93,20 @@ def run_demo(root: Path, workdir: Path, progress: bool = False) -> DemoResult:
             early[assignment] = students, start_jobs(course, assignment, students, pool, grader)
         for assignment in names:
             students, jobs = early[assignment]
-            verdicts += autograde(course, assignment, students, grader=grader, pool=pool, progress=progress,
-                                  started=jobs)
+            verdicts = autograde(course, assignment, students, grader=grader, pool=pool, progress=progress,
+                                 started=jobs)
             for student in students:
                 grader.generate_feedback(assignment, student)
+            # Each assignment's rows and class report as soon as it is graded, while the job
+            # processes still grade the next ones (the report keeps the rows already in it).
+            write_report(verdicts, report)
+            class_reports.append(write_class_report(course, assignment, report=report, db_url=grader.db_url)[0])
     csv = grader.export_csv(course / "grades.csv")
-    report = write_report(verdicts, course / "grading_report.csv")
     if not csv.is_file():
         raise CourseError(f"nbgrader export did not write {csv}")
     result = DemoResult(course, names, read_grades(grader.db_url, names),
                         sorted((course / "feedback").rglob("*.html")), csv, report)
-    result.class_reports = [write_class_report(course, a, report=report, db_url=grader.db_url)[0] for a in names]
+    result.class_reports = class_reports
     result.db_url = grader.db_url
     result.seconds = time.monotonic() - started
     result.index = write_index(result)

@@ -1,7 +1,7 @@
 """The exporter of nbgrader's feedback pages (``c.GenerateFeedback.exporter_class``): nbconvert's
 HTMLExporter with nbgrader's feedback template, made cheap enough to run once per submission.
 
-Two costs of the stock exporter are dropped, the page itself unchanged in what it shows:
+Three costs of the stock exporter are dropped, the page itself unchanged in what it shows:
 
 - the Jinja templates are compiled once per process, not once per page (a new exporter is made for
   every page; Jinja's own bytecode cache, checked against each template's source);
@@ -9,10 +9,14 @@ Two costs of the stock exporter are dropped, the page itself unchanged in what i
   half of a page's time) only to give images without alt text one and to make JupyterLab-template
   cells focusable. nbgrader's feedback template is the classic one, which has no such cells, so the
   alt text is added to the ``<img>`` tags directly; a page from another template gets the stock
-  treatment.
+  treatment;
+- each code cell's syntax highlighting (pygments, most of the rest of a page's time) is kept for
+  the process: every submission of an assignment repeats the same setup, test and example cells,
+  so each is highlighted once, not once per student.
 """
 from __future__ import annotations
 
+import json
 import re
 
 from jinja2 import BytecodeCache
@@ -41,6 +45,34 @@ class _CompiledTemplates(BytecodeCache):
 _compiled = _CompiledTemplates()
 
 
+_highlighted: dict[tuple, str] = {}  # (filter settings, source, language, metadata) -> HTML
+MAX_HIGHLIGHTED = 4096                  # cells kept; past it, the store starts again
+
+
+class _KeptHighlighting:
+    """nbconvert's ``highlight_code`` filter (a ``Highlight2HTML``), its results kept: the same
+    source, language and cell metadata with the same filter settings give the same HTML."""
+
+    def __init__(self, highlight):
+        self.highlight = highlight
+        self.settings = (type(highlight).__qualname__, getattr(highlight, "pygments_lexer", None),
+                         json.dumps(getattr(highlight, "extra_formatter_options", None), sort_keys=True,
+                                    default=repr))
+
+    def __call__(self, source, language=None, metadata=None, **more):
+        try:
+            key = (self.settings, source, language, json.dumps(metadata, sort_keys=True))
+        except (TypeError, ValueError):  # metadata that is not plain JSON: highlighted afresh
+            key = None
+        if key is None or more:  # (arguments a later nbconvert may add: passed on, not kept)
+            return self.highlight(source, language, metadata, **more)
+        if key not in _highlighted:
+            if len(_highlighted) >= MAX_HIGHLIGHTED:
+                _highlighted.clear()
+            _highlighted[key] = self.highlight(source, language, metadata)
+        return _highlighted[key]
+
+
 class FeedbackHTMLExporter(HTMLExporter):
     """nbconvert's HTMLExporter for feedback pages (see the module)."""
 
@@ -61,7 +93,7 @@ class FeedbackHTMLExporter(HTMLExporter):
             data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
         except (ImportError, AttributeError):  # another nbconvert: its own way, whole
             return super().from_notebook_node(nb, resources, **kw)
-        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("highlight_code", _KeptHighlighting(highlight_code))
         self.register_filter("filter_data_type", data_type)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         if "jp-Notebook" in html:  # a JupyterLab template: the stock exporter's pass is needed

@@ -180,6 +180,11 @@ def job_pool(jobs: int):
         context.set_forkserver_preload(["deepgrad.jobs", "nbgrader.preprocessors", "nbclient"])
     executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_process,
                                    initargs=(dict(os.environ),))
+    # Start every process now (the pool starts one per task given while none is idle), from a
+    # thread of its own: the first start waits for the fork server to import the grader's modules,
+    # and meanwhile this process goes on with its own work (a release, sanitizing).
+    threading.Thread(target=lambda: [executor.submit(toolkit_version) for _ in range(jobs)],
+                     name="deepgrad-job-processes", daemon=True).start()
     try:
         yield LocalJobs(executor)
     except BaseException:

@@ -25,6 +25,7 @@ from autograder import bubblewrap
 from autograder.resources import ResourceGroup
 from autograder.sandbox import PACKAGE_ROOT, toolkit_paths
 
+LAZY_IMPORTS = "autograder.lazy_imports"
 KERNEL_MEMORY_BYTES = 4 * 2**30
 KERNEL_PROCESSES = 64
 KERNEL_FILE_BYTES = 64 * 2**20  # any one file the kernel writes (its sockets' folder is the host's)
@@ -72,6 +73,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = str(self._sockets / "kernel.json")
         self.ip = str(self._sockets / "kernel-ipc")
         command, kw = await super()._async_pre_start_kernel(**kw)
+        if any(part.endswith("ipykernel_launcher") for part in command):
+            # IPython's own extension hook: matplotlib.pyplot runs only if a cell that runs draws
+            command = [*command, f"--IPKernelApp.extensions={LAZY_IMPORTS}"]
         # The kernel's own process group, not a signal: the sandbox's init stands between them.
         self.kernel_spec.interrupt_mode = "message"
         limits = ["/bin/sh", "-c", f'ulimit -v {KERNEL_MEMORY_BYTES // 1024} && ulimit -c 0 '

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import deepgrad  # noqa: F401 -- before anything imports nbformat: see deepgrad/__init__.py
 from autograder.bubblewrap import RUN_MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,15 +62,15 @@ def reference_namespace(assignment: str) -> dict:
 
 
 def released_course(dest: Path, assignment: str = "a01") -> tuple[Path, dict, dict]:
-    """A copy of the course in ``dest`` with its release generated: the folder, the assignment's
-    release notebook and its reference answers (grade id -> source)."""
-    from deepgrad.course import copy_course
-    from deepgrad.release import generate_release
+    """A copy of the course in ``dest`` with this assignment's release generated (its notebook,
+    its gradebook entries): the folder, the release notebook and its reference answers (grade id
+    -> source). The other assignments are not released: no test of such a copy grades them."""
+    from deepgrad.course import Nbgrader, copy_course
     from deepgrad.submissions import read, reference_answers
 
     course = copy_course(ROOT, dest)
-    generate_release(course)
     name = NOTEBOOKS[assignment]
+    Nbgrader(course).generate_assignment(name)
     return (course, read(course / "assignments" / name / f"{name}.ipynb"),
             reference_answers(read(course / "solutions" / name / f"{name}.ipynb")))
 

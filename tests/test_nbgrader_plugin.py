@@ -89,7 +89,7 @@ def test_grading_leaves_out_the_tagged_cells_by_nbclients_own_option():
     assert steps.index(NoteSkippedCells) == steps.index(Execute) + 1
 
 
-def test_feedback_pages_are_the_stock_exporters_pages(tmp_path):
+def test_feedback_pages_are_the_stock_exporters_pages():
     """FeedbackHTMLExporter (templates compiled once, no second parse of the page) gives the page
     nbconvert's HTMLExporter gives with nbgrader's feedback template, image alt text included, for
     a first and a second page of one process."""
@@ -109,12 +109,21 @@ def test_feedback_pages_are_the_stock_exporters_pages(tmp_path):
              nbformat.v4.new_code_cell("print(1)", execution_count=2, outputs=[
                  nbformat.v4.new_output("stream", name="stdout", text="1\n")])]
     nb = nbformat.v4.new_notebook(cells=cells)
+    # A second notebook sharing some cells, with others changed and another lexer: highlighting
+    # kept from the first page must not leak into it (nor back).
+    other = nbformat.v4.new_notebook(cells=[*cells[:2], nbformat.v4.new_code_cell(
+        "%%bash\necho 1", execution_count=2, metadata={"magics_language": "bash"})],
+        metadata={"language_info": {"name": "python", "pygments_lexer": "python"}})
     converter = GenerateFeedback()  # sets nbgrader's feedback template into its config
-    pages = []
-    for exporter_class in (HTMLExporter, FeedbackHTMLExporter, FeedbackHTMLExporter):
+
+    def page(exporter_class, notebook):
         exporter = exporter_class(config=converter.config)
         resources = {"nbgrader": {"notebook": "a01", "score": 3.0, "max_score": 4.0, "late_penalty": 0}}
-        html, _ = exporter.from_notebook_node(nb, resources)
-        pages.append(str(BeautifulSoup(html, "html.parser")))
-    assert "a01 (Score: 3.0 / 4.0)" in pages[0] and pages[0].count(f'alt="{NO_ALT}"') == 2
-    assert pages[1] == pages[0] and pages[2] == pages[0]
+        html, _ = exporter.from_notebook_node(notebook, resources)
+        return str(BeautifulSoup(html, "html.parser"))
+
+    stock = page(HTMLExporter, nb)
+    assert "a01 (Score: 3.0 / 4.0)" in stock and stock.count(f'alt="{NO_ALT}"') == 2
+    for notebook in (nb, other, nb, other):  # first and later pages of one process
+        assert page(FeedbackHTMLExporter, notebook) == page(HTMLExporter, notebook)
+    assert page(HTMLExporter, other) != stock
