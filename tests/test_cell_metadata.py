@@ -10,7 +10,7 @@ from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import CheckCellMetadata as NbgraderCheckCellMetadata
 
 from deepgrad.cell_metadata import CellMetadataValidator, CheckCellMetadata
-from tests.conftest import NOTEBOOKS, ROOT
+from conftest import NOTEBOOKS, ROOT
 
 
 def _graded_cell(nb):

@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.calls import WorkerCaller
 from autograder.sandbox import Limits, sandbox_missing
-from tests.test_worker import write_notebook
+from test_worker import write_notebook
 
 # pyplot's own body imports matplotlib.figure: present only once pyplot has run
 LOADED = "'matplotlib.figure' in __import__('sys').modules"
