@@ -240,7 +240,7 @@ class RecordVerdict(NbGraderPreprocessor):
 # them) are not run when nbgrader grades: nbgrader_config.py sets it as nbclient's
 # ``c.Execute.skip_cells_with_tag``, nbgrader's documented way to leave slow cells out of grading.
 SKIP_WHEN_GRADING = "skip-when-grading"
-SKIPPED_NOTE = ("Not run when grading: this cell is tagged \"skip-when-grading\" (an experiment or a "
+SKIPPED_NOTE = (f"Not run when grading: this cell is tagged \"{SKIP_WHEN_GRADING}\" (an experiment or a "
                 "figure; no score depends on it). Run it in your own notebook to see its output.\n")
 
 

@@ -61,11 +61,13 @@ def source():
 def test_same_decision_as_nbgraders(source, damage):
     nb = copy.deepcopy(source)
     DAMAGE[damage](nb)
-    for ours, theirs in ((CheckCellMetadata().preprocess, NbgraderCheckCellMetadata().preprocess),
-                         (CellMetadataValidator().validate_nb, MetadataValidator().validate_nb)):
-        outcome = _outcome(lambda n: ours(n, {}) if ours.__name__ == "preprocess" else ours(n), nb)
-        assert outcome == _outcome(lambda n: theirs(n, {}) if theirs.__name__ == "preprocess" else theirs(n), nb)
-    assert (outcome[0] == "passed") == (damage == "untouched")
+    pairs = (  # (ours, nbgrader's): the preprocessor as configured, and the validator under it
+        (lambda n: CheckCellMetadata().preprocess(n, {}), lambda n: NbgraderCheckCellMetadata().preprocess(n, {})),
+        (CellMetadataValidator().validate_nb, MetadataValidator().validate_nb))
+    for ours, theirs in pairs:
+        outcome = _outcome(ours, nb)
+        assert outcome == _outcome(theirs, nb)
+        assert (outcome[0] == "passed") == (damage == "untouched")
 
 
 @pytest.mark.parametrize("damage", ["points as text", "grade_id a number", "grade as text"])
