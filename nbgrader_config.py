@@ -29,15 +29,15 @@ c.Execute.kernel_manager_class = "deepgrad.kernel.SandboxedKernelManager"
 # the notebook. Feedback shows a test cell's output only if the verdict wrote it.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (AssignLatePenalties, ClearHiddenTests, ClearOutput,  # noqa: E402
-                                    DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 
 # nbgrader's CheckCellMetadata, checking its JSON schema once per process instead of once per cell
 from deepgrad.cell_metadata import CheckCellMetadata  # noqa: E402
 
-from deepgrad.nbgrader_plugin import (SKIP_WHEN_GRADING, NoteSkippedCells, RecordVerdict, TrustedVerdict,  # noqa: E402
-                                      VerdictOnlyFeedback)
+from deepgrad.nbgrader_plugin import (SKIP_WHEN_GRADING, ExecuteWithoutTests, NoteSkippedCells,  # noqa: E402
+                                      RecordVerdict, TrustedVerdict, VerdictOnlyFeedback)
 
 # Cells tagged "skip-when-grading" (experiments and slow figures; no score depends on them) are not
 # run when grading (nbclient's own option, nbgrader's documented way to leave slow cells out), so a
@@ -47,7 +47,9 @@ c.Execute.skip_cells_with_tag = SKIP_WHEN_GRADING
 
 c.Autograde.sanitize_preprocessors = [TrustedVerdict, ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCells, ClearHiddenTests, CheckCellMetadata]
-c.Autograde.autograde_preprocessors = [Execute, NoteSkippedCells, IgnorePattern, ClearMetadataPreprocessor,
+# The test cells are not run in the kernel (ExecuteWithoutTests, nbgrader's Execute otherwise): the
+# verdict alone scores them and writes what they show.
+c.Autograde.autograde_preprocessors = [ExecuteWithoutTests, NoteSkippedCells, IgnorePattern, ClearMetadataPreprocessor,
                                        LimitOutput, SaveAutoGrades, RecordVerdict, AssignLatePenalties, CheckCellMetadata]
 c.ClearHiddenTests.enforce_metadata = False  # a student's stray marker is stripped, not an error
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, VerdictOnlyFeedback]

@@ -23,6 +23,8 @@ from jinja2 import BytecodeCache
 from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 
+from .verdict import VERDICT_MARK
+
 NO_ALT = "No description has been provided for this image"  # nbconvert's own words
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
 
@@ -45,8 +47,19 @@ class _CompiledTemplates(BytecodeCache):
 _compiled = _CompiledTemplates()
 
 
-_highlighted: dict[tuple, str] = {}  # (filter settings, source, language, metadata) -> HTML
+_highlighted: dict[tuple, str] = {}  # (filter settings, source, language, metadata but run records) -> HTML
 MAX_HIGHLIGHTED = 4096                  # cells kept; past it, the store starts again
+
+
+# Cell metadata that records how one run went, different in every submission's notebook and never
+# read to highlight source: nbclient's timings, the verdict's mark.
+RUN_RECORDS = ("execution", VERDICT_MARK)
+
+
+def _without_run_records(metadata):
+    if isinstance(metadata, dict) and any(k in metadata for k in RUN_RECORDS):
+        return {k: v for k, v in metadata.items() if k not in RUN_RECORDS}
+    return metadata
 
 
 class _KeptHighlighting:
@@ -61,7 +74,7 @@ class _KeptHighlighting:
 
     def __call__(self, source, language=None, metadata=None, **more):
         try:
-            key = (self.settings, source, language, json.dumps(metadata, sort_keys=True))
+            key = (self.settings, source, language, json.dumps(_without_run_records(metadata), sort_keys=True))
         except (TypeError, ValueError):  # metadata that is not plain JSON: highlighted afresh
             key = None
         if key is None or more:  # (arguments a later nbconvert may add: passed on, not kept)

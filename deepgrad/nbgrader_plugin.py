@@ -7,9 +7,12 @@ own converters, so every way of grading runs the trusted verdict and students se
   sandboxed workers, the reference's values) and writes the verdict's scores into the course's
   gradebook, and its rows into the grading report. The scores stand even if nbgrader's own run of
   the notebook then fails.
+- :class:`ExecuteWithoutTests` is nbgrader's ``Execute`` in ``c.Autograde.autograde_preprocessors``,
+  leaving the test cells out: what they would show and score is the verdict's.
 - :class:`RecordVerdict` follows nbgrader's ``SaveAutoGrades`` in ``c.Autograde.autograde_preprocessors``:
-  it puts the verdict's scores back over the in-kernel ones and makes the autograded notebook's
-  test cells show the verdict's messages, marked as the verdict's.
+  it puts the verdict's scores back over the in-kernel ones (or sets them aside where the verdict
+  has none) and makes the autograded notebook's test cells show the verdict's messages, marked as
+  the verdict's.
 - :class:`VerdictOnlyFeedback` is in ``c.GenerateFeedback.preprocessors``: a test cell shows its
   outputs only with the verdict's mark, and never a hidden block, however its notebook was made.
 
@@ -222,18 +225,36 @@ class RecordVerdict(NbGraderPreprocessor):
     test cells."""
 
     def preprocess(self, nb, resources):
-        from .gradebook import record
+        from .gradebook import record, set_aside
 
         info = resources["nbgrader"]
         verdict = current().verdicts.get((info["assignment"], info["student"]))
         if verdict is None:
             raise CourseError("no deepgrad verdict for this submission: nbgrader_config.py must list "
                               "deepgrad.nbgrader_plugin.TrustedVerdict first in c.Autograde.sanitize_preprocessors")
-        if verdict.tasks:
-            record(info["db_url"], verdict)
+        # No task scored (grading broke): nbgrader's scores of the cells it just saved must not stand.
+        (record if verdict.tasks else set_aside)(info["db_url"], verdict)
         root, _ = _course(self)
         show_verdict(nb, verdict, course_secret(root))
         return nbformat.from_dict(nb), resources  # the new outputs as nbformat's nodes too
+
+
+def is_test_cell(cell) -> bool:
+    """A code cell nbgrader grades automatically (its metadata says grade, not solution)."""
+    meta = nbgrader_meta(cell)
+    return cell_type(cell) == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+class ExecuteWithoutTests(Execute):
+    """nbgrader's ``Execute`` without the test cells. The verdict alone scores them and writes what
+    they show (:class:`RecordVerdict`; :class:`VerdictOnlyFeedback` drops any other output), so
+    running them beside student code would only spend time and give a hostile submission more
+    calls to hang or crash in. Every other cell runs as nbgrader runs it."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if is_test_cell(cell):
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
 
 
 # Cells of the course's notebooks tagged this way (experiments, slow figures: no score depends on
@@ -303,8 +324,8 @@ class ExecutionFailed(Exception):
     """A job's run of the notebook failed; raised where nbgrader's own Execute would have."""
 
 
-class ExecutedElsewhere(Execute):
-    """nbgrader's ``Execute`` in the pass ``deepgrad autograde --jobs`` gives a submission after its
+class ExecutedElsewhere(ExecuteWithoutTests):
+    """nbgrader's ``Execute`` (without the test cells) in the pass ``deepgrad autograde --jobs`` gives a submission after its
     job: the job's run of this very notebook (same fingerprint), else a run here, as ever."""
 
     def preprocess(self, nb, resources):

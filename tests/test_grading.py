@@ -43,11 +43,12 @@ def test_demo_writes_feedback_csv_and_table(demo):
 
 def test_grading_skips_exactly_the_tagged_cells_and_the_rest_runs_clean(demo):
     """nbgrader's run of the reference answers leaves out every cell the source tags
-    skip-when-grading (each says so, in the autograded notebook and on the feedback page) and runs
-    every other code cell without an error: nothing left running depends on a cell left out."""
+    skip-when-grading (each says so, in the autograded notebook and on the feedback page) and every
+    test cell (each shows the verdict's result instead), and runs every other code cell without an
+    error: nothing left running depends on a cell left out."""
     import nbformat
 
-    from deepgrad.nbgrader_plugin import SKIP_WHEN_GRADING, SKIPPED_NOTE
+    from deepgrad.nbgrader_plugin import SKIP_WHEN_GRADING, SKIPPED_NOTE, is_test_cell
 
     for name in NOTEBOOKS.values():
         source = nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
@@ -59,6 +60,8 @@ def test_grading_skips_exactly_the_tagged_cells_and_the_rest_runs_clean(demo):
             texts = [o.get("text", "") for o in cell.outputs]
             if cell.id in tagged:
                 assert cell.execution_count is None and texts == [SKIPPED_NOTE], (name, cell.id)
+            elif is_test_cell(cell):
+                assert cell.execution_count is None and texts and texts[0].startswith("✓ test_"), (name, cell.id)
             else:
                 assert SKIPPED_NOTE not in texts and cell.execution_count is not None, (name, cell.id)
                 assert not [o for o in cell.outputs if o.output_type == "error"], (name, cell.id)

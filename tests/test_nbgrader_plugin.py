@@ -76,17 +76,45 @@ def test_a_cell_left_out_of_grading_says_so_and_no_other_cell_does():
 
 def test_grading_leaves_out_the_tagged_cells_by_nbclients_own_option():
     """The course's nbgrader configuration is what skips them (nbclient's skip_cells_with_tag), and
-    the note follows nbgrader's Execute before anything strips cell metadata."""
+    the note follows nbgrader's Execute (the course's: without the test cells) before anything
+    strips cell metadata."""
     from nbgrader.preprocessors import Execute
 
     from deepgrad.course import Nbgrader
-    from deepgrad.nbgrader_plugin import SKIP_WHEN_GRADING, NoteSkippedCells
+    from deepgrad.nbgrader_plugin import SKIP_WHEN_GRADING, ExecuteWithoutTests, NoteSkippedCells
     from conftest import ROOT
 
     config = Nbgrader(ROOT).api.config
     assert config.Execute.skip_cells_with_tag == SKIP_WHEN_GRADING
     steps = list(config.Autograde.autograde_preprocessors)
-    assert steps.index(NoteSkippedCells) == steps.index(Execute) + 1
+    assert [s for s in steps if isinstance(s, type) and issubclass(s, Execute)] == [ExecuteWithoutTests]
+    assert steps.index(NoteSkippedCells) == steps.index(ExecuteWithoutTests) + 1
+
+
+def test_grading_runs_every_cell_but_the_test_cells(tmp_path):
+    """Does the course's Execute leave the test cells out (no output, no execution count, nothing
+    they call runs) and run every other code cell, the student's own extra cells included?
+    (Planted bug: nbgrader's own Execute runs the test cell, and the last cell counts its call.)"""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from deepgrad.nbgrader_plugin import ExecuteWithoutTests
+
+    def nbgrader(**meta):
+        return {"nbgrader": {"grade_id": meta.pop("grade_id"), "locked": False, "schema_version": 3,
+                             "solution": False, "grade": False, **meta}}
+
+    nb = new_notebook(cells=[
+        new_code_cell("calls = []", metadata=nbgrader(grade_id="setup", locked=True)),
+        new_code_cell("def f():\n    calls.append(1)\n    return 1", metadata=nbgrader(grade_id="ans", solution=True)),
+        new_markdown_cell("Explain.", metadata=nbgrader(grade_id="why", solution=True, grade=True, points=1)),
+        new_code_cell("f()\nprint('test ran')", metadata=nbgrader(grade_id="test_f", grade=True, points=1, locked=True)),
+        new_code_cell("f()\nprint('calls', len(calls))")])
+    ran, _ = ExecuteWithoutTests(timeout=30).preprocess(nbformat.from_dict(nb), {"metadata": {"path": str(tmp_path)}})
+    test = ran.cells[3]
+    assert test.outputs == [] and test.execution_count is None
+    assert [c.execution_count is not None for c in ran.cells if c.cell_type == "code"] == [True, True, False, True]
+    assert [o.get("text") for o in ran.cells[4].outputs] == ["calls 1\n"]
 
 
 def test_feedback_pages_are_the_stock_exporters_pages():
@@ -94,20 +122,26 @@ def test_feedback_pages_are_the_stock_exporters_pages():
     nbconvert's HTMLExporter gives with nbgrader's feedback template, image alt text included, for
     a first and a second page of one process."""
     import base64
+    import copy
 
     import nbformat
     from bs4 import BeautifulSoup
     from nbconvert.exporters import HTMLExporter
     from nbgrader.converters import GenerateFeedback
 
+    from deepgrad import feedback_html
     from deepgrad.feedback_html import NO_ALT, FeedbackHTMLExporter
+    from deepgrad.verdict import VERDICT_MARK
 
     png = base64.b64encode(bytes.fromhex("89504e470d0a1a0a")).decode()
     cells = [nbformat.v4.new_markdown_cell("# Feedback\n\n$\\sigma(z)$ and `code` <img src='x.png'>"),
              nbformat.v4.new_code_cell("plot()", execution_count=1, outputs=[nbformat.v4.new_output(
                  "display_data", data={"image/png": png, "text/plain": "<Figure>"})]),
              nbformat.v4.new_code_cell("print(1)", execution_count=2, outputs=[
-                 nbformat.v4.new_output("stream", name="stdout", text="1\n")])]
+                 nbformat.v4.new_output("stream", name="stdout", text="1\n")]),
+             # one source, two languages: IPython's and, by its magics_language, bash's
+             nbformat.v4.new_code_cell("%%bash\necho 1", execution_count=3),
+             nbformat.v4.new_code_cell("%%bash\necho 1", execution_count=4, metadata={"magics_language": "bash"})]
     nb = nbformat.v4.new_notebook(cells=cells)
     # A second notebook sharing some cells, with others changed and another lexer: highlighting
     # kept from the first page must not leak into it (nor back).
@@ -127,3 +161,46 @@ def test_feedback_pages_are_the_stock_exporters_pages():
     for notebook in (nb, other, nb, other):  # first and later pages of one process
         assert page(FeedbackHTMLExporter, notebook) == page(HTMLExporter, notebook)
     assert page(HTMLExporter, other) != stock
+    # Another student's run of the first notebook: only its run records differ (nbclient's timings,
+    # the verdict's mark), so every cell's highlighting is the one already kept.
+    rerun = copy.deepcopy(nb)
+    for i, cell in enumerate(c for c in rerun.cells if c.cell_type == "code"):
+        cell.metadata["execution"] = {"iopub.execute_input": f"2026-12-01T09:00:0{i}.000000Z"}
+        cell.metadata[VERDICT_MARK] = f"{i:064x}"
+    kept = len(feedback_html._highlighted)
+    assert page(FeedbackHTMLExporter, rerun) == page(HTMLExporter, rerun)
+    assert len(feedback_html._highlighted) == kept
+
+
+def test_a_verdict_with_no_task_scored_sets_nbgraders_scores_aside(tmp_path):
+    """Grading broke before any task was scored (a grader bug, say), yet nbgrader ran the notebook
+    and saved its own scores: does RecordVerdict, on plain nbgrader's path too, leave none of them
+    standing (0, flagged for a manual grade)? (Planted bug: recording only verdicts with tasks.)"""
+    import nbformat
+    from nbgrader.api import Gradebook
+    from traitlets.config import Config
+
+    from deepgrad.gradebook import create_if_absent
+    from deepgrad.nbgrader_plugin import Grading, RecordVerdict, grading_run
+    from deepgrad.verdict import SubmissionVerdict
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    create_if_absent(url)
+    with Gradebook(url) as gradebook:
+        gradebook.add_assignment("a01")
+        gradebook.add_notebook("a01", "a01")
+        gradebook.add_grade_cell("test_f", "a01", "a01", max_score=2, cell_type="code")
+        gradebook.add_student("mallory")
+        gradebook.add_submission("a01", "mallory")
+        gradebook.find_grade("test_f", "a01", "a01", "mallory").auto_score = 2.0  # as SaveAutoGrades left it
+        gradebook.db.commit()
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    grading = Grading()
+    grading.verdicts[("a01", "mallory")] = SubmissionVerdict("mallory", "a01", status="broken", reason="planted")
+    with grading_run(grading):
+        RecordVerdict(config=config).preprocess(
+            nbformat.v4.new_notebook(), {"nbgrader": {"assignment": "a01", "student": "mallory", "db_url": url}})
+    with Gradebook(url) as gradebook:
+        grade = gradebook.find_grade("test_f", "a01", "a01", "mallory")
+        assert (grade.auto_score, grade.needs_manual_grade) == (0.0, True)
