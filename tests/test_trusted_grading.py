@@ -272,7 +272,12 @@ def test_seeds_are_per_submission_and_reproducible(graded):
 
 @pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
 def test_reference_passes_hidden_checks_for_every_seed(reference, assignment):
-    """Can no seed draw hidden inputs that fail the reference (an honest student losing points)?"""
+    """Can no seed draw hidden inputs that fail the reference (an honest student losing points)?
+    Each distinct check and inputs runs once: a public check's inputs are the same for every seed
+    (and every check is deterministic given its inputs: its own draws are seeded), so only the
+    first seed runs it; every seed's hidden inputs run."""
+    import pickle
+
     from autograder.calls import LocalCaller
     from autograder.registry import attempt, planned
     from deepgrad.verdict import graded_cells, submission_seed
@@ -280,11 +285,19 @@ def test_reference_passes_hidden_checks_for_every_seed(reference, assignment):
     name = NOTEBOOKS[assignment]
     caller = LocalCaller(reference(assignment))
     source = ROOT / "solutions" / name / f"{name}.ipynb"
+    ran, hidden_drawn = set(), set()
     for student in [f"student{i:03d}" for i in range(100)]:
         for cell in graded_cells(source, submission_seed(student, name, SECRET)):
-            failures = [m for target, params, _ in cell.calls for item in planned(target, params)
-                        if (m := attempt(item, caller, **params))]
-            assert not failures, (student, cell.grade_id, failures)
+            for target, params, hidden in cell.calls:
+                key = (target, pickle.dumps(sorted(params.items())))
+                if hidden:
+                    hidden_drawn.add(key)
+                if key in ran:
+                    continue
+                ran.add(key)
+                failures = [m for item in planned(target, params) if (m := attempt(item, caller, **params))]
+                assert not failures, (student, cell.grade_id, target, failures)
+    assert len(hidden_drawn) > 100  # the seeds do draw new hidden inputs, not the same ones again
 
 
 def test_time_cap_stops_grading_and_says_so(graded):
