@@ -8,17 +8,23 @@ import tempfile
 from pathlib import Path
 
 from .course import CourseError, find_root, usable_cores
+from .job_server import start_early, stop_server
 
 
 def _demo(args) -> None:
-    from .demo import format_table, run_demo
-
     root = find_root()
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="deepgrad-demo-"))
     if folder.exists() and any(folder.iterdir()):
         raise CourseError(f"--keep {folder} is not empty; give a new or empty folder")
-    print(f"deepgrad demo: grading a copy of {root} in {folder} (about 1.2 minutes on 2 cores)...", flush=True)
-    result = run_demo(root, folder, progress=True)
+    # The job processes' fork server imports the grader's modules while this process imports them too.
+    start_early()
+    try:
+        from .demo import format_table, run_demo
+
+        print(f"deepgrad demo: grading a copy of {root} in {folder} (about 1 minute on 2 cores)...", flush=True)
+        result = run_demo(root, folder, progress=True)
+    finally:
+        stop_server()  # the demo's job pool stopped it already, unless the demo ended before it
     print()
     print(format_table(result))
     print()

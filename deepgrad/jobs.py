@@ -170,14 +170,13 @@ def killed_workers(error: BaseException) -> str:
 @contextmanager
 def job_pool(jobs: int):
     """``jobs`` job processes while inside; none is left after. They are forked from a server
-    process started once with the grader's modules imported (quick to start, and no copy of the
-    coordinator's threads); it is stopped on leaving too, so nothing outlives the grading."""
+    process started once with the grader's modules imported (:mod:`deepgrad.job_server`, which may
+    have started it already); it is stopped on leaving too, so nothing outlives the grading."""
     from concurrent.futures import ProcessPoolExecutor
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["deepgrad.jobs", "nbgrader.preprocessors", "nbclient"])
+    from .job_server import job_context, stop_server
+
+    context = job_context()
     executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_process,
                                    initargs=(dict(os.environ),))
     # Start every process now (the pool starts one per task given while none is idle), from a
@@ -194,14 +193,7 @@ def job_pool(jobs: int):
         raise
     finally:
         executor.shutdown(wait=True)
-        if context.get_start_method() == "forkserver":
-            from multiprocessing import forkserver
-
-            # Private, but the one way to end it (3.8 to 3.13 have it); it starts again when next
-            # needed. (multiprocessing's resource tracker is the whole process's, and stays.)
-            server = getattr(forkserver, "_forkserver", None)
-            if hasattr(server, "_stop"):
-                server._stop()
+        stop_server()
 
 
 @contextmanager

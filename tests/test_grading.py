@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from conftest import NEEDS_CHROMIUM, NOTEBOOKS, ROOT, headless_chromium
+from conftest import NEEDS_CHROMIUM, NOTEBOOKS, ROOT, headless_chromium, processes_left_by_this_test_run
 from deepgrad.bundle import make_bundle
 from deepgrad.cli import main
 from deepgrad.course import CourseError, find_root
@@ -188,6 +188,7 @@ def test_demo_without_keep_names_its_temporary_folder(tmp_path, monkeypatch, cap
     folder = next(tmp_path.glob("deepgrad-demo-*"))
     assert (folder / "index.html").is_file()
     assert last.startswith(f"everything is in the temporary folder {folder}: delete it when done")
+    assert not processes_left_by_this_test_run()  # the fork server it started early, with no pool to stop it
 
 
 def test_demo_refuses_a_non_empty_workdir(tmp_path, capsys):

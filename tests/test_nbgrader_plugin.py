@@ -86,6 +86,7 @@ def test_grading_leaves_out_the_tagged_cells_by_nbclients_own_option():
 
     config = Nbgrader(ROOT).api.config
     assert config.Execute.skip_cells_with_tag == SKIP_WHEN_GRADING
+    assert config.Execute.shutdown_kernel == "immediate"  # no graceful shutdown after the last cell
     steps = list(config.Autograde.autograde_preprocessors)
     assert [s for s in steps if isinstance(s, type) and issubclass(s, Execute)] == [ExecuteWithoutTests]
     assert steps.index(NoteSkippedCells) == steps.index(ExecuteWithoutTests) + 1

@@ -288,3 +288,25 @@ def test_a_worker_with_other_checks_refuses_the_job():
     assert toolkit_version() != job.toolkit
     with pytest.raises(CourseError, match="differs from the one grading started from"):
         judge(job)
+
+
+def test_a_fork_server_started_early_is_the_one_the_job_processes_come_from():
+    """`deepgrad demo` starts the job processes' fork server before importing the grader (the two
+    import side by side): does the pool then fork its processes from that very server, and stop
+    it when done? (Planted bug: start_early a no-op, or the pool starting a server of its own.)"""
+    from multiprocessing import forkserver
+
+    from deepgrad.job_server import start_early
+    from deepgrad.jobs import job_pool, toolkit_version
+
+    if not start_early():
+        pytest.skip("no fork server on this platform (job processes are spawned)")
+    server = forkserver._forkserver._forkserver_pid  # multiprocessing's own record of it
+    assert server is not None and os.path.exists(f"/proc/{server}")
+    with job_pool(1) as pool:
+        assert pool.executor.submit(toolkit_version).result(timeout=60) == toolkit_version()
+        assert pool.executor.submit(os.getppid).result(timeout=60) == server
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{server}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{server}")

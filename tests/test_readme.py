@@ -117,7 +117,7 @@ def test_quickstart_is_what_ci_runs():
 
 def test_quickstart_says_how_long_each_command_takes_on_two_cores():
     text = README.read_text(encoding="utf-8")
-    said = [re.search(r"\(about ([\d.]+ minutes) on 2 cores\)$", line) for line in
+    said = [re.search(r"\(about ([\d.]+ minutes?) on 2 cores\)$", line) for line in
             block("pip install -e . && deepgrad demo").lines]
     assert all(said), "each Quickstart line ends with (about N minutes on 2 cores)"
     demo, suite = (m.group(1) for m in said)
