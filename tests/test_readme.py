@@ -67,7 +67,7 @@ BLOCKS_NOW = blocks(README.read_text(encoding="utf-8"))
 # (that test exists), or "not run: <reason>".
 BLOCKS = {
     "pip install -e . && deepgrad demo": (
-        "0fdc5eb5",
+        "a7e5cbbb",
         "run by tests/test_grading.py::test_demo_writes_feedback_csv_and_table",  # the demo's grading
         "run by tests/test_grading.py::test_demo_without_keep_names_its_temporary_folder",  # its command
         "not run: `pip install` and `pytest` are what .ci/run runs (test_quickstart_is_what_ci_runs)"),
