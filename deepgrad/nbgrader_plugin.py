@@ -241,7 +241,7 @@ class RecordVerdict(NbGraderPreprocessor):
 
 def is_test_cell(cell) -> bool:
     """A code cell nbgrader grades automatically (its metadata says grade, not solution)."""
-    meta = nbgrader_meta(cell)
+    meta = nbgrader_meta(cell)  # whatever shape the metadata has
     return cell_type(cell) == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
@@ -291,8 +291,7 @@ class VerdictOnlyFeedback(NbGraderPreprocessor):
         root, _ = _course(self)
         secret = course_secret(root)
         for cell in nb.cells:
-            meta = nbgrader_meta(cell)  # whatever shape the metadata has
-            if cell_type(cell) != "code" or not meta.get("grade") or meta.get("solution"):
+            if not is_test_cell(cell):
                 continue
             source = cell.get("source") if isinstance(cell.get("source"), str) else ""
             if HIDDEN_BEGIN in source:
@@ -325,8 +324,9 @@ class ExecutionFailed(Exception):
 
 
 class ExecutedElsewhere(ExecuteWithoutTests):
-    """nbgrader's ``Execute`` (without the test cells) in the pass ``deepgrad autograde --jobs`` gives a submission after its
-    job: the job's run of this very notebook (same fingerprint), else a run here, as ever."""
+    """nbgrader's ``Execute`` (without the test cells) in the pass ``deepgrad autograde --jobs``
+    gives a submission after its job: the job's run of this very notebook (same fingerprint), else
+    a run here, as ever."""
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
