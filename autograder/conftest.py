@@ -19,6 +19,9 @@ COURSE_ROOT = Path(__file__).resolve().parents[1]
 def pytest_addoption(parser):
     parser.addoption("--submission", default=None, metavar="PATH",
                      help="folder of notebooks, or one notebook, to check (default: assignments/)")
+    parser.addoption("--score-file", default=None, metavar="PATH",
+                     help="also write the score summary (JSON) to PATH: the one place a program should read "
+                          "it from, since the terminal shows what the checked code printed too")
 
 
 def pytest_configure(config):
@@ -204,10 +207,12 @@ def pytest_sessionfinish(session, exitstatus):
 
 def _write_score(terminalreporter, config):
     outcomes = getattr(config, "_deepgrad_outcomes", {})
+    rows, summary = points_table(outcomes)
+    if score_file := config.getoption("--score-file"):
+        Path(score_file).write_text(json.dumps(summary) + "\n", encoding="utf-8")
     if not outcomes:
         _nothing_selected(terminalreporter, config)
         return
-    rows, summary = points_table(outcomes)
     tr = terminalreporter
     tr.section("deepgrad self-check")
     tr.write_line(f"{'assignment':<11}{'task':<30}{'points':>10}   checks")

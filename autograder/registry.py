@@ -11,6 +11,7 @@ reference computes what the student's function must return on them (see :func:`a
 from __future__ import annotations
 
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -39,8 +40,11 @@ class Check:
     # expect(judge, **params) -> the ``expected`` value ``run`` takes, made by calling the judge
     # (the reference solution at grading) on the check's inputs.
     expect: Callable[..., object] | None = None
-    # Other functions whose values the check judges by (a gradient's loss, a backward's forward):
-    # the reference's at grading, the student's own in the self-check (see blocked_by).
+    # The functions whose values the check judges by (a gradient's loss, a backward's forward; the
+    # judged function itself where its gradient is held to its own loss): the reference's at grading,
+    # the student's own in the self-check, where the check waits while another of them fails (see
+    # blocked_by). Also the student's functions the judged one is built from (rnn_forward from
+    # rnn_step_forward), for that wait.
     uses: tuple[str, ...] = ()
 
 
@@ -144,6 +148,49 @@ def blocked_by(item: Check, call, cache: dict[str, bool]) -> list[str]:
     return blocked
 
 
+class SealedStudent(Exception):
+    """A check asked the student's notebook for a value while the notebook was sealed: a bug of the
+    check (it must ask the judge), never of the student."""
+
+
+class StudentCalls:
+    """The student's functions as :func:`attempt` hands them to a check: the caller itself, which
+    can be *sealed*. At grading a numeric gradient is taken of the reference's functions only
+    (``autograder.checks.common.judged_gradient``), and the student's notebook is sealed while it
+    is: a check that differentiates the student's loss or forward by mistake (a closure over
+    ``call``) then fails loudly, as the grader's problem, instead of letting a flat or caching
+    forward make a zero gradient pass. In the self-check the judge is the student's own notebook
+    (there is no reference), so sealing changes nothing there."""
+
+    def __init__(self, call):
+        self.call = call
+        self.seals = 0
+
+    @property
+    def reference(self):  # what autograder.calls.reference_of looks for
+        return getattr(self.call, "reference", None)
+
+    def __call__(self, fn: str, *args):
+        if self.seals:
+            raise SealedStudent(f"the check asked the student's `{fn}` for a value while taking a numeric "
+                                "gradient, which at grading comes from the reference solution alone")
+        return self.call(fn, *args)
+
+
+@contextmanager
+def sealed(call):
+    """While the block runs, ``call`` (a check's :class:`StudentCalls`) refuses every call, if there is
+    a reference to judge by; a bare caller (a check run outside :func:`attempt`) is left as it is."""
+    if not isinstance(call, StudentCalls) or call.reference is None:
+        yield
+        return
+    call.seals += 1
+    try:
+        yield
+    finally:
+        call.seals -= 1
+
+
 def exception_summary(exc: BaseException) -> str:
     """``TypeError at autograder/checks/a01.py:95: ...``: the type, where it was raised (the last
     frame, relative to the folder holding the package) and the message, on one line."""
@@ -197,13 +244,16 @@ def attempt(item: Check, call, **inputs) -> str | None:
     from .calls import CheckFailure, ReferenceFailure, StudentProblem
 
     params = {**item.params, **inputs}
+    student = StudentCalls(call)
     try:
         if inputs and "expected" not in inputs and item.expect is not None:
             del params["expected"]
             params["expected"] = _expected(item, call, params)
-        item.run(call, **params)
+        item.run(student, **params)
     except ReferenceFailure:
         raise
+    except SealedStudent as exc:  # the check's bug: left out of the score, and a person looks
+        raise ReferenceFailure(f"{item.id}: {exc}") from None
     except StudentProblem as problem:
         return problem.message
     except CheckFailure as failure:

@@ -64,9 +64,11 @@ def sandbox_missing() -> str:
     return bubblewrap.unavailable()
 
 
-def _plain_environment() -> dict:
-    """The unsandboxed worker's environment (where no sandbox can be had): with no PID namespace
-    to end them, its processes carry the test run's marker, if any, so that leftovers are found."""
+def plain_environment() -> dict:
+    """The unsandboxed worker's and kernel's environment (where no sandbox can be had): the
+    sandbox's allow-list with the grader's own PATH, HOME and TMPDIR (not secrets; it runs as the
+    grader), never the rest of it. With no PID namespace to end them, its processes carry the
+    test run's marker, if any, so that leftovers are found."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", bubblewrap.RUN_MARKER)
     env = {k: os.environ[k] for k in keep if k in os.environ}
     return {**env, **{k: v for k, v in bubblewrap.environment().items()
@@ -115,20 +117,22 @@ class Worker:
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-    def _command(self, copy: Path) -> tuple[list[str], Path, dict | None]:
+    def _command(self, copy: Path) -> tuple[list[str], Path, dict]:
         """The worker's command line, working folder and environment, sandboxed or not."""
         skip = ",".join(str(i) for i in sorted(self.skipped))
         if self.sandboxed:  # output and working folder: the sandbox's own /tmp
             argv = [sys.executable, "-I", str(WORKER_SCRIPT), str(copy), "/tmp/student-output.txt", skip]
             view = bubblewrap.View(readable=(*toolkit_paths(), copy), hidden_libraries=True,
                                    masked=(PACKAGE_ROOT,))
-            return bubblewrap.command(argv, view), Path(self._tmp.name), None
+            # bwrap's own environment too: its init (PID 1 inside) keeps it, readable from inside
+            # when an ordinary user grades.
+            return bubblewrap.command(argv, view), Path(self._tmp.name), bubblewrap.launch_environment()
         workdir = Path(self._tmp.name) / "work"
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir()
         output = str(Path(self._tmp.name) / "student-output.txt")
         return ([sys.executable, "-I", str(WORKER_SCRIPT), str(copy), output, skip], workdir,
-                _plain_environment())
+                plain_environment())
 
     def start(self) -> dict:
         """Start the worker on a private copy of the notebook."""

@@ -23,10 +23,13 @@ from autograder.sandbox import Limits, sandbox_missing
 from .course import CourseError, Nbgrader, notebook
 from .gradebook import set_aside
 from .nbgrader_plugin import Grading, report_path
+from .safe_text import ID_CHARS, terminal_text
 from .snapshot import Snapshots, SnapshotError
-from .verdict import SubmissionVerdict, course_secret, rewrite_for_feedback, submission_seed, write_report
+from .grading_report import write_report
+from .verdict import SubmissionVerdict, course_secret, rewrite_for_feedback, submission_seed
 
 
+SAID_CHARS = 2000  # a line of the grader's own (_say): an exception's summary fits whole
 # The folder autograder/ is installed from; in a checkout it holds the course too.
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 # The status note every report row gets when the instructor graded with --no-sandbox.
@@ -172,7 +175,8 @@ def _side_by_side(run: "_Run", names: list[str], taken: dict, pool, graded, star
                 run.grading.judged[key] = run.broken(student, killed_workers(exc))
             elif not said:
                 said = True
-                _say(f"deepgrad autograde: a {pool.where} could not grade {student} ({exception_summary(exc)}); "
+                _say(f"deepgrad autograde: a {pool.where} could not grade {terminal_text(student, ID_CHARS)} "
+                     f"({exception_summary(exc)}); "
                      "such submissions are graded by this process instead")
         else:
             judged.verdict.snapshot = taken[student].read_bytes() if judged.graded else None
@@ -224,9 +228,12 @@ def start_jobs(course: Path, assignment: str, students: list[str], pool, grader:
 
 
 def _say(message: str) -> None:
+    """A line on stderr, its control characters shown as escapes (it may quote an error); the
+    student id in it is cut by the caller (:data:`~deepgrad.safe_text.ID_CHARS`), the rest is the
+    grader's own words and kept whole."""
     from tqdm import tqdm
 
-    tqdm.write(message, file=sys.stderr)
+    tqdm.write(terminal_text(message, SAID_CHARS), file=sys.stderr)
 
 
 @dataclass(frozen=True)

@@ -11,19 +11,23 @@ it is escaped: student ids and reasons are untrusted.
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 import re
 import statistics
+import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from .course import CourseError
+from autograder.terminal import escape_controls
 
-# "a01.sigmoid.values: ..." or "a01.sigmoid.values (hidden): ..." (see deepgrad.verdict._grade_cell)
+from .course import CourseError
+from .grading_report import REPORT_COLUMNS
+from .safe_text import read_csv, write_csv as write_table
+
+# "a01.sigmoid.values: ..." or "a01.sigmoid.values (hidden): ..." (see deepgrad.verdict._run_checks)
 _CHECK = re.compile(r"^(?P<id>[A-Za-z]\w*(?:\.[\w\-\[\]]+)+)(?P<hidden> \(hidden\))?: (?P<rest>.*)$", re.S)
 CSV_COLUMNS = ["task", "max_points", "submissions", "passed", "pass_rate", "mean_score"]
 
@@ -80,17 +84,18 @@ def _first_run(assignment: str) -> str:
 
 def read_report(path: Path, assignment: str) -> list[dict[str, str]]:
     """The grading report's rows of ``assignment``."""
-    from .verdict import REPORT_COLUMNS
-
     if not path.is_file():
         raise CourseError(f"no grading report {path}: {_first_run(assignment)}")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header != REPORT_COLUMNS:
-            raise CourseError(f"{path} is not a deepgrad grading report (its columns are not "
-                              f"{', '.join(REPORT_COLUMNS)}): {_first_run(assignment)}")
-        rows = [dict(zip(header, row)) for row in reader if len(row) == len(header)]
+    # Read as written (deepgrad.safe_text: formula quotes undone, an over-long field of an older
+    # report read, a row csv refuses left out and said) so no report stops the class report.
+    table, skipped = read_csv(path)
+    header = table[0] if table else None
+    if header != REPORT_COLUMNS:
+        raise CourseError(f"{path} is not a deepgrad grading report (its columns are not "
+                          f"{', '.join(REPORT_COLUMNS)}): {_first_run(assignment)}")
+    if skipped:
+        warnings.warn(f"{path}: {skipped} row(s) could not be read; the class report leaves them out")
+    rows = [dict(zip(header, row)) for row in table[1:] if len(row) == len(header)]
     rows = [row for row in rows if row["assignment"] == assignment]
     if not rows:
         raise CourseError(f"{path} holds no row of {assignment}: {_first_run(assignment)}")
@@ -124,7 +129,8 @@ def read_gradebook(db_url: str, assignment: str) -> tuple[dict[str, tuple[float,
     return scores, grades
 
 
-# The grading report keeps each message's first 500 characters (deepgrad.verdict.report_rows).
+# Reports of older versions kept each message's first 500 characters; this one cuts a message's
+# middle where it is made (autograder.bounded), so a hint is cut short only if the note is in it.
 REPORT_MESSAGE_CHARS = 500
 CUT_HINT = "a hint cut short in the grading report"
 
@@ -138,7 +144,8 @@ def _hint_kind(message: str) -> str | None:
         return None
     if kind := next((kind for kind in KINDS if kind in hint), None):
         return kind
-    return CUT_HINT if len(message) >= REPORT_MESSAGE_CHARS else hint.strip()[:80] or None
+    cut = len(message) == REPORT_MESSAGE_CHARS or "(cut: " in hint
+    return CUT_HINT if cut else hint.strip()[:80] or None
 
 
 def gather(root: Path, assignment: str, report: Path | None = None, db_url: str | None = None) -> ClassReport:
@@ -241,7 +248,8 @@ def pass_rate_png(tasks: list[TaskStats]) -> str:
 
 
 def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+    # Control characters shown as escapes too: a bidirectional override would reorder what is read.
+    return html.escape(escape_controls(str(value)), quote=True)
 
 
 def _pct(rate: float) -> str:
@@ -332,12 +340,9 @@ def render_html(report: ClassReport) -> str:
 
 
 def write_csv(report: ClassReport, path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
-        out.writerow(CSV_COLUMNS)
-        for t in report.tasks:
-            out.writerow([t.task, f"{t.max_points:g}", t.submissions, t.passed, f"{t.pass_rate:.4f}",
-                          f"{t.mean_score:.4f}"])
+    """The per-task numbers; text cells made safe for a spreadsheet like every CSV of deepgrad's."""
+    write_table(path, CSV_COLUMNS, ([t.task, f"{t.max_points:g}", t.submissions, t.passed, f"{t.pass_rate:.4f}",
+                                     f"{t.mean_score:.4f}"] for t in report.tasks))
     return path
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .course import CourseError, find_root, usable_cores
 from .job_server import start_early, stop_server
+from .safe_text import ID_CHARS, LINE_CHARS, terminal_text
 
 
 def _demo(args) -> None:
@@ -45,13 +46,11 @@ MOST_BROKEN_SHOWN = 100
 COULD_NOT_START = 101
 
 
-def shortened(text: str, width: int = 160) -> str:
+def shortened(text: str, width: int = LINE_CHARS) -> str:
     """One line of at most ``width`` characters, cut at a word boundary with "…" (the report
-    holds the whole text)."""
-    line = " ".join(text.split())
-    if len(line) <= width:
-        return line
-    return line[:width - 1].rsplit(" ", 1)[0] + " …"
+    holds more of it), every control character shown as its escape: a reason quotes student
+    output, and a terminal obeys the escape sequences it is sent."""
+    return terminal_text(text, width)
 
 
 def _positive(text: str) -> int:
@@ -83,7 +82,7 @@ def _autograde(args) -> int:
         reason = shortened(v.reason)
         shown = {"graded": f"{v.score:g} / {total:g}",
                  "review": f"{v.score:g} / {total:g}  REVIEW: {reason}"}.get(v.status, f"BROKEN: {reason}")
-        print(f"{v.student:<20} {shown}")
+        print(f"{terminal_text(v.student, ID_CHARS):<20} {shown}")  # the id is a folder's name: any text
     print(f"report: {report}")
     broken = sum(v.status == "broken" for v in verdicts)
     if broken:

@@ -181,10 +181,11 @@ class Nbgrader:
 
     def export_csv(self, path: Path) -> Path:
         from nbgrader.api import Gradebook
-        from nbgrader.plugins import CsvExportPlugin
+
+        from .grades_export import SafeCsvExportPlugin
 
         with Gradebook(self.db_url) as gradebook:
-            CsvExportPlugin(to=str(path)).export(gradebook)
+            SafeCsvExportPlugin(to=str(path)).export(gradebook)
         return path
 
 

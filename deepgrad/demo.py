@@ -19,8 +19,8 @@ from .course import CourseError, Nbgrader, assignments, copy_course, notebook, u
 from .jobs import job_pool
 from .autograde import autograde, start_jobs
 from .class_report import write_class_report
+from .grading_report import write_report
 from .release import release_each
-from .verdict import write_report
 from .submissions import BUGS, answered, read, reference_answers, with_bug, write
 
 STUDENTS = ("reference", "stubs", "buggy")

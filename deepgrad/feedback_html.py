@@ -13,20 +13,52 @@ Three costs of the stock exporter are dropped, the page itself unchanged in what
 - each code cell's syntax highlighting (pygments, most of the rest of a page's time) is kept for
   the process: every submission of an assignment repeats the same setup, test and example cells,
   so each is highlighted once, not once per student.
+
+The page is made of a submission's notebook, hostile data: the notebook is made inert before
+(:class:`deepgrad.untrusted_outputs.UntrustedOutputs`, in both autograde and feedback), and this
+exporter is the second layer: nbconvert's ``sanitize_html`` (no JavaScript or widget output), its
+``clean_html`` filter being nh3's allow-list instead of bleach's (HTML outputs, code cells), markdown
+cleaned by the same allow-list (nbgrader's template does not clean it), and the
+alt text added by a linear scan (a regex with a lookahead backtracked quadratically on student HTML).
 """
 from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 
-from jinja2 import BytecodeCache
+from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 
+from traitlets import default
+
+from .untrusted_outputs import clean_html
 from .verdict import VERDICT_MARK
 
 NO_ALT = "No description has been provided for this image"  # nbconvert's own words
-_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
+_IMG = re.compile(r"<img\b", re.IGNORECASE)   # fixed strings: no backtracking anywhere
+_ALT = re.compile(r"\salt=", re.IGNORECASE)
+
+
+def with_alt_text(html: str) -> str:
+    """Each ``<img`` whose tag (up to the next ``>``) has no ``alt=`` gets nbconvert's alt text.
+
+    Linear: every ``<img`` and every `` alt=`` is found once; the tag's end is searched only past the
+    last one found, and whether an ``alt=`` lies inside is a bisection."""
+    alts = [m.start() for m in _ALT.finditer(html)]
+    parts, last, end = [], 0, -1
+    for m in _IMG.finditer(html):
+        start = m.start()
+        if end < start:
+            end = html.find(">", start)
+            end = len(html) if end < 0 else end
+        at = bisect_left(alts, m.end())  # (the original lookahead began after "<img")
+        if at < len(alts) and alts[at] < end:
+            continue
+        parts += [html[last:m.end()], f' alt="{NO_ALT}"']
+        last = m.end()
+    return "".join(parts) + html[last:] if parts else html
 
 
 class _CompiledTemplates(BytecodeCache):
@@ -89,6 +121,19 @@ class _KeptHighlighting:
 class FeedbackHTMLExporter(HTMLExporter):
     """nbconvert's HTMLExporter for feedback pages (see the module)."""
 
+    @default("sanitize_html")
+    def _sanitize_by_default(self):
+        return True
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("clean_html", clean_html)  # the last registered wins: nh3's allow-list, not bleach's
+
+    @pass_context
+    def markdown2html(self, context, source):
+        # nbgrader's feedback template renders markdown cells without clean_html: cleaned here
+        return clean_html(super().markdown2html(context, source))
+
     def _create_environment(self):
         environment = super()._create_environment()
         environment.bytecode_cache = _compiled
@@ -111,4 +156,4 @@ class FeedbackHTMLExporter(HTMLExporter):
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         if "jp-Notebook" in html:  # a JupyterLab template: the stock exporter's pass is needed
             return super().from_notebook_node(nb, resources, **kw)
-        return _IMG_WITHOUT_ALT.sub(f'<img alt="{NO_ALT}"', html), resources
+        return with_alt_text(html), resources

@@ -5,30 +5,37 @@ anything the instructor can: the solutions, other students' work, the gradebook,
 config. Here the kernel starts in :mod:`autograder.bubblewrap`'s sandbox: it sees the interpreter,
 the course's toolkit and its own autograded folder (read-only), talks to nbclient over Unix
 sockets in a private folder (jupyter_client's ``ipc`` transport: no network at all, and no
-"running over TCP without encryption" warning), runs as an unprivileged user, and sits in a
+"running over TCP without encryption" warning) made in a tiny folder of the sandbox's own, which
+nbclient reaches through ``/proc/<pid>/root`` (:func:`autograder.bubblewrap.reach_inside`): no
+host folder is writable from inside, so student code can leave nothing on the host whoever
+grades. It runs as an unprivileged user, with the sandbox's environment only (bwrap and the
+wrappers around it too: never the grader's, which may hold a JupyterHub token), and sits in a
 cgroup (:mod:`autograder.resources`) capping its processes and its whole tree's memory, which also
 lets :class:`deepgrad.course.Nbgrader` kill every process of a notebook that would never finish.
 Scores do not come from this kernel anyway (:mod:`deepgrad.verdict` decides them).
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import shutil
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
 from autograder import bubblewrap
 from autograder.resources import ResourceGroup
-from autograder.sandbox import PACKAGE_ROOT, toolkit_paths
+from autograder.sandbox import PACKAGE_ROOT, plain_environment, toolkit_paths
 
 LAZY_IMPORTS = "autograder.lazy_imports"
 KERNEL_MEMORY_BYTES = 4 * 2**30
 KERNEL_PROCESSES = 64
-KERNEL_FILE_BYTES = 64 * 2**20  # any one file the kernel writes (its sockets' folder is the host's)
+KERNEL_FILE_BYTES = 64 * 2**20  # any one file the kernel writes (without a sandbox: on the host's disk)
+SOCKET_WAIT_SECONDS = 20        # for bwrap to make the sandbox the kernel's sockets are in
 
 
 def _course_of(cwd) -> tuple[Path, ...]:
@@ -38,14 +45,6 @@ def _course_of(cwd) -> tuple[Path, ...]:
         return ()
     course = Path(cwd).parents[2]
     return (course,) if (course / "nbgrader_config.py").is_file() else ()
-
-
-def _socket_parent() -> str | None:
-    """Where the kernel's socket folder goes: the host's /dev/shm where it can, a RAM file system
-    whose pages count against the kernel's memory cap, so that what student code writes there
-    (the one host folder it may write to) fills no disk; else the usual temporary folder."""
-    shm = "/dev/shm"
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -66,12 +65,18 @@ class SandboxedKernelManager(AsyncKernelManager):
             if type(self).on_start is not None:
                 type(self).on_start()
         sandboxed = type(self).sandboxed
-        in_sandbox = not bubblewrap.unavailable() if sandboxed is None else sandboxed
-        # Unix sockets in a private folder, sandbox or not: no TCP port, no unencrypted-TCP warning.
-        self._sockets = Path(tempfile.mkdtemp(prefix="deepgrad-kernel-", dir=_socket_parent()))
+        self._in_sandbox = in_sandbox = not bubblewrap.unavailable() if sandboxed is None else sandboxed
+        # Unix sockets, sandbox or not: no TCP port, no unencrypted-TCP warning. The folder holds
+        # the connection file and `ipc`: in a sandbox, a private tmpfs at that path inside it,
+        # and on the host a link to it made once the sandbox exists (_async_launch_kernel).
+        if getattr(self, "_sockets", None) is not None:  # a restart: the old sandbox is gone
+            shutil.rmtree(self._sockets, ignore_errors=True)
+        self._sockets = Path(tempfile.mkdtemp(prefix="deepgrad-kernel-"))
+        if not in_sandbox:
+            (self._sockets / "ipc").mkdir()
         self.transport = "ipc"
         self.connection_file = str(self._sockets / "kernel.json")
-        self.ip = str(self._sockets / "kernel-ipc")
+        self.ip = str(self._sockets / "ipc" / "kernel-ipc")
         command, kw = await super()._async_pre_start_kernel(**kw)
         if any(part.endswith("ipykernel_launcher") for part in command):
             # IPython's own extension hook: matplotlib.pyplot runs only if a cell that runs draws
@@ -81,13 +86,15 @@ class SandboxedKernelManager(AsyncKernelManager):
         limits = ["/bin/sh", "-c", f'ulimit -v {KERNEL_MEMORY_BYTES // 1024} && ulimit -c 0 '
                   f'&& ulimit -f {KERNEL_FILE_BYTES // 1024} && exec "$@"', "deepgrad-limits"]
         command = [*limits, *command]
+        # jupyter_client would pass the grader's whole environment (os.environ) to the launch.
+        kw["env"] = bubblewrap.launch_environment() if in_sandbox else plain_environment()
         if in_sandbox:
-            if os.geteuid() == 0:  # the sandbox's user makes its sockets here and reads the key
-                for path in (self._sockets, Path(self.connection_file)):
-                    os.chown(path, bubblewrap.SANDBOX_ID, bubblewrap.SANDBOX_ID)
+            if os.geteuid() == 0:  # the sandbox's user reads the key (through a read-only bind)
+                os.chown(self.connection_file, bubblewrap.SANDBOX_ID, bubblewrap.SANDBOX_ID)
             cwd = kw.get("cwd")
-            view = bubblewrap.View(readable=(*toolkit_paths(), *([Path(cwd)] if cwd else [])),
-                                   writable=(self._sockets,), cwd=Path(cwd) if cwd else None,
+            view = bubblewrap.View(readable=(*toolkit_paths(), Path(self.connection_file),
+                                             *([Path(cwd)] if cwd else [])),
+                                   sockets=self._sockets / "ipc", cwd=Path(cwd) if cwd else None,
                                    masked=(PACKAGE_ROOT, *_course_of(cwd)))
             # JPY_PARENT_PID=1: the sandbox's init is the kernel's parent, and ipykernel then
             # neither polls for it nor prints its "Ctrl-C will not work" banner.
@@ -98,6 +105,21 @@ class SandboxedKernelManager(AsyncKernelManager):
             joins = "; ".join(f"echo $$ > {shlex.quote(str(p / 'cgroup.procs'))}" for p in group.paths)
             command = ["/bin/sh", "-c", f'{{ {joins}; }} 2>/dev/null; exec "$@"', "deepgrad-cgroup", *command]
         return command, kw
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw) -> None:
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if not self._in_sandbox:
+            return
+        # The host's `ipc` becomes a link to the sandbox's, once bwrap has made it. Until then a
+        # connection finds nothing and ZeroMQ tries again, as it does before the kernel binds.
+        process = self.provisioner.process
+        deadline = time.monotonic() + SOCKET_WAIT_SECONDS
+        while time.monotonic() < deadline and process.poll() is None:
+            inside = bubblewrap.reach_inside(process.pid, self._sockets / "ipc")
+            if inside is not None:
+                (self._sockets / "ipc").symlink_to(inside)
+                return
+            await asyncio.sleep(0.005)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)

@@ -31,15 +31,17 @@ import nbformat
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from autograder.calls import WorkerCaller
-from autograder.notebook import cell_type, nbgrader_meta
+from autograder.notebook import cell_type
 from autograder.registry import exception_summary
 from autograder.sandbox import Limits
 
 from .course import CourseError
+from .grading_report import write_report
 from .permissions import warning
 from .snapshot import SnapshotError, Snapshots
+from .untrusted_outputs import BoundedOutputs, is_test_cell
 from .verdict import (HIDDEN_BEGIN, SubmissionVerdict, course_secret, grade_submission, has_verdict_mark,
-                      reference_worker, show_verdict, submission_seed, write_report)
+                      reference_worker, show_verdict, submission_seed)
 
 
 @dataclass
@@ -239,17 +241,12 @@ class RecordVerdict(NbGraderPreprocessor):
         return nbformat.from_dict(nb), resources  # the new outputs as nbformat's nodes too
 
 
-def is_test_cell(cell) -> bool:
-    """A code cell nbgrader grades automatically (its metadata says grade, not solution)."""
-    meta = nbgrader_meta(cell)  # whatever shape the metadata has
-    return cell_type(cell) == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-class ExecuteWithoutTests(Execute):
+class ExecuteWithoutTests(BoundedOutputs, Execute):
     """nbgrader's ``Execute`` without the test cells. The verdict alone scores them and writes what
     they show (:class:`RecordVerdict`; :class:`VerdictOnlyFeedback` drops any other output), so
     running them beside student code would only spend time and give a hostile submission more
-    calls to hang or crash in. Every other cell runs as nbgrader runs it."""
+    calls to hang or crash in. Every other cell runs as nbgrader runs it, its outputs made safe and
+    cut as they arrive (:class:`~deepgrad.untrusted_outputs.BoundedOutputs`)."""
 
     def preprocess_cell(self, cell, resources, index):
         if is_test_cell(cell):

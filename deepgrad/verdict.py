@@ -6,7 +6,6 @@ process that never executed student code. The scores then replace nbgrader's in-
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import json
@@ -14,11 +13,13 @@ import os
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from autograder.bounded import Messages, bounded
 from autograder.calls import ReferenceFailure, StudentProblem, WorkerCaller
 from autograder.notebook import (NotebookError, cell_id, cell_source, cell_type, grade_id, nbgrader_meta,
                                  read_cells)
@@ -41,6 +42,13 @@ class TaskVerdict:
     student_messages: list[str] = field(default_factory=list)  # nothing hidden in them
     public_source: str = ""                                    # the test cell without hidden tests
 
+    def __setattr__(self, name, value):
+        # Each message is cut as it is made (autograder.bounded): it may quote student output, and it
+        # goes into the feedback notebook and the report whole.
+        if name in ("messages", "student_messages"):
+            value = Messages(value)
+        super().__setattr__(name, value)
+
 
 @dataclass
 class SubmissionVerdict:
@@ -54,6 +62,11 @@ class SubmissionVerdict:
     seed: int = 0                   # of the hidden inputs; the same student always gets the same
     sandbox: str = "bubblewrap"     # where its code ran: "bubblewrap", or NO_SANDBOX when told so
     snapshot: bytes | None = field(default=None, repr=False)  # the notebook graded, as read once
+
+    def __setattr__(self, name, value):
+        if name == "reason":  # however it is set (it may quote the student's traceback): cut
+            value = bounded(value)
+        super().__setattr__(name, value)
 
     @property
     def score(self) -> float:
@@ -106,11 +119,14 @@ def course_secret(course: Path) -> bytes:
     return bytes.fromhex(text)
 
 
-def submission_seed(student: str, assignment: str, secret: bytes) -> int:
-    """The seed of a submission's hidden inputs: fixed by who and what, and by the course's
-    secret (see :func:`course_secret`), so no one without it can work out
-    anyone's hidden inputs in advance, while the instructor can reproduce every one."""
-    digest = hmac.new(secret, f"{assignment}/{student}".encode(), hashlib.sha256).digest()
+def submission_seed(student: str, assignment: str, secret: bytes, content: bytes = b"") -> int:
+    """The seed of a submission's hidden inputs: fixed by who, what and which version (``content``:
+    the notebook's bytes as graded), and by the course's secret (see :func:`course_secret`). No one
+    without the secret can work out anyone's hidden inputs in advance; grading the same notebook
+    again draws the same inputs (the grade is reproduced), and a changed notebook meets new ones, so
+    a table of answers learnt from one feedback is worth nothing on the next submission."""
+    version = hashlib.sha256(content).hexdigest()
+    digest = hmac.new(secret, f"{assignment}/{student}/{version}".encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big")
 
 
@@ -144,22 +160,13 @@ def graded_cells(source_notebook: Path, seed: int | None = None) -> list[GradedC
     return found
 
 
-# What a failed hidden check may tell a student: the kind of problem, never inputs or values.
-_KINDS = (("could not judge", "returned a value the check could not judge"),
-          ("not implemented yet", "not implemented yet"),
-          ("took longer", "took too long and was stopped"), ("not run again", "took too long and was stopped"),
-          ("changed its input", "changed its input in place"),
-          ("numerical warning", "emitted a numerical warning (overflow or division by zero)"),
-          ("numeric gradient is not finite",
-           "its loss is not finite near the inputs, so its gradient could not be checked"),
-          ("gradient check failed", "its gradient does not match the numeric gradient"),
-          (" raised ", "raised an error"), ("dtype", "returned the wrong dtype"),
-          ("shape", "returned the wrong shape"))
-
-
-def hidden_summary(number: int, task: str, message: str) -> str:
-    kind = next((said for words, said in _KINDS if words in message), "returned a wrong value")
-    return f"hidden check {number} of `{task}`: {kind}"
+# What a failed hidden check may tell a student: that it failed, nothing more. Its inputs and
+# expected values are secret, and so is the *kind* of failure: student code chooses it (loop, raise,
+# return garbage) after seeing the hidden input, so a kind per check would carry bits of that input
+# out in the feedback. The public checks, run before any hidden one, say what is wrong and why.
+def hidden_summary(number: int, task: str) -> str:
+    return (f"hidden check {number} of `{task}`: failed (it uses inputs other than the public checks'; "
+            "its inputs and the kind of failure are not shown)")
 
 
 # A submission's whole grading may take this long; what is left after it is reported, not run.
@@ -183,6 +190,7 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
     if not submission.is_file():
         verdict.status, verdict.reason = "broken", f"no notebook at {submission} (wrong name?)"
         return verdict
+    verdict.seed = submission_seed(student, assignment, secret, submission.read_bytes())
     try:  # a notebook no reader can make sense of is refused before any worker starts
         read_cells(submission)
     except NotebookError as exc:
@@ -204,8 +212,8 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
         except StudentProblem:
             if not caller.worker.expired:
                 raise
-        for cell in graded_cells(source_notebook, verdict.seed):
-            verdict.tasks.append(_grade_cell(cell, caller, deadline, time_cap, verdict))
+        verdict.tasks = _grade_cells(graded_cells(source_notebook, verdict.seed), caller, deadline, time_cap,
+                                     verdict)
     except StudentProblem as problem:  # from start(): the notebook cannot be read or loaded
         verdict.status, verdict.reason = "broken", problem.message
         return verdict
@@ -229,14 +237,39 @@ def reference_worker(source_notebook: Path, limits: Limits = Limits(),
     return WorkerCaller(source_notebook, limits, sandboxed=sandboxed)
 
 
-def _grade_cell(cell: GradedCell, caller, deadline: float, time_cap: float,
-                verdict: SubmissionVerdict) -> TaskVerdict:
-    """One graded cell's checks, public and hidden; past the deadline it is not run at all."""
-    task = TaskVerdict(cell.grade_id, cell.points, public_source=cell.public_source)
-    if time.monotonic() > deadline or caller.worker.expired:
-        return _not_graded(task, time_cap, verdict)
-    hidden_number = 0
+def _grade_cells(cells: list[GradedCell], caller, deadline: float, time_cap: float,
+                 verdict: SubmissionVerdict) -> list[TaskVerdict]:
+    """Every graded cell's checks: all public checks first, then all hidden ones.
+
+    The order keeps hidden inputs secret: student code sees no hidden input before every message
+    a student may read in full (the public checks', which carry its tracebacks) has been written,
+    so a function that records its inputs has no hidden one to tell. Once it has met hidden inputs,
+    all that leaves is pass or fail (:func:`hidden_summary`). Should the time cap run out, no task
+    is graded (said alike for all, so where it ran out tells nothing either)."""
+    tasks = [TaskVerdict(cell.grade_id, cell.points, public_source=cell.public_source) for cell in cells]
+    numbers = [0] * len(cells)  # hidden checks met so far, per task
+    cut = False
+    for hidden_phase in (False, True):
+        for index, cell in enumerate(cells):
+            cut = cut or time.monotonic() > deadline or caller.worker.expired
+            if not cut:
+                numbers[index] = _run_checks(cell, tasks[index], caller, verdict, hidden_phase, numbers[index])
+    if cut or caller.worker.expired:  # (the cap may have killed the sandbox during the last checks)
+        return [_not_graded(TaskVerdict(t.grade_id, t.points, public_source=t.public_source), time_cap, verdict)
+                for t in tasks]
+    for task in tasks:
+        failed = bool(task.student_messages)
+        task.status = "failed" if failed else "passed"
+        task.score = 0.0 if failed else task.points
+    return tasks
+
+
+def _run_checks(cell: GradedCell, task: TaskVerdict, caller, verdict: SubmissionVerdict, hidden_phase: bool,
+                hidden_number: int) -> int:
+    """The cell's public checks, or its hidden ones, into ``task``; the hidden checks numbered so far."""
     for target, params, hidden in cell.calls:
+        if hidden != hidden_phase:
+            continue
         for item in planned(target, params):
             hidden_number += hidden
             try:
@@ -251,16 +284,9 @@ def _grade_cell(cell: GradedCell, caller, deadline: float, time_cap: float,
             if message is None:
                 continue
             task.messages.append(f"{item.id}{' (hidden)' if hidden else ''}: {message}")
-            task.student_messages.append(
-                hidden_summary(hidden_number, item.task.name, message) if hidden
-                else f"{item.id}: {message}")
-    if caller.worker.expired:  # the cap killed the sandbox part way through this task's checks
-        return _not_graded(TaskVerdict(cell.grade_id, cell.points, public_source=cell.public_source),
-                           time_cap, verdict)
-    failed = bool(task.student_messages)
-    task.status = "failed" if failed else "passed"
-    task.score = 0.0 if failed else cell.points
-    return task
+            task.student_messages.append(hidden_summary(hidden_number, item.task.name) if hidden
+                                         else f"{item.id}: {message}")
+    return hidden_number
 
 
 def _not_graded(task: TaskVerdict, time_cap: float, verdict: SubmissionVerdict) -> TaskVerdict:
@@ -271,6 +297,10 @@ def _not_graded(task: TaskVerdict, time_cap: float, verdict: SubmissionVerdict) 
     return task
 
 
+# How many duplicate cell ids a reason names; the rest are counted.
+SHOWN_IDS = 10
+
+
 def submission_problem(source_notebook: Path, submission: Path) -> str:
     """Why the submission's structure breaks grading, or "": duplicate cell ids, or graded cells
     of the source that the submission deleted or turned into another kind of cell. Any JSON
@@ -279,10 +309,12 @@ def submission_problem(source_notebook: Path, submission: Path) -> str:
         cells = read_cells(submission)
     except NotebookError as exc:
         return str(exc)
-    ids = [i for i in map(cell_id, cells) if i]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
+    counts = Counter(i for i in map(cell_id, cells) if i)  # one pass: a notebook may have 100,000 cells
+    twice = sorted(i for i, n in counts.items() if n > 1)
     if twice:
-        return (f"duplicate cell ids {twice} (a copied cell?); graded from the answer cells, "
+        named = ", ".join(repr(bounded(i, 80)) for i in twice[:SHOWN_IDS])
+        more = f" and {len(twice) - SHOWN_IDS} more" if len(twice) > SHOWN_IDS else ""
+        return (f"duplicate cell ids [{named}{more}] (a copied cell?); graded from the answer cells, "
                 "but nbgrader's own view of this notebook may be off: check it by hand")
     present = {grade_id(c): cell_type(c) for c in cells}
     wrong = []
@@ -342,51 +374,3 @@ def rewrite_for_feedback(autograded: Path, verdict: SubmissionVerdict, secret: b
     nb = json.loads(autograded.read_text(encoding="utf-8"))
     show_verdict(nb, verdict, secret)
     autograded.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-REPORT_COLUMNS = ["assignment", "student", "status", "task", "score", "max_score", "hidden_seed", "reason",
-                  "sandbox"]
-
-
-def report_rows(verdict: SubmissionVerdict) -> list[list]:
-    """The submission's own row (no task: its status graded, review or broken, its total score
-    and reason), then one row per task. Messages are kept whole, each on one line."""
-    v = verdict
-    rows = [[v.assignment, v.student, v.status, "", v.score, sum(t.points for t in v.tasks), v.seed, v.reason,
-             v.sandbox]]
-    for t in v.tasks:
-        rows.append([v.assignment, v.student, t.status, t.grade_id, t.score, t.points, v.seed,
-                     " | ".join(" ".join(m.split()) for m in t.messages), v.sandbox])
-    return rows
-
-
-def write_report(verdicts: list[SubmissionVerdict], path: Path) -> Path:
-    """A row per submission and one per task, each with a status and the reason: no silent zeros.
-
-    Rows of other submissions that the file already holds are kept: grading some students
-    (again) replaces only their rows. The file is replaced whole, never left half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    graded = {(v.assignment, v.student) for v in verdicts}
-    kept = [row for row in _existing_rows(path) if (row[0], row[1]) not in graded]
-    rows = kept + [row for v in verdicts for row in report_rows(v)]
-    rows.sort(key=lambda row: (str(row[0]), str(row[1])))  # each submission's rows keep their order
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    with partial.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
-        out.writerow(REPORT_COLUMNS)
-        out.writerows(rows)
-    os.replace(partial, path)
-    return path
-
-
-def _existing_rows(path: Path) -> list[list[str]]:
-    """The rows of an earlier report (written by this module; never by student code), if its
-    columns are this version's; an older or foreign file is kept beside as ``<name>.old``."""
-    if not path.is_file():
-        return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    if rows and rows[0] == REPORT_COLUMNS:
-        return [row for row in rows[1:] if len(row) == len(REPORT_COLUMNS)]
-    os.replace(path, path.with_name(path.name + ".old"))
-    return []

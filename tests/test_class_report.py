@@ -13,7 +13,7 @@ from conftest import NEEDS_CHROMIUM, headless_chromium
 from deepgrad.class_report import write_class_report
 from deepgrad.cli import main
 from deepgrad.course import CourseError
-from deepgrad.verdict import REPORT_COLUMNS
+from deepgrad.grading_report import REPORT_COLUMNS
 
 A = "a01_gradient_descent"
 HOSTILE = "<script>alert(1)"

@@ -344,14 +344,6 @@ def test_an_unforeseen_exception_in_a_check_fails_that_check_naming_the_line(mon
         attempt(Check("t.f.stop", Task("t.f", 1), interrupted), lambda fn, *args: None)
 
 
-def test_hidden_summary_of_an_unjudged_value_tells_no_detail():
-    from deepgrad.verdict import hidden_summary
-
-    summary = hidden_summary(2, "sigmoid", "the check could not judge the value your function returned "
-                                           "(ValueError at x.py:3: shapes (3,7) and (2,))")
-    assert summary == "hidden check 2 of `sigmoid`: returned a value the check could not judge"
-
-
 # ---------------------------------------------------------------- 2. end to end
 NASTY = {
     # a loss with no `return`, used by its gradient's check

@@ -99,7 +99,7 @@ def test_without_a_separate_reference_the_callers_own_function_is_the_reference(
 def test_a_reference_that_gives_no_value_is_the_graders_problem_not_the_students(reference):
     """Is a failing reference raised as ReferenceFailure, and does grading then leave the check
     out of the score and send the submission to review?"""
-    from deepgrad.verdict import GradedCell, SubmissionVerdict, _grade_cell
+    from deepgrad.verdict import GradedCell, SubmissionVerdict, _grade_cells
 
     item, params = _sigmoid_values_check(SEEDS[0])
     broken = {"np": np, "sigmoid": lambda z: None}
@@ -110,7 +110,7 @@ def test_a_reference_that_gives_no_value_is_the_graders_problem_not_the_students
     caller.worker = types.SimpleNamespace(expired=False)
     verdict = SubmissionVerdict("ann", "a01_gradient_descent")
     cell = GradedCell("test_sigmoid", 2.0, "", [(item.id, params, True)])
-    task = _grade_cell(cell, caller, deadline=float("inf"), time_cap=60.0, verdict=verdict)
+    [task] = _grade_cells([cell], caller, deadline=float("inf"), time_cap=60.0, verdict=verdict)
     assert (task.status, task.score, task.student_messages) == ("passed", 2.0, [])
     assert verdict.status == "review" and item.id in verdict.reason
     assert any("not judged" in m for m in task.messages)

@@ -312,33 +312,45 @@ exec "$@"
 """
 
 
-def test_an_ordinary_user_gets_the_same_sandbox():
-    """Run by an ordinary user instead of root (a user namespace instead of setpriv), is student
-    code just as unprivileged and blind to the course?"""
+def run_as_ordinary_user(prefix: str, prepare, script: str, *args: str, env: dict | None = None,
+                         timeout: int = 120):
+    """``python -c script *args`` run by an ordinary user (skipped where none can be had), in a
+    private mount namespace that opens the folders on the way to this Python and course
+    (:data:`OPEN_FOLDERS`). ``prepare(folder, ids)`` first fills a fresh folder, which ``args`` and
+    ``env``'s values name as "{folder}". The user's ids and the completed process."""
     import shutil
     import subprocess
     import sys
     import tempfile
 
     if os.geteuid() != 0:
-        pytest.skip("this run is an ordinary user's already: every other test here covers it")
+        pytest.skip("needs root to run the grader as an ordinary user (the test's own user)")
     ids = _ordinary_user()
     if ids is None:
         pytest.skip("no ordinary user could be created here")
-    folder = Path(tempfile.mkdtemp(prefix="deepgrad-as-user-"))  # pytest's tmp_path is root's alone
+    folder = Path(tempfile.mkdtemp(prefix=prefix))  # pytest's tmp_path is root's alone
     closed = _closed_folders([sys.executable, sys.prefix, sys.base_prefix, ROOT, folder])
     try:
-        folder.chmod(0o755)
-        notebook = write_notebook(folder, ATTACKS)
-        notebook.chmod(0o644)
-        probe = json.dumps([str(p) for p in PRIVATE])
+        prepare(folder, ids)
         as_user = ["setpriv", "--reuid", str(ids[0]), "--regid", str(ids[1]), "--clear-groups", "--",
-                   sys.executable, "-c", AS_USER_SCRIPT, str(notebook), probe]
-        done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", OPEN_FOLDERS,
-                               "open-folders", *map(str, closed), "--", *as_user],
-                              capture_output=True, text=True, timeout=120, cwd="/")
+                   sys.executable, "-c", script, *(a.replace("{folder}", str(folder)) for a in args)]
+        env = None if env is None else {k: v.replace("{folder}", str(folder)) for k, v in env.items()}
+        return ids, subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", OPEN_FOLDERS,
+                                    "open-folders", *map(str, closed), "--", *as_user],
+                                   capture_output=True, text=True, timeout=timeout, cwd="/", env=env)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_an_ordinary_user_gets_the_same_sandbox():
+    """Run by an ordinary user instead of root (a user namespace instead of setpriv), is student
+    code just as unprivileged and blind to the course?"""
+    def prepare(folder, ids):
+        folder.chmod(0o755)
+        write_notebook(folder, ATTACKS).chmod(0o644)
+
+    ids, done = run_as_ordinary_user("deepgrad-as-user-", prepare, AS_USER_SCRIPT, "{folder}/a01_test.ipynb",
+                                     json.dumps([str(p) for p in PRIVATE]))
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["grader"] == ids[0] and result["sandboxed"] is True, result

@@ -207,3 +207,27 @@ def test_every_pasted_function_is_checked_where_it_is_pasted():
                     (folder, assignment, fn, tasks)
             assert all(t in TASKS for t in tasks)
             assert bool(pasted) == bool(tasks), (folder, assignment)
+
+
+FORGER = '''def sigmoid(z):
+    print('{"score": 12.0, "max_score": 12.0}')
+    raise ValueError('nothing to see\\n{"score": 12.0, "max_score": 12.0}\\n\\x1b[2J\\x1b]0;title\\x07\\r\\u202e')
+'''
+
+
+def test_student_output_cannot_pass_for_the_score_line(tmp_path):
+    """A function whose error message holds a forged score line and terminal escapes: is the score
+    line still the only line that starts like one, and is it what --score-file writes; does no
+    escape reach the terminal raw? (Planted bug: the message printed as it came.)"""
+    name = NOTEBOOKS["a01"]
+    path = tmp_path / f"{name}.ipynb"
+    release = read(ROOT / "assignments" / name / f"{name}.ipynb")
+    ref = reference_answers(read(ROOT / "solutions" / name / f"{name}.ipynb"))
+    write(answered(release, {**ref, "ans_sigmoid": FORGER}), path)
+    done = selfcheck("-m", "a01", "--submission", str(path), "--score-file", str(tmp_path / "score.json"))
+    assert done.returncode == 1 and "nothing to see" in done.stdout
+    scores = [line for line in done.stdout.splitlines() if line.startswith('{"score"')]
+    assert len(scores) == 1 and json.loads(scores[0]) == json.loads((tmp_path / "score.json").read_text())
+    assert json.loads(scores[0])["score"] < 12
+    assert not any(ch in done.stdout for ch in "\x1b\x07\r\u202e")
+    assert "\\x1b[2J" in done.stdout

@@ -180,7 +180,7 @@ def test_no_sandbox_refuses_unless_told_and_marks_every_row(graded, monkeypatch,
     and, told to go on, mark every report row "graded without sandbox"?"""
     from deepgrad import autograde as module
     from deepgrad.course import CourseError
-    from deepgrad.verdict import write_report
+    from deepgrad.grading_report import write_report
 
     course = graded[4]
     monkeypatch.setattr(module, "sandbox_missing", lambda: "user namespaces are disabled")
@@ -192,22 +192,6 @@ def test_no_sandbox_refuses_unless_told_and_marks_every_row(graded, monkeypatch,
     assert verdicts[0].score == 12
     sandboxed = list(csv.DictReader(graded[3].open()))
     assert sandboxed and all(r["sandbox"] == "bubblewrap" for r in sandboxed)
-
-
-@pytest.mark.parametrize("message, kind", [
-    ("`sigmoid` returned a wrong value for z=[3.0, -3.0] at index (0,): got 0.5, expected 0.9525741268224333",
-     "returned a wrong value"),
-    ("gradient check failed for `d_w21` with respect to `w21`: analytic -0.1, numeric 0.1", "gradient does not match"),
-    ("not implemented yet: `sigmoid` still raises NotImplementedError.", "not implemented yet"),
-    ("`f`: this call took longer than 10 s (an endless loop?) and was stopped", "took too long"),
-])
-def test_hidden_summary_names_the_kind_but_no_values(message, kind):
-    """Does a hidden failure tell the kind of problem, with none of the hidden inputs or values?"""
-    from deepgrad.verdict import hidden_summary
-
-    summary = hidden_summary(3, "sigmoid", message)
-    assert summary.startswith("hidden check 3 of `sigmoid`:") and kind in summary
-    assert not any(ch.isdigit() for ch in summary.split(":", 1)[1])
 
 
 MEMORISER = '''
@@ -257,8 +241,9 @@ def test_seeds_are_per_submission_and_reproducible(graded):
 
     verdicts, _, _, report, course = graded
     secret = course_secret(course)
-    assert verdicts["honest"].seed == submission_seed("honest", A01, secret)
-    assert verdicts["honest"].seed != submission_seed("patcher", A01, secret)
+    graded_bytes = (course / "submitted" / "honest" / A01 / f"{A01}.ipynb").read_bytes()
+    assert verdicts["honest"].seed == submission_seed("honest", A01, secret, graded_bytes)
+    assert verdicts["honest"].seed != submission_seed("patcher", A01, secret, graded_bytes)
     source = ROOT / "solutions" / A01 / f"{A01}.ipynb"
 
     def hidden_z(seed):

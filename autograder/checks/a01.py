@@ -11,10 +11,10 @@ import numpy as np
 from ..calls import CheckFailure
 from ..channel import Polynomial
 from ..compare import describe, expect_array, expect_float_array
-from ..gradcheck import assert_gradient, numeric_derivative_elementwise
+from ..gradcheck import assert_gradient
 from ..diagnose import AT_Z, NO_BIAS, SIGN
 from ..registry import check, task
-from .common import fixed_value, loss_gradient, mean_over_all
+from .common import fixed_value, judged_slope, loss_gradient, mean_over_all
 
 EPS = 1e-12  # the clipping bound the notebook asks for
 
@@ -118,15 +118,17 @@ fixed_value(sigmoid_grad, "values", "sigmoid_grad", ("z",), mistakes=_sigmoid_gr
                                [0.2350037122015945, 0.10499358540350652, 0.006648056670790155]]))
 
 
-@check(sigmoid_grad, "numeric", z=np.linspace(-6.0, 6.0, 13).reshape(13, 1))
+@check(sigmoid_grad, "numeric", uses=("sigmoid",), z=np.linspace(-6.0, 6.0, 13).reshape(13, 1))
 def _sigmoid_grad_numeric(call, z):
+    """The slope of the judge's sigmoid: the reference's at grading, so a wrong `sigmoid` costs only
+    its own points; the student's own in the self-check (which waits while it fails)."""
     analytic = expect_float_array(call("sigmoid_grad", z), z.shape, fn="sigmoid_grad")
 
-    def sigmoid_at(v):  # the student's sigmoid, checked for form before any arithmetic on it
-        return expect_float_array(call("sigmoid", v), z.shape, fn="sigmoid",
+    def sigmoid_at(judge, v):  # checked for form before any arithmetic on it
+        return expect_float_array(judge("sigmoid", v), z.shape, fn="sigmoid",
                                   where=" (near z, for the numeric slope)")
 
-    numeric = numeric_derivative_elementwise(sigmoid_at, z)
+    numeric = judged_slope(call, sigmoid_at, z)
     assert_gradient(analytic, numeric, fn="sigmoid_grad", wrt="z", rtol=1e-6, loss="sigmoid")
 
 

@@ -2,8 +2,9 @@
 
 The nine derivative tasks are one table: each is checked against fixed numbers (40-digit values
 recomputed in ``tests/mp_reference.py``) and against a centred-difference gradient of the
-student's own ``loss``, so a wrong derivative is named even when the rest is right. Hidden tests
-draw X, y and w for each student, and the reference solution makes the expected values.
+judge's ``loss`` (the reference's at grading, the student's own in the self-check), so a wrong
+derivative is named even when the rest is right, and a wrong ``loss`` costs only its own point.
+Hidden tests draw X, y and w for each student, and the reference solution makes the expected values.
 """
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import numpy as np
 
 from ..calls import CheckFailure, reference_of
 from ..compare import as_float, expect_array, expect_float_array, expect_tuple
-from ..gradcheck import H, assert_gradient, numeric_gradient
+from ..gradcheck import assert_gradient
 from ..registry import check, register, task
-from .common import fixed_value
+from .common import fixed_value, judged_gradient
 
 WEIGHT_NAMES = ("w10", "w11", "w12", "w20", "w21", "w22", "w30", "w31", "w32")
 LESSON_W = np.array([-4.0, -4.0, -3.0, 7.0, -6.0, -1.0, 4.0, 6.0, -7.0])
@@ -60,11 +61,8 @@ fixed_value(loss, "values", "loss", ("X", "y", "w"), scalar=True, note=" (mean c
 def _partial_numeric(name: str, k: int):
     def run(call, X, y, w):
         analytic = as_float(call(f"d_{name}", X, y, w), fn=f"d_{name}")
-        step = np.zeros(9)
-        step[k] = H
-        judge = reference_of(call)  # the reference's loss at grading: a wrong `loss` costs only its point
-        numeric = (as_float(judge("loss", X, y, w + step), fn="loss")
-                   - as_float(judge("loss", X, y, w - step), fn="loss")) / (2 * H)
+        # the reference's loss at grading: a wrong `loss` costs only its point
+        numeric = judged_gradient(call, lambda judge, v: as_float(judge("loss", X, y, v), fn="loss"), w, index=k)
         # Saturated units at random weights make the O(h**2) difference error ~1e-7; every real
         # mistake (sign, factor, wrong unit) is off by far more than these tolerances.
         assert_gradient(analytic, numeric, fn=f"d_{name}", wrt=name, rtol=1e-4, atol=1e-6, loss="loss")
@@ -89,9 +87,8 @@ def _train_first_step(call, X, y, w0, lr):
     w1, losses = expect_tuple(call("train", X, y, w0, lr, 1), ("w", "losses"), fn="train")
     expect_float_array(w1, (9,), fn="train", where=" (the trained weights)")
     expect_float_array(losses, (1,), fn="train", where=" (losses, one per iteration, for n_iter=1)")
-    judge = reference_of(call)
-    grad = numeric_gradient(lambda v: as_float(judge("loss", X, y, v), fn="loss"), w0)
-    expect_array(losses, [as_float(judge("loss", X, y, w0), fn="loss")], fn="train",
+    grad = judged_gradient(call, lambda judge, v: as_float(judge("loss", X, y, v), fn="loss"), w0)
+    expect_array(losses, [as_float(reference_of(call)("loss", X, y, w0), fn="loss")], fn="train",
                  what="losses[0] (the loss at w0, before the update)", rtol=1e-9)
     expect_array(w1, w0 - lr * grad, fn="train", what="weights after one step",
                  where=f" (expected w0 - lr * gradient, lr={lr})", rtol=1e-6, atol=1e-8)

@@ -1,6 +1,7 @@
 """Assignment 3 -- backprop as matrices: the layer contract, and the lesson's chain of six gradients.
 
-Every backward is judged against centred differences of the student's own forward functions.
+Every backward is judged against centred differences of the judge's forward functions: the
+reference's at grading, the student's own in the self-check (see ``common.judged_gradient``).
 A forward's hidden values come from the reference solution, on inputs drawn for each student.
 The six named gradients of ``backprop_one_hidden`` are six tasks. Each one passes when it is the
 local step from the student's own upstream gradient (checked numerically through the layer that
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..calls import CheckFailure
+from ..calls import CheckFailure, reference_of
 from ..compare import as_float, describe, expect_array, expect_float_array, expect_tuple
 from ..diagnose import AT_Z, BIAS_ROW, NO_BIAS, MEAN_FOR_SUM, NEXT_STEP, SIGMOID_SLOPE, SUM_FOR_MEAN, value_hint
-from ..gradcheck import assert_gradient, known_mistakes, numeric_derivative_elementwise, numeric_gradient
+from ..gradcheck import assert_gradient, known_mistakes
 from ..registry import check, register, task
-from .common import _describe_inputs, forward_out, layer_gradient
+from .common import _describe_inputs, forward_out, judged_gradient, judged_slope, layer_gradient
 
 _rng = np.random.default_rng(30)
 
@@ -104,14 +105,15 @@ register(sigmoid_ce_forward, "extremes", _ce_values, expect=_ce_expected,
 sigmoid_ce_backward = task("a03.sigmoid_ce_backward", points=1)
 
 
-@check(sigmoid_ce_backward, "numeric", scores=_rng.normal(0.0, 2.0, size=(5, 1)),
+@check(sigmoid_ce_backward, "numeric", uses=("sigmoid_ce_forward",), scores=_rng.normal(0.0, 2.0, size=(5, 1)),
        y=np.array([[1.0], [0.0], [0.0], [1.0], [1.0]]))
 def _ce_backward_numeric(call, scores, y):
+    """The student's backward, on their own forward's cache, against the judge's loss."""
     where = f" for scores of shape {scores.shape}"
     _, cache = _ce_loss(call, scores, y, where)
     dscores = expect_float_array(call("sigmoid_ce_backward", cache), scores.shape, fn="sigmoid_ce_backward",
                                  where=f" (dscores, shaped like `scores`){where}")
-    numeric = numeric_gradient(lambda s: _ce_loss(call, s, y)[0], scores)
+    numeric = judged_gradient(call, lambda judge, s: _ce_loss(judge, s, y)[0], scores)
     assert_gradient(dscores, numeric, fn="sigmoid_ce_backward", wrt="scores", rtol=1e-6, atol=1e-9,
                     loss="sigmoid_ce_forward", samples=len(scores))
 
@@ -147,54 +149,59 @@ def _affine(call, x, W):
 
 
 class _Net:
-    """The one-hidden-layer network's quantities, and the loss as a function of each of them,
-    all computed by the student's own layer functions."""
+    """The one-hidden-layer network's quantities, and the loss as a function of each of them, all
+    computed by the judge's layer functions (LAYERS): the reference's at grading, so that only
+    ``backprop_one_hidden`` is judged; the student's own in the self-check, which waits while one
+    of them fails."""
 
     def __init__(self, call, X, y, W1, W2):
         self.call, self.X, self.y, self.W1, self.W2 = call, X, y, W1, W2
-        self.l1 = _affine(call, X, W1)
-        self.h1 = _layer_out(call, "sigmoid_forward", self.l1)
-        self.l2 = _affine(call, self.h1, W2)
-        self.o = _layer_out(call, "sigmoid_forward", self.l2)
+        judge = reference_of(call)
+        self.l1 = _affine(judge, X, W1)
+        self.h1 = _layer_out(judge, "sigmoid_forward", self.l1)
+        self.l2 = _affine(judge, self.h1, W2)
+        self.o = _layer_out(judge, "sigmoid_forward", self.l2)
 
     def value(self, name: str) -> np.ndarray:
         return getattr(self, name)
 
-    def loss_from(self, name: str, v: np.ndarray) -> float:
+    def loss_from(self, judge, name: str, v: np.ndarray) -> float:
         """The loss with quantity ``name`` set to ``v`` and everything downstream recomputed."""
-        call = self.call
         if name == "o":
-            with np.errstate(divide="ignore"):
-                return _ce_loss(call, np.log(v) - np.log1p(-v), self.y)[0]  # the logit of o
+            with np.errstate(divide="ignore", invalid="ignore"):  # an o outside (0, 1): a NaN loss, refused
+                return _ce_loss(judge, np.log(v) - np.log1p(-v), self.y)[0]  # the logit of o
         if name == "W1":
-            v = _affine(call, self.X, v)
+            v = _affine(judge, self.X, v)
         if name in ("W1", "l1"):
-            v = _layer_out(call, "sigmoid_forward", v)
+            v = _layer_out(judge, "sigmoid_forward", v)
         if name in ("W1", "l1", "h1"):
-            return _ce_loss(call, _affine(call, v, self.W2), self.y)[0]
+            return _ce_loss(judge, _affine(judge, v, self.W2), self.y)[0]
         if name == "W2":
-            return _ce_loss(call, _affine(call, self.h1, v), self.y)[0]
-        return _ce_loss(call, v, self.y)[0]  # l2
+            return _ce_loss(judge, _affine(judge, self.h1, v), self.y)[0]
+        return _ce_loss(judge, v, self.y)[0]  # l2
 
-    def step_from(self, name: str, v: np.ndarray, upstream: np.ndarray) -> float:
+    def step_from(self, judge, name: str, v: np.ndarray, upstream: np.ndarray) -> float:
         """sum(upstream * the next quantity), as a function of quantity ``name`` set to ``v``."""
-        call = self.call
         if name in ("l2", "l1"):
-            nxt = _layer_out(call, "sigmoid_forward", v)
+            nxt = _layer_out(judge, "sigmoid_forward", v)
         elif name == "W2":
-            nxt = _affine(call, self.h1, v)
+            nxt = _affine(judge, self.h1, v)
         elif name == "h1":
-            nxt = _affine(call, v, self.W2)
+            nxt = _affine(judge, v, self.W2)
         else:  # W1
-            nxt = _affine(call, self.X, v)
+            nxt = _affine(judge, self.X, v)
         return float(np.sum(nxt * upstream))
 
     def numeric_step(self, name: str, upstream: np.ndarray) -> np.ndarray:
         point = self.value(name)
         if name in ("l2", "l1"):  # an elementwise layer: two calls are enough
-            slope = numeric_derivative_elementwise(lambda v: _layer_out(self.call, "sigmoid_forward", v), point)
+            slope = judged_slope(self.call, lambda judge, v: _layer_out(judge, "sigmoid_forward", v), point)
             return slope * upstream
-        return numeric_gradient(lambda v: self.step_from(name, v, upstream), point)
+        return judged_gradient(self.call, lambda judge, v: self.step_from(judge, name, v, upstream), point)
+
+    def numeric_loss(self, name: str) -> np.ndarray:
+        """The true gradient of the mean loss with respect to quantity ``name``."""
+        return judged_gradient(self.call, lambda judge, v: self.loss_from(judge, name, v), self.value(name))
 
 
 def _chain_mistakes(name: str, net: _Net, true: np.ndarray) -> tuple[tuple[str, np.ndarray], ...]:
@@ -223,7 +230,7 @@ def _chain_mistakes(name: str, net: _Net, true: np.ndarray) -> tuple[tuple[str, 
                    "(the column of ones in x^E)", true[1:]),
                   (f"it matches the gradient with the bias row last: {BIAS_ROW}", np.roll(true, -1, axis=0))]
     if name == "grad_h1":
-        grad_l2 = numeric_gradient(lambda v: net.loss_from("l2", v), net.l2)
+        grad_l2 = net.numeric_loss("l2")
         found += [(f"it matches grad.l2 W2^T with W2's bias row kept: {BIAS_ROW}, and it has no h1 behind it: "
                    "drop it (W2[1:])", grad_l2 @ net.W2.T),
                   (f"it matches grad.l2 W2^T without W2's last row: {BIAS_ROW}, so drop row 0 (W2[1:])",
@@ -235,9 +242,7 @@ def _shape_slip(name: str, grad: np.ndarray, call, X, y, W1, W2) -> str:
     """The hint for a gradient of the wrong shape, if it is a known slip (the bias row)."""
     def mistakes():
         net = _Net(call, X, y, W1, W2)
-        quantity = STEPS[name][0]
-        true = numeric_gradient(lambda v: net.loss_from(quantity, v), net.value(quantity))
-        return _chain_mistakes(name, net, true)
+        return _chain_mistakes(name, net, net.numeric_loss(STEPS[name][0]))
     found = known_mistakes(mistakes)
     return value_hint(grad, np.zeros(0), 1e-6, 1e-8, mistakes=found) if found else ""
 
@@ -265,15 +270,17 @@ def _chain_check(name: str):
         upstream = got.get(upstream_name) if upstream_name else None
         usable = (type(upstream) is np.ndarray and upstream.dtype == np.float64
                   and upstream.shape == shapes[upstream_name] and np.all(np.isfinite(upstream)))
-        first = None
-        if usable:  # the local step from the student's own upstream gradient
-            try:
-                assert_gradient(grad, net.numeric_step(quantity, upstream), fn="backprop_one_hidden",
-                                wrt=quantity)
+        first, numeric = None, net.numeric_loss(quantity)
+        step = net.numeric_step(quantity, upstream) if usable else None
+        # A step from an upstream of (near) zeros is (near) zero whatever the layer: it would let an
+        # all-zero answer pass every task after grad_o. A step counts when it is of the size of the
+        # true gradient (a slip upstream by a factor, such as N, still is).
+        if step is not None and np.linalg.norm(step) >= 0.1 * np.linalg.norm(numeric):
+            try:  # the local step from the student's own upstream gradient
+                assert_gradient(grad, step, fn="backprop_one_hidden", wrt=quantity)
                 return
             except CheckFailure as failure:
                 first = failure
-        numeric = numeric_gradient(lambda v: net.loss_from(quantity, v), net.value(quantity))
         try:
             assert_gradient(grad, numeric, fn="backprop_one_hidden", wrt=quantity)
             return
@@ -293,7 +300,9 @@ CHAIN_X = _rng.normal(size=(5, 2))
 CHAIN_Y = np.array([[1.0], [0.0], [0.0], [1.0], [1.0]])
 CHAIN_W1 = _rng.normal(size=(3, 3))
 CHAIN_W2 = _rng.normal(size=(4, 1))
+# The layers the chain's numeric gradients go through, the judge's (see _Net).
+LAYERS = ("affine_forward", "sigmoid_forward", "sigmoid_ce_forward")
 
 for _name in GRAD_NAMES:
-    register(task(f"a03.{_name}", points=1), "numeric", _chain_check(_name),
+    register(task(f"a03.{_name}", points=1), "numeric", _chain_check(_name), uses=LAYERS,
              X=CHAIN_X, y=CHAIN_Y, W1=CHAIN_W1, W2=CHAIN_W2)

@@ -20,9 +20,10 @@ import numpy as np
 from ..calls import CheckFailure
 from ..compare import as_float, expect_array, expect_float_array, expect_tuple
 from ..diagnose import value_hint
-from ..gradcheck import assert_gradient, numeric_gradient
+from ..gradcheck import assert_gradient
 from ..registry import check, register, task
-from .common import _describe_inputs, backward_grads, fixed_value, forward_out, layer_gradient, mean_over_all
+from .common import _describe_inputs, backward_grads, fixed_value, forward_out, judged_gradient, layer_gradient
+from .common import mean_over_all
 
 # ================================================================ one-hot labels
 one_hot = task("a06.one_hot", points=1)
@@ -101,8 +102,7 @@ def output_values(task_, name: str, forward_fn: str, args: tuple[str, str], **pa
     return register(task_, name, run, expect=expect, **params)
 
 
-def output_backward_values(task_, name: str, forward_fn: str, backward_fn: str, args: tuple[str, str],
-                           **params):
+def output_backward_values(task_, name: str, forward_fn: str, backward_fn: str, args: tuple[str, str], **params):
     """``backward_fn(cache)``, the cache coming from ``forward_fn(*args)``, equals ``expected`` (the
     reference's gradient on a hidden test's inputs)."""
     def run(call, expected, **inputs):
@@ -120,16 +120,16 @@ def output_backward_values(task_, name: str, forward_fn: str, backward_fn: str, 
 
 
 def output_gradient(task_, name: str, forward_fn: str, backward_fn: str, args: tuple[str, str], **params):
-    """``backward_fn(cache)`` equals the centred-difference gradient of the loss of ``forward_fn``
-    with respect to its first argument, both being the student's own."""
+    """``backward_fn(cache)``, the cache the student's ``forward_fn`` made, equals the centred-difference
+    gradient of the judge's ``forward_fn`` loss (the reference's at grading) in its first argument."""
     def run(call, **inputs):
         point, target = inputs[args[0]], inputs[args[1]]
         _, cache = _loss_and_cache(call, forward_fn, point, target)
         analytic = expect_float_array(call(backward_fn, cache), np.shape(point), fn=backward_fn,
                                       where=f" (d loss / d {args[0]}, shaped like `{args[0]}`)")
-        numeric = numeric_gradient(lambda v: _loss_and_cache(call, forward_fn, v, target)[0], point)
+        numeric = judged_gradient(call, lambda judge, v: _loss_and_cache(judge, forward_fn, v, target)[0], point)
         assert_gradient(analytic, numeric, fn=backward_fn, wrt=args[0], rtol=1e-6, atol=1e-9, loss=forward_fn)
-    return register(task_, name, run, **params)
+    return register(task_, name, run, uses=(forward_fn,), **params)
 
 
 # ---------------------------------------------------------------- softmax + cross-entropy

@@ -4,7 +4,8 @@ Fixed numbers are recomputed at 40 digits in ``tests/recompute_a07.py`` (hidden 
 inputs and take the expected values from the reference solution); the rest are properties
 every correct answer has (dropped entries are zero, normalised columns have mean 0, a row's layer
 norm ignores the other rows, evaluation mode leaves the running statistics alone) and numeric
-gradients of the student's own forward functions against an upstream gradient ``dout``.
+gradients of the judge's forward functions (the reference's at grading, the student's own in the
+self-check) against an upstream gradient ``dout``.
 Dropout is checked with a fixed mask, so every check is deterministic.
 """
 from __future__ import annotations
@@ -14,9 +15,9 @@ import numpy as np
 from ..calls import CheckFailure
 from ..compare import as_float, a_type, expect_array, expect_float, expect_float_array, expect_tuple, show
 from ..diagnose import EVAL_BATCH, UNBIASED_VAR, WEIGHTS_SWAPPED, WRONG_AXIS
-from ..gradcheck import assert_gradient, numeric_gradient
+from ..gradcheck import assert_gradient
 from ..registry import check, task
-from .common import _describe_inputs, forward_out, layer_gradient
+from .common import _describe_inputs, forward_out, judged_gradient, layer_gradient
 
 EPS = 1e-5        # the notebook's default eps of both normalisations
 MOMENTUM = 0.9    # batch norm: running = MOMENTUM * running + (1 - MOMENTUM) * batch statistic
@@ -51,17 +52,19 @@ def _l2_values(call, weights, lam, expected):
     expect_float(loss, expected, fn="l2_penalty", where=f" as the loss{where} (lam/2 times the sum of squares)")
 
 
-@check(l2_penalty, "numeric", weights=[np.random.default_rng(70).normal(size=(3, 2)),
-                                       np.random.default_rng(71).normal(size=(2,))], lam=0.3)
+@check(l2_penalty, "numeric", uses=("l2_penalty",), weights=[np.random.default_rng(70).normal(size=(3, 2)),
+                                                             np.random.default_rng(71).normal(size=(2,))], lam=0.3)
 def _l2_numeric(call, weights, lam):
-    """Each returned gradient is the numeric gradient of the returned loss."""
+    """Each returned gradient is the numeric gradient of the judge's loss: the reference's at grading,
+    so a penalty flat near its inputs (or one that caches its answer) cannot pass zero gradients; in
+    the self-check, the loss the student's own function returns."""
     where = f" for {len(weights)} weight arrays, lam={lam}"
     _, grads = _l2_result(call, weights, lam, where)
     for k, (w, g) in enumerate(zip(weights, grads)):
-        def loss_at(value, k=k):
+        def loss_at(judge, value, k=k):
             moved = [value if j == k else v for j, v in enumerate(weights)]
-            return _l2_result(call, moved, lam, where)[0]
-        assert_gradient(g, numeric_gradient(loss_at, w), fn="l2_penalty", wrt=f"weights[{k}]",
+            return _l2_result(judge, moved, lam, where)[0]
+        assert_gradient(g, judged_gradient(call, loss_at, w), fn="l2_penalty", wrt=f"weights[{k}]",
                         loss="l2_penalty")
 
 

@@ -9,7 +9,8 @@ sequence's state after its own last character, and padding gets no gradient.
 Fixed numbers are recomputed at 40 digits in ``tests/recompute_a08.py`` (hidden tests draw their own
 inputs and take the expected values from the reference solution); the rest are properties every
 correct answer has (padding changes nothing, clipping keeps the direction) and numeric gradients of
-the student's own forward functions against an upstream gradient ``dout``.
+the judge's forward functions (the reference's at grading, the student's own in the self-check)
+against an upstream gradient ``dout``.
 """
 from __future__ import annotations
 

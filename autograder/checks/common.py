@@ -6,8 +6,34 @@ import numpy as np
 from ..calls import CheckFailure, reference_of
 from ..compare import as_float, expect_array, expect_float, expect_float_array, expect_tuple
 from ..diagnose import AT_OUTPUT, GRADS_ORDER, MEAN_OVER_ALL, NO_DOUT
-from ..gradcheck import assert_gradient, numeric_derivative_elementwise, numeric_gradient
-from ..registry import Task, register
+from ..gradcheck import assert_gradient, numeric_derivative_elementwise, numeric_gradient, numeric_partial
+from ..registry import Task, register, sealed
+
+
+# ---------------------------------------------------------------- numeric gradients, by the judge
+# Every numeric gradient a check takes goes through these two, and nothing else in the checks calls
+# autograder.gradcheck's differences (tests/test_reference_judges.py holds the modules to it). The
+# function differentiated is given the judge, reference_of(call), as its first argument: the
+# reference's function at grading, so a check judges only the function it names, and a flat or
+# caching forward of the student's cannot make a zero gradient pass; the student's own in the
+# self-check, where such a check declares ``uses`` and waits while that function fails. At grading
+# the student's notebook is sealed meanwhile (registry.sealed): a closure over ``call`` slipped in
+# by mistake is refused as the grader's bug, never scored.
+def judged_gradient(call, f, point, *, index=None):
+    """d f(judge, v) / d v at ``point`` by centred differences (one coordinate ``index`` only, if
+    given: a float)."""
+    judge = reference_of(call)
+    with sealed(call):
+        if index is not None:
+            return numeric_partial(lambda v: f(judge, v), point, index)
+        return numeric_gradient(lambda v: f(judge, v), point)
+
+
+def judged_slope(call, f, z) -> np.ndarray:
+    """f'(z) of an elementwise ``f(judge, v)``, from two calls on the whole array."""
+    judge = reference_of(call)
+    with sealed(call):
+        return numeric_derivative_elementwise(lambda v: f(judge, v), z)
 
 
 def _describe_inputs(inputs: dict) -> str:
@@ -67,13 +93,12 @@ def loss_gradient(task: Task, name: str, grad_fn: str, loss_fn: str, args: tuple
     def run(call, **inputs):
         point = inputs[wrt]
         analytic = expect_float_array(call(grad_fn, *(inputs[a] for a in args)), np.shape(point), fn=grad_fn)
-        judge = reference_of(call)
 
-        def loss_at(value):
+        def loss_at(judge, value):
             moved = {**inputs, wrt: value}
             return as_float(judge(loss_fn, *(moved[a] for a in args)), fn=loss_fn)
 
-        assert_gradient(analytic, numeric_gradient(loss_at, point), fn=grad_fn, wrt=wrt, rtol=rtol,
+        assert_gradient(analytic, judged_gradient(call, loss_at, point), fn=grad_fn, wrt=wrt, rtol=rtol,
                         loss=loss_fn, samples=_samples(inputs, samples))
     return register(task, name, run, uses=(loss_fn,), **params)
 
@@ -110,15 +135,15 @@ def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, arg
 
     ``forward_fn(*args) -> (out, cache)`` and ``backward_fn(dout, cache) -> (d<wrt[0]>, ...)``; each
     returned gradient must equal the centred-difference gradient of ``sum(out * dout)`` with respect
-    to that argument, both functions being the student's own. ``params`` holds ``dout`` and the
+    to that argument. The student's backward reads the cache of the student's own forward; ``out``
+    is the judge's forward (the reference's at grading). ``params`` holds ``dout`` and the
     inputs named in ``args``. Inputs must keep away from kinks (ReLU at 0): say so in the notebook.
     ``uses`` names other functions the two call (a layer built from another's steps), judged first.
     """
     def run(call, dout, **inputs):
         where = _describe_inputs({a: inputs[a] for a in args})
         # The student's forward makes the cache their backward reads (its form is theirs); the
-        # numeric gradient comes from the reference's forward at grading (see reference_of).
-        judge = reference_of(call)
+        # numeric gradient comes from the reference's forward at grading (see judged_gradient).
         _, cache = _out_like_dout(call, forward_fn, tuple(inputs[a] for a in args), dout, where)
         grads = backward_grads(call, backward_fn, dout, cache, wrt, where)
         for arg, grad in zip(wrt, grads):
@@ -126,38 +151,39 @@ def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, arg
             grad = expect_float_array(grad, np.shape(point), fn=backward_fn,
                                       where=f" (the gradient d{arg}, shaped like `{arg}`)")
 
-            def upstream_loss(value, arg=arg):
+            def upstream_loss(judge, value, arg=arg):
                 moved = {**inputs, arg: value}
                 moved_out, _ = _out_like_dout(judge, forward_fn, tuple(moved[a] for a in args), dout)
                 return float(np.sum(moved_out * dout))
 
             def known(arg=arg):
-                return _layer_mistakes(judge, forward_fn, args, wrt, arg, inputs, dout)
+                return _layer_mistakes(call, forward_fn, args, wrt, arg, inputs, dout)
 
-            assert_gradient(grad, numeric_gradient(upstream_loss, point), fn=backward_fn, wrt=arg,
+            assert_gradient(grad, judged_gradient(call, upstream_loss, point), fn=backward_fn, wrt=arg,
                             rtol=rtol, atol=atol, loss=forward_fn, samples=_samples({"dout": dout}, "dout"),
                             mistakes=known)
     return register(task, name, run, uses=(forward_fn, *uses), **params)
 
 
-def _layer_mistakes(judge, forward_fn: str, args: tuple[str, ...], wrt: tuple[str, ...], arg: str,
+def _layer_mistakes(call, forward_fn: str, args: tuple[str, ...], wrt: tuple[str, ...], arg: str,
                     inputs: dict, dout) -> tuple[tuple[str, np.ndarray], ...]:
     """The gradient d``arg`` that the layer contract's common mistakes give, by the judge's forward:
     ``dout`` left out (the gradient of sum(out)), the local derivative taken at the output (an
     elementwise layer differentiated at f(x) where x belongs), and another argument's gradient
     returned in its place (the tuple in the wrong order)."""
-    def out_at(**moved):
+    def out_at(judge, **moved):
         values = {**inputs, **moved}
         return forward_out(judge, forward_fn, tuple(values[a] for a in args))[0]
 
     def gradient_of(other, upstream):
-        return numeric_gradient(lambda v: float(np.sum(out_at(**{other: v}) * upstream)), inputs[other])
+        return judged_gradient(call, lambda judge, v: float(np.sum(out_at(judge, **{other: v}) * upstream)),
+                               inputs[other])
 
     found = [(f"it matches the gradient of sum(out): {NO_DOUT} (multiply the local derivative by `dout`)",
               gradient_of(arg, np.ones_like(dout)))]
-    out = out_at()
+    out = out_at(reference_of(call))
     if args == (arg,) and out.shape == np.shape(inputs[arg]) == np.shape(dout):  # elementwise
-        slope = numeric_derivative_elementwise(lambda v: out_at(**{arg: v}), out)
+        slope = judged_slope(call, lambda judge, v: out_at(judge, **{arg: v}), out)
         if not np.allclose(slope, slope.flat[0]):  # a constant slope cannot tell output from input
             found.append((f"it matches the derivative taken {AT_OUTPUT} instead of its input: if your cache "
                           "holds the output, use it as it is, without applying the function again",
