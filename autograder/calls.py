@@ -78,10 +78,23 @@ def called_with(args: tuple) -> str:
     return "(" + ", ".join(one(a) for a in args) + ")"
 
 
+def with_warnings(message: str, notes: list[str]) -> str:
+    """A failed check's message with the numerical warnings its calls emitted (at most two), as the
+    facts they are, before any hint. A warning alone fails nothing: student code can switch numpy's
+    warnings off (``np.errstate``), so the checks judge the values a function returns, and a value
+    built on an overflow is wrong there anyway."""
+    if not notes:
+        return message
+    said, hint, rest = message.partition("\nhint: ")
+    note = f"\n(While this check ran, {'; '.join(list(dict.fromkeys(notes))[:2])}.)"
+    return said + note + hint + rest
+
+
 def interpret(reply: dict, fn: str, load_errors: list[dict] = (), args: tuple = (),
-              full_load_errors: bool = True):
-    """The value a reply carries, or the StudentProblem it describes (``args``: the call's, to
-    show the input behind a warning). A function missing, or failing on a name another cell should
+              full_load_errors: bool = True, warned: list[str] | None = None):
+    """The value a reply carries, or the StudentProblem it describes. A numerical warning the call
+    emitted is noted in ``warned`` (with ``args``, the input behind it: see :func:`with_warnings`),
+    never a failure by itself. A function missing, or failing on a name another cell should
     have defined, is explained by the cells that failed to load (``full_load_errors``: with their
     tracebacks, else by name only)."""
     status = reply.get("status")
@@ -90,10 +103,9 @@ def interpret(reply: dict, fn: str, load_errors: list[dict] = (), args: tuple = 
             names = ", ".join(f"`{n}`" for n in mutated)
             raise CheckFailure(f"`{fn}` changed its input {names} in place. Leave inputs untouched: "
                                "work on a copy (e.g. `x = x.copy()`) or build new arrays.")
-        if warnings := _strings(reply.get("warnings")):
-            raise CheckFailure(f"`{fn}` emitted a numerical warning when called with {called_with(args)}: "
-                               f"{'; '.join(warnings)}. Rewrite the computation so it cannot overflow or "
-                               "divide by zero.")
+        if (warnings := _strings(reply.get("warnings"))) and warned is not None:
+            warned.append(f"`{fn}` emitted a numerical warning when called with {called_with(args)}: "
+                          f"{'; '.join(warnings)}")
         try:
             return decode(reply.get("result"))
         except ValueError as exc:
@@ -149,10 +161,11 @@ class LocalCaller:
 
     def __init__(self, namespace: dict):
         self.namespace = namespace
+        self.warned: list[str] = []  # numerical warnings of the calls of the check under way
 
     def __call__(self, fn: str, *args):
         reply = execute_call(self.namespace, fn, [encode(a) for a in args])
-        return interpret(reply, fn, args=args)
+        return interpret(reply, fn, args=args, warned=self.warned)
 
 
 class WorkerCaller:
@@ -166,6 +179,7 @@ class WorkerCaller:
         self.forbidden: dict[str, str] = {}  # function -> the library it leans on
         self.timed_out: dict[str, str] = {}  # function -> why; an endless loop is not re-run
         self.reference: WorkerCaller | None = None  # the reference solution's, at grading
+        self.warned: list[str] = []  # numerical warnings of the calls of the check under way
 
     def start(self) -> None:
         """Load the notebook's answer cells; StudentProblem if the notebook cannot be loaded."""
@@ -199,7 +213,8 @@ class WorkerCaller:
                 self.timed_out[fn] = exc.reason
             raise StudentProblem(f"`{fn}`: {exc.reason}") from None
         try:
-            return interpret(reply, fn, self.load_errors, args, full_load_errors=not self.load_errors_shown)
+            return interpret(reply, fn, self.load_errors, args, full_load_errors=not self.load_errors_shown,
+                             warned=self.warned)
         except StudentProblem:
             self.load_errors_shown = self.load_errors_shown or bool(self.load_errors) and \
                 reply.get("status") in ("missing", "exception")

@@ -241,10 +241,13 @@ def attempt(item: Check, call, **inputs) -> str | None:
     reads the report (grader bugs on correct answers are caught by the reference runs in the
     tests). BaseExceptions (KeyboardInterrupt, SystemExit) still stop the run.
     """
-    from .calls import CheckFailure, ReferenceFailure, StudentProblem
+    from .calls import CheckFailure, ReferenceFailure, StudentProblem, with_warnings
 
     params = {**item.params, **inputs}
     student = StudentCalls(call)
+    warned = getattr(call, "warned", None)
+    warned = warned if isinstance(warned, list) else []
+    before = len(warned)
     try:
         if inputs and "expected" not in inputs and item.expect is not None:
             del params["expected"]
@@ -257,8 +260,10 @@ def attempt(item: Check, call, **inputs) -> str | None:
     except StudentProblem as problem:
         return problem.message
     except CheckFailure as failure:
-        return str(failure)
+        return with_warnings(str(failure), warned[before:])
     except Exception as exc:  # noqa: BLE001 -- see the docstring
         return (f"the check could not judge the value your function returned ({exception_summary(exc)}). "
                 "Return what the task asks for (its type and shape); if it does, tell your instructor.")
+    finally:
+        del warned[before:]  # noted for this check only
     return None

@@ -6,8 +6,8 @@ task ``task_id`` (``autograder.registry.TASKS``). Every one is the same mathemat
 with other arithmetic or structure: what students commonly write instead (another stable sigmoid,
 Adam with its bias correction folded into the step size, softmax through log-sum-exp, a variance as
 the mean of squares minus the squared mean, another cache, another order of operations...). None
-is a copy of the reference, and each keeps to its docstring (no overflow, float64, inputs left as
-they are). A source that changes a forward pass's cache also defines the backward pass reading it,
+is a copy of the reference, and each keeps to its docstring (finite, right values, float64, inputs
+left as they are). A source that changes a forward pass's cache also defines the backward pass reading it,
 as a student would.
 
 ``tests/test_alternatives.py`` runs every alternative through the task's public checks (self-check)
@@ -57,6 +57,12 @@ def gradient_descent(grad, x0, lr, n_steps):
     return path
 ''')
 
+# The textbook formula: exp(1000) overflows to inf with a warning, and 1 / (1 + inf) is exactly 0.0,
+# the right value. Checks judge values, not warnings (a student can switch numpy's warnings off).
+alternative("a01.sigmoid", "textbook 1 / (1 + exp(-z)), overflowing harmlessly", r'''
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, float)))
+''')
 alternative("a01.sigmoid", "tanh form", r'''
 def sigmoid(z):
     return 0.5 * (1.0 + np.tanh(np.asarray(z, dtype=float) / 2.0))
@@ -254,6 +260,11 @@ def affine_backward(dout, cache):
     return np.dot(dout, np.transpose(W)), np.dot(np.transpose(x), dout), np.sum(dout, axis=0)
 ''')
 
+alternative("a03.sigmoid_forward", "textbook 1 / (1 + exp(-x)), overflowing harmlessly", r'''
+def sigmoid_forward(x):
+    out = 1.0 / (1.0 + np.exp(-x))
+    return out, out
+''')
 alternative("a03.sigmoid_forward", "exp(-|x|) and np.where", r'''
 def sigmoid_forward(x):
     e = np.exp(-np.abs(x))
@@ -684,6 +695,11 @@ def prelu_backward(dout, cache):
     return np.where(x > 0, dout, dout * alpha), np.einsum("ij,ij->j", dout, np.minimum(x, 0.0))
 ''')
 
+alternative("a06.elu", "exp(x) - 1 inside np.where (the unused branch overflows harmlessly)", r'''
+def elu_forward(x, alpha=1.0):
+    out = np.where(x > 0, x, alpha * (np.exp(x) - 1))
+    return out, (x, out, alpha)
+''')
 alternative("a06.elu", "exp - 1 on the clipped input, x cached", r'''
 def elu_forward(x, alpha=1.0):
     return np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0)) - 1)), (x, alpha)
@@ -731,6 +747,10 @@ def softplus_backward(dout, cache):
     x = cache
     e = np.exp(-np.abs(x))
     return dout * np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+''')
+alternative("a06.softplus", "backward as dout / (1 + exp(-x)), overflowing to 0 harmlessly", r'''
+def softplus_backward(dout, cache):
+    return dout / (1.0 + np.exp(-cache))
 ''')
 alternative("a06.softplus", "sigmoid through logaddexp", r'''
 def softplus_forward(x):
@@ -1107,6 +1127,11 @@ def clip_gradients(grads, max_norm):
     coefficient = min(1.0, max_norm / (total + 1e-6))
     return [g * coefficient for g in grads], float(total)
 """)
+alternative("a08.clip_gradients", "np.minimum(1, max_norm / norm): inf at norm 0 gives 1, harmlessly", r"""
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g * g) for g in grads))
+    return [g * np.minimum(1.0, max_norm / norm) for g in grads], float(norm)
+""")
 alternative("a08.clip_gradients", "norm of the concatenation, scaled only when above", r"""
 def clip_gradients(grads, max_norm):
     norm = float(np.linalg.norm(np.concatenate([np.ravel(g) for g in grads])))
@@ -1116,10 +1141,9 @@ def clip_gradients(grads, max_norm):
 """)
 
 
-# Not here, on purpose: forms the notebooks rule out, which the checks rightly fail --
-# - a06.softmax_ce as -sum(y * log(softmax(scores))): "divide by zero encountered in log" at logits
-#   of ±1000 (the notebook says: never log(softmax(...)));
-# - softplus_backward as dout / (1 + exp(-x)), ELU's exp(x) - 1 inside np.where without
-#   np.minimum(x, 0): "overflow encountered in exp" at x = ±1000 (the docstrings ask for no overflow).
+# Not here, on purpose: forms whose values are wrong, which the checks rightly fail --
+# - a06.softmax_ce as -sum(y * log(softmax(scores))): at logits of ±1000 a probability underflows to
+#   0, and 0 * log(0) is nan (the notebook says: never log(softmax(...))).
+# A numerical warning alone fails nothing (the checks judge values; see autograder.calls.with_warnings).
 # Every correct formulation tried so far passes; a check found to refuse one would be listed here
 # with its message until the check is settled.

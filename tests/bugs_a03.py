@@ -28,8 +28,6 @@ BUGS = [
      ["affine_backward", "`W`"]),                                                    # the lesson's 1/n again
     ("a03.affine_backward", "def affine_backward(dout, cache):\n    x, W = cache\n"
      "    return dout @ W, x.T @ dout, dout.sum(axis=0)", ["affine_backward", "ValueError"]),  # W, not W.T
-    ("a03.sigmoid_forward", "def sigmoid_forward(x):\n    out = 1.0 / (1.0 + np.exp(-x))\n    return out, out",
-     ["sigmoid_forward", "warning"]),                                                # overflows
     ("a03.sigmoid_forward", "def sigmoid_forward(x):\n    out = 1.0 / (1.0 + np.exp(x))\n    return out, out",
      ["sigmoid_forward", "out"]),                                                    # sign
     ("a03.sigmoid_backward", "def sigmoid_backward(dout, cache):\n    return cache * (1.0 - cache)",
