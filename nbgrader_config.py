@@ -16,6 +16,18 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
 # students reach it without reaching the course: nbgrader's own default place, or DEEPGRAD_EXCHANGE.
 c.Exchange.root = os.environ.get("DEEPGRAD_EXCHANGE", "/srv/nbgrader/exchange")
 c.Execute.timeout = 30
+# nbformat repairs a notebook's duplicate cell ids on every read, with one warning per duplicate: a
+# submission of 30,000 copies of a cell would print 30,000 lines at each step. deepgrad's verdict
+# reports duplicate ids once, as the submission's "review" reason; the warnings are left out.
+import warnings  # noqa: E402
+
+from nbformat.warnings import DuplicateCellId  # noqa: E402
+
+warnings.filterwarnings("ignore", category=DuplicateCellId)
+# nbconvert validates the whole notebook against nbformat's schema after each of nbgrader's dozen
+# steps; once, after the last, is enough (a step that made it invalid is still refused, by name of
+# the last one), and grading a notebook of 30,000 cells takes seconds instead of a minute.
+c.Exporter.optimistic_validation = True
 # Once a notebook's last cell has run, its kernel is killed rather than asked to shut down
 # (nbclient's option): everything it printed has arrived by then, a submission's exit hooks have
 # nothing to add to its grading, and a graceful shutdown costs each submission 0.3 s of CPU.

@@ -87,7 +87,7 @@ def with_warnings(message: str, notes: list[str]) -> str:
         return message
     said, hint, rest = message.partition("\nhint: ")
     note = f"\n(While this check ran, {'; '.join(list(dict.fromkeys(notes))[:2])}.)"
-    return said + note + hint + rest
+    return bounded(said + note + hint + rest)  # (a warning's text is the student code's to choose)
 
 
 def interpret(reply: dict, fn: str, load_errors: list[dict] = (), args: tuple = (),

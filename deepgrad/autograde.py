@@ -16,16 +16,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
+
 from autograder.notebook import cell_type
 from autograder.registry import exception_summary
 from autograder.sandbox import Limits, sandbox_missing
 
 from .course import CourseError, Nbgrader, notebook
 from .gradebook import set_aside
+from .grading_report import write_report
 from .nbgrader_plugin import Grading, report_path
 from .safe_text import ID_CHARS, terminal_text
 from .snapshot import Snapshots, SnapshotError
-from .grading_report import write_report
+from .untrusted_outputs import make_inert
 from .verdict import SubmissionVerdict, course_secret, rewrite_for_feedback, submission_seed
 
 
@@ -344,6 +347,8 @@ def write_unexecuted(submitted: Path, autograded: Path, why: str) -> None:
     if _has_cell_ids(nb):
         cell["id"] = "deepgrad-unexecuted"
     nb["cells"].insert(0, cell)
+    nb = nbformat.from_dict(nb)
+    make_inert(nb)  # what the formgrader and the feedback show of it: as inert as any autograded notebook
     autograded.parent.mkdir(parents=True, exist_ok=True)
     autograded.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 

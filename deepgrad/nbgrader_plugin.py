@@ -39,7 +39,7 @@ from .course import CourseError
 from .grading_report import write_report
 from .permissions import warning
 from .snapshot import SnapshotError, Snapshots
-from .untrusted_outputs import BoundedOutputs, is_test_cell
+from .untrusted_outputs import BoundedOutputs, is_test_cell, make_valid
 from .verdict import (HIDDEN_BEGIN, SubmissionVerdict, course_secret, grade_submission, has_verdict_mark,
                       reference_worker, show_verdict, submission_seed)
 
@@ -218,8 +218,11 @@ class TrustedVerdict(NbGraderPreprocessor):
         graded, verdict.snapshot = verdict.snapshot, None
         if graded is None:  # refused or unreadable: nbgrader must not read it its own way
             raise GradingRefused(f"{student}/{assignment}: not run by nbgrader: {verdict.reason}")
-        # nbgrader goes on with exactly the notebook the verdict graded, not its own earlier read
-        return nbformat.reads(graded.decode("utf-8"), as_version=4), resources
+        # nbgrader goes on with exactly the notebook the verdict graded, not its own earlier read,
+        # its metadata made valid (a student's duplicate tags would stop nbgrader's whole pass)
+        nb = nbformat.reads(graded.decode("utf-8"), as_version=4)
+        make_valid(nb)
+        return nbformat.from_dict(nb), resources
 
 
 class RecordVerdict(NbGraderPreprocessor):

@@ -274,10 +274,54 @@ def is_test_cell(cell) -> bool:
     return cell_type(cell) == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
+# Cell metadata nbformat's schema types (a submission may hold any JSON there): a value of another
+# type makes nbconvert refuse the notebook, and the student would get no feedback page at all.
+def _is(kind):
+    return lambda value: isinstance(value, kind)
+
+
+_CELL_FIELDS = {"collapsed": _is(bool), "scrolled": lambda v: isinstance(v, bool) or v == "auto", "name": _is(str),
+                "format": _is(str), "editable": _is(bool), "deletable": _is(bool)}
+_NOTEBOOK_FIELDS = {"title": _is(str), "orig_nbformat": lambda v: type(v) is int,
+                    "authors": lambda v: isinstance(v, list) and all(isinstance(a, dict) for a in v)}
+MAX_TAGS = 64
+
+
+def _typed(metadata, fields) -> dict:
+    """``metadata`` (any JSON) as an object without the ``fields`` whose value fails its test."""
+    if not isinstance(metadata, dict):
+        return {}
+    return {k: v for k, v in metadata.items() if k not in fields or fields[k](v)}
+
+
+def valid_metadata(metadata) -> dict:
+    """A cell's metadata with every field nbformat's schema types made valid: tags unique strings
+    without commas (at most :data:`MAX_TAGS`), ``jupyter`` and ``execution`` objects of the kinds
+    the schema allows, the typed fields dropped when of another type; anything else kept."""
+    kept = _typed(metadata, _CELL_FIELDS)
+    if "tags" in kept:
+        tags = kept["tags"] if isinstance(kept["tags"], list) else []
+        kept["tags"] = list(dict.fromkeys(t for t in tags if isinstance(t, str) and t and "," not in t))[:MAX_TAGS]
+    for key, allowed in (("jupyter", (bool,)), ("execution", (str,))):
+        if key in kept:
+            value = kept[key] if isinstance(kept[key], dict) else {}
+            kept[key] = {k: v for k, v in value.items() if isinstance(v, allowed)}
+    return kept
+
+
+def make_valid(nb) -> None:
+    """The notebook's and its cells' metadata as nbformat's schema types them, in place, so that
+    nbgrader and nbconvert take the notebook (:func:`valid_metadata`); its widget state dropped."""
+    nb["metadata"] = _typed(nb.get("metadata"), _NOTEBOOK_FIELDS)
+    nb["metadata"].pop("widgets", None)  # the page would load a widget manager to render its state
+    for cell in nb["cells"]:
+        if isinstance(cell, dict):
+            cell["metadata"] = valid_metadata(cell.get("metadata"))
+
+
 def make_inert(nb) -> None:
-    """Every student-controlled part of ``nb`` inert and bounded, in place (see the module)."""
-    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
-    metadata.pop("widgets", None)  # the page would load a widget manager to render its state
+    """Every student-controlled part of ``nb`` inert, bounded and valid, in place (see the module)."""
+    make_valid(nb)
     left = MAX_NOTEBOOK_OUTPUT_BYTES + NOTE_BYTES * len(nb.cells)
     for cell in nb.cells:
         kind = cell_type(cell)
@@ -314,7 +358,7 @@ class UntrustedOutputs(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         nb = nbformat.from_dict(nb)
         make_inert(nb)
-        return nb, resources
+        return nbformat.from_dict(nb), resources  # (the metadata it rebuilt as nbformat's nodes too)
 
 
 class BoundedOutputs:

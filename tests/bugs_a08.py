@@ -106,7 +106,8 @@ BUGS = [
      "        dh = dh_prev + (1 - keep) * dh\n"
      "    return dxs, dh, dWx, dWh, db",
      ["rnn_backward", "`Wx`", "gradient check failed"]),
-    # Clipping: each array clipped on its own; always scaled to max_norm.
+    # Clipping: each array clipped on its own; always scaled to max_norm; Python's float division by a
+    # norm of 0 (numpy's gives inf, and then min(1, inf) = 1: right; Python's raises).
     ("a08.clip_gradients", "def clip_gradients(grads, max_norm):\n"
      "    norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))\n"
      "    return [g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads], norm",
@@ -115,4 +116,8 @@ BUGS = [
      "    norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))\n"
      "    return [g * max_norm / max(norm, 1e-12) for g in grads], norm",
      ["clip_gradients", "even below it"]),
+    ("a08.clip_gradients", "def clip_gradients(grads, max_norm):\n"
+     "    norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))\n"
+     "    return [g * min(1.0, max_norm / norm) for g in grads], norm",
+     ["clip_gradients", "ZeroDivisionError"]),
 ]

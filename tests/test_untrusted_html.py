@@ -23,7 +23,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from conftest import NEEDS_CHROMIUM, ROOT, headless_chromium
+from conftest import NEEDS_CHROMIUM, NOTEBOOKS, ROOT, headless_chromium, released_course
 
 MARK = "PWNED"
 JS = f"window.{MARK}=(window.{MARK}||0)+1;document.title='{MARK}'"
@@ -328,3 +328,65 @@ def test_alt_text_is_added_in_linear_time():
     started = time.perf_counter()
     with_alt_text("<img " * 20_000)
     assert time.perf_counter() - started < 1.0
+
+
+INVALID_METADATA = {"tags": ["t", "t", "a,b", 5], "collapsed": "x", "scrolled": 5, "name": 7, "editable": "no",
+                    "jupyter": ["x"], "execution": {"iopub.status.busy": 1}}
+
+
+def _with_invalid_metadata(nb):
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        cell.metadata.update(INVALID_METADATA)
+    nb.metadata.update({"title": 7, "authors": "me"})
+    return nb
+
+
+def test_a_notebook_with_metadata_of_any_shape_comes_out_valid():
+    """Metadata nbformat's schema refuses (duplicate tags, a number where a flag belongs) made nbconvert
+    refuse the whole notebook, so the student got no feedback page: is it valid after the step, with
+    the cells' sources and verdict fields kept? (Planted bug: the notebook as it came.)"""
+    from nbformat import ValidationError, validate
+
+    nb = _with_invalid_metadata(new_notebook(cells=[new_markdown_cell("hi"), new_code_cell("x = 1"),
+                                                    new_raw_cell("r")]))
+    nb.cells[1].metadata["deepgrad_verdict"] = "mark"
+    with pytest.raises(ValidationError):
+        validate(nb)
+    made = autograded(nb)
+    validate(made)
+    assert made.cells[0].metadata.tags == ["t"] and made.cells[1].metadata.deepgrad_verdict == "mark"
+    assert [c.source for c in made.cells] == ["hi", "x = 1", "r"]
+
+
+def test_an_unexecuted_autograded_notebook_is_as_inert_as_any(tmp_path):
+    """Where nbgrader wrote no autograded notebook, deepgrad writes the submission unexecuted: are its
+    cells made inert and valid too (the formgrader shows it)? (Planted bug: the snapshot as it was.)"""
+    from deepgrad.autograde import write_unexecuted
+
+    snapshot = tmp_path / "snapshot.ipynb"
+    nb = new_notebook(cells=[new_markdown_cell(PAYLOADS["script"]), new_code_cell("x = 1")])
+    snapshot.write_text(nbformat.writes(_with_invalid_metadata(nb)), encoding="utf-8")
+    write_unexecuted(snapshot, tmp_path / "autograded" / "a01.ipynb", "a test")
+    written = nbformat.read(tmp_path / "autograded" / "a01.ipynb", as_version=4)
+    nbformat.validate(written)
+    assert "<script" not in written.cells[1].source and "nbgrader could not run" in written.cells[0].source
+    assert live_marks(formgrader_page(written, tmp_path, inert=False)) == []
+
+
+def test_a_submission_with_invalid_metadata_is_run_and_gets_feedback(tmp_path):
+    """Graded through the course's config: does nbgrader run a notebook whose cells carry metadata of
+    the wrong shapes (no "could not run" note), and does its feedback page come out?"""
+    from deepgrad.autograde import autograde
+    from deepgrad.course import Nbgrader
+    from deepgrad.submissions import answered, write
+
+    course, release, answers = released_course(tmp_path / "course")
+    name = NOTEBOOKS["a01"]
+    write(_with_invalid_metadata(answered(release, answers)), course / "submitted" / "kim" / name / f"{name}.ipynb")
+    grader = Nbgrader(course)
+    (verdict,) = autograde(course, name, ["kim"], grader=grader)
+    assert verdict.status == "graded" and verdict.score == 12, verdict.reason
+    assert "nbgrader could not run" not in (course / "autograded" / "kim" / name / f"{name}.ipynb").read_text()
+    grader.generate_feedback(name, "kim")
+    assert (course / "feedback" / "kim" / name / f"{name}.html").is_file()

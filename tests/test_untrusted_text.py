@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from autograder.bounded import MESSAGE_CHARS, Messages, bounded, cut_note
-from autograder.calls import CheckFailure, StudentProblem, interpret
+from autograder.calls import CheckFailure, StudentProblem, interpret, with_warnings
 from autograder.notebook import carried_tasks, forbidden_uses, loadable_cells, read_cells
 from autograder.sandbox import Limits
 from conftest import NOTEBOOKS, ROOT, released_course
@@ -33,9 +33,10 @@ from deepgrad.class_report import read_report
 from deepgrad.course import Nbgrader
 from deepgrad.safe_text import FIELD_CHARS, csv_cell, csv_value
 from deepgrad.snapshot import Snapshots
-from deepgrad.submissions import answered, read, reference_answers, write
 from deepgrad.grading_report import REPORT_COLUMNS, write_report
-from deepgrad.verdict import SubmissionVerdict, TaskVerdict, grade_submission, show_verdict, submission_problem
+from deepgrad.submissions import answered, read, reference_answers, write
+from deepgrad.verdict import (SUBMISSION_SECONDS, SubmissionVerdict, TaskVerdict, grade_submission, show_verdict,
+                             submission_problem)
 
 A01 = NOTEBOOKS["a01"]
 SOURCE = ROOT / "solutions" / A01 / f"{A01}.ipynb"
@@ -167,7 +168,7 @@ def test_an_over_long_field_of_an_older_report_loses_no_row(tmp_path):
     lambda text: (lambda t: (t.student_messages.append(text), t.student_messages[-1])[1])(TaskVerdict("t", 1)),
     lambda text: Messages([text])[0],
     lambda text: _problem(lambda: interpret({"status": "exception", "type": "ValueError", "traceback": text}, "f")),
-    lambda text: _problem(lambda: interpret({"status": "ok", "warnings": [text]}, "f")),
+    lambda text: with_warnings("`f` returned a wrong value", [text]),
 ], ids=["StudentProblem", "CheckFailure", "reason", "messages", "student_messages", "Messages",
         "traceback", "warnings"])
 def test_every_message_is_cut_where_it_is_made(make):
@@ -289,6 +290,36 @@ def test_every_trusted_reader_is_linear_on_pathological_notebooks(tmp_path):
     assert max(slow.values()) < 10, sorted(slow.items(), key=lambda item: -item[1])[:3]
     assert "and 10 more]" in submission_problem(SOURCE, submitted(tmp_path / "ids", {**honest(), "cells": [
         _code("x", f"ans_{i}") | {"id": f"id{i % 20}"} for i in range(40)]}))
+
+
+def test_a_pathological_notebook_is_graded_and_gets_feedback_beside_an_honest_one(tmp_path):
+    """Some 14 MiB of one submission: 30,000 markdown cells sharing one id, each with 20 tags, and an
+    answer cell of 200,000 blank lines. Are it and an honest notebook graded through the course's
+    config, and do both get feedback, within the per-submission cap plus a constant (the old duplicate
+    id scan alone took 24 minutes at 16 MiB)? Before, nbgrader's pass refused the duplicate tags and
+    the autograded notebook was the raw snapshot."""
+    from deepgrad.autograde import autograde
+
+    course, _, _ = released_course(tmp_path / "course")
+    nb = honest()
+    answer = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "ans_sigmoid")
+    answer["source"] += "\n" * 200_000
+    nb["cells"] += [{"cell_type": "markdown", "id": "dup", "metadata": {"tags": [f"t{i}" for i in range(20)]},
+                     "source": "x " * 150} for _ in range(30_000)]
+    assert 10 * 2**20 < submitted(course, nb, "sam").stat().st_size <= 16 * 2**20
+    submitted(course, honest(), "kim")
+    grader = Nbgrader(course)
+    start = time.perf_counter()
+    verdicts = {v.student: v for v in autograde(course, A01, ["kim", "sam"], grader=grader, limits=LIMITS)}
+    for student in verdicts:
+        grader.generate_feedback(A01, student)
+    assert time.perf_counter() - start < SUBMISSION_SECONDS + 60
+    assert (verdicts["sam"].status, verdicts["sam"].score) == ("review", 12) and "duplicate cell ids" in \
+        verdicts["sam"].reason
+    assert (verdicts["kim"].status, verdicts["kim"].score) == ("graded", 12)
+    for student in verdicts:
+        assert (course / "feedback" / student / A01 / f"{A01}.html").is_file()
+    assert "nbgrader could not run" not in (course / "autograded" / "sam" / A01 / f"{A01}.ipynb").read_text()
 
 
 # ---------------------------------------------------------------- 6. files beside the notebook
