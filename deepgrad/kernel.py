@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 
 from autograder import bubblewrap
@@ -36,6 +37,12 @@ KERNEL_MEMORY_BYTES = 4 * 2**30
 KERNEL_PROCESSES = 64
 KERNEL_FILE_BYTES = 64 * 2**20  # any one file the kernel writes (without a sandbox: on the host's disk)
 SOCKET_WAIT_SECONDS = 20        # for bwrap to make the sandbox the kernel's sockets are in
+# The largest message the grading process takes from a kernel. jupyter_client decodes each message
+# whole before any output cap applies, so one print of 200 MB held some 700 MB in the grading
+# process; ZeroMQ refuses a larger message before allocating it (and drops that connection: the
+# outputs after it are lost, bounded by the cell and notebook timeouts). A course figure is well
+# under 1 MiB, and every output is cut to 64 KiB anyway (deepgrad.untrusted_outputs).
+KERNEL_MESSAGE_BYTES = 32 * 2**20
 
 
 def _course_of(cwd) -> tuple[Path, ...]:
@@ -120,6 +127,12 @@ class SandboxedKernelManager(AsyncKernelManager):
                 (self._sockets / "ipc").symlink_to(inside)
                 return
             await asyncio.sleep(0.005)
+
+    def client(self, **kwargs):
+        """nbclient's client of this kernel, taking no message over :data:`KERNEL_MESSAGE_BYTES`."""
+        client = super().client(**kwargs)
+        client.context.setsockopt(zmq.MAXMSGSIZE, KERNEL_MESSAGE_BYTES)  # for the sockets it opens next
+        return client
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)

@@ -243,6 +243,7 @@ NOT_IN_THE_REPO = {
     "submitted/<student>/<assignment>/<assignment>.ipynb": "a collected submission",
     "autograded/": "nbgrader autograde's output",
     "feedback/<student>/…html": "nbgrader generate_feedback's output",
+    "feedback/": "nbgrader generate_feedback's output folder",
     "gradebook.db": "nbgrader's SQLite gradebook, made on first use",
     "grades.csv": "nbgrader export's output",
     "grading_report.csv": "the demo's grading report, in its temporary copy",

@@ -275,6 +275,42 @@ def test_outputs_are_cut_as_they_arrive_in_the_kernel_run(tmp_path):
     assert "this notebook's outputs are over" in ran.cells[1].outputs[-1].text
 
 
+HUGE_PRINT = r"""
+import json, resource, sys
+from nbformat.v4 import new_code_cell, new_notebook
+from deepgrad.kernel import SandboxedKernelManager
+from deepgrad.nbgrader_plugin import ExecuteWithoutTests
+
+from nbclient.exceptions import CellTimeoutError
+
+nb = new_notebook(cells=[new_code_cell("print('y' * 200_000_000)"), new_code_cell("x = 1")])
+try:  # refused, the message leaves nbclient waiting for the cell's end: nbgrader's pass stops there
+    ExecuteWithoutTests(timeout=20, kernel_manager_class=SandboxedKernelManager).preprocess(
+        nb, {"metadata": {"path": sys.argv[1]}})
+    stopped = False
+except CellTimeoutError:
+    stopped = True
+print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "stopped": stopped,
+                  "kept": len(json.dumps(nb))}))
+"""
+
+
+def test_one_huge_kernel_message_never_reaches_the_grading_process(tmp_path):
+    """A cell printing 200 MB in one message: does the grading process stay far below that (the
+    message is refused before it is decoded, and nbgrader's pass stops there: the submission's
+    feedback is then its unexecuted notebook, its scores the verdict's as ever)? (Planted bug: no cap
+    on a kernel message: some 750 MB at its peak.)"""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", HUGE_PRINT, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["stopped"] and result["peak"] < 300 * 2**20 and result["kept"] < 2**20, result
+
+
 def test_the_course_config_makes_every_notebook_inert():
     """nbgrader_config.py runs UntrustedOutputs before the autograded notebook is written (after
     the run, before LimitOutput and SaveAutoGrades) and last in generate_feedback, and its Execute
