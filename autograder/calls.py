@@ -11,6 +11,7 @@ from pathlib import Path
 from .bounded import bounded
 from .channel import decode, encode
 from .execute import execute_call
+from .kept_inputs import broken_rule
 from .notebook import NotebookError, forbidden_uses
 from .sandbox import Limits, Worker, WorkerGone
 
@@ -39,6 +40,13 @@ class CheckFailure(AssertionError):
 def _strings(value) -> list[str]:
     """A reply field that should be a list of strings, as one (anything else: [])."""
     return [str(v) for v in value] if type(value) is list else []
+
+
+def _changed_inputs(value) -> list[tuple[int, str]]:
+    """The reply's inputs changed in place: its ``[position, name]`` pairs that are well formed."""
+    pairs = value if type(value) is list else []
+    return [(pair[0], str(pair[1])) for pair in pairs
+            if type(pair) is list and len(pair) == 2 and type(pair[0]) is int]
 
 
 def _load_errors(value) -> list[dict]:
@@ -90,19 +98,33 @@ def with_warnings(message: str, notes: list[str]) -> str:
     return bounded(said + note + hint + rest)  # (a warning's text is the student code's to choose)
 
 
+def with_broken_rules(message: str | None, notes: list[str]) -> str | None:
+    """A check's outcome with the stated rules its calls broke (see :func:`interpret`): each such
+    note fails the check, whatever the value, and comes first, so that a long message about the
+    value cannot push it out; the value's own message (None if the value was right) follows."""
+    if not notes:
+        return message
+    said = "\n".join(dict.fromkeys(notes))
+    return bounded(said if message is None else f"{said}\n{message}")
+
+
 def interpret(reply: dict, fn: str, load_errors: list[dict] = (), args: tuple = (),
-              full_load_errors: bool = True, warned: list[str] | None = None):
+              full_load_errors: bool = True, warned: list[str] | None = None,
+              broke: list[tuple[str, str]] | None = None):
     """The value a reply carries, or the StudentProblem it describes. A numerical warning the call
     emitted is noted in ``warned`` (with ``args``, the input behind it: see :func:`with_warnings`),
-    never a failure by itself. A function missing, or failing on a name another cell should
-    have defined, is explained by the cells that failed to load (``full_load_errors``: with their
-    tracebacks, else by name only)."""
+    never a failure by itself. An input changed in place where the notebook says to leave it
+    unchanged (:mod:`autograder.kept_inputs`) is noted in ``broke``, as ``(fn, note)``: the check
+    still judges the value, and then fails on that note too (:func:`with_broken_rules`); with no
+    ``broke`` to note it in, it fails at once. Any other input changed in place costs nothing: every call gets copies.
+    A function missing, or failing on a name another cell should have defined, is explained by the
+    cells that failed to load (``full_load_errors``: with their tracebacks, else by name only)."""
     status = reply.get("status")
     if status == "ok":
-        if mutated := _strings(reply.get("mutated")):
-            names = ", ".join(f"`{n}`" for n in mutated)
-            raise CheckFailure(f"`{fn}` changed its input {names} in place. Leave inputs untouched: "
-                               "work on a copy (e.g. `x = x.copy()`) or build new arrays.")
+        if note := broken_rule(fn, _changed_inputs(reply.get("mutated"))):
+            if broke is None:
+                raise CheckFailure(note)
+            broke.append((fn, note))
         if (warnings := _strings(reply.get("warnings"))) and warned is not None:
             warned.append(f"`{fn}` emitted a numerical warning when called with {called_with(args)}: "
                           f"{'; '.join(warnings)}")
@@ -162,10 +184,11 @@ class LocalCaller:
     def __init__(self, namespace: dict):
         self.namespace = namespace
         self.warned: list[str] = []  # numerical warnings of the calls of the check under way
+        self.broke: list[tuple[str, str]] = []  # the stated input rules they broke: (fn, note)
 
     def __call__(self, fn: str, *args):
         reply = execute_call(self.namespace, fn, [encode(a) for a in args])
-        return interpret(reply, fn, args=args, warned=self.warned)
+        return interpret(reply, fn, args=args, warned=self.warned, broke=self.broke)
 
 
 class WorkerCaller:
@@ -180,6 +203,7 @@ class WorkerCaller:
         self.timed_out: dict[str, str] = {}  # function -> why; an endless loop is not re-run
         self.reference: WorkerCaller | None = None  # the reference solution's, at grading
         self.warned: list[str] = []  # numerical warnings of the calls of the check under way
+        self.broke: list[tuple[str, str]] = []  # the stated input rules they broke: (fn, note)
 
     def start(self) -> None:
         """Load the notebook's answer cells; StudentProblem if the notebook cannot be loaded."""
@@ -214,7 +238,7 @@ class WorkerCaller:
             raise StudentProblem(f"`{fn}`: {exc.reason}") from None
         try:
             return interpret(reply, fn, self.load_errors, args, full_load_errors=not self.load_errors_shown,
-                             warned=self.warned)
+                             warned=self.warned, broke=self.broke)
         except StudentProblem:
             self.load_errors_shown = self.load_errors_shown or bool(self.load_errors) and \
                 reply.get("status") in ("missing", "exception")

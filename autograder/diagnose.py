@@ -39,6 +39,7 @@ NOT_SQUARED, NOT_CARRIED = "the gradient where its square belongs", "not carried
 STALE_V, NEW_TERM_WEIGHT = "v from before this step", "the new term's weight missing"
 WEIGHTS_SWAPPED, WRONG_BETA = "the two weights swapped", "the other beta in the bias correction"
 T_BEFORE_ADDING = "t before adding 1"
+EPS_WRITTEN_IN = "written in where the state's `eps` belongs"
 # ... recurrent networks' (a08)
 PADDING_FIRST, MASK_IGNORED, PADDING_ZEROED = ("the padding put before each sequence", "padding taken for real steps",
                                               "states set to 0 at padded steps")
@@ -49,7 +50,7 @@ KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORR
          SIGMOID_SLOPE, NEXT_STEP, MEAN_OVER_ALL, NO_BIAS, ONE_PIECE, UNBIASED_VAR, WRONG_AXIS, EVAL_BATCH,
          STEP_SIGN, PLAIN_GD, FIRST_STEP_MOMENTUM, MOMENTUM_TERM_SIGN, NO_LOOK_AHEAD, NO_GRADIENT_TERM,
          NOT_SQUARED, NOT_CARRIED, STALE_V, NEW_TERM_WEIGHT, WEIGHTS_SWAPPED, WRONG_BETA, T_BEFORE_ADDING,
-         PADDING_FIRST, MASK_IGNORED, PADDING_ZEROED, STATE_WH_T, BEFORE_TANH, CLIP_PER_ARRAY, CLIP_ALWAYS)
+         EPS_WRITTEN_IN, PADDING_FIRST, MASK_IGNORED, PADDING_ZEROED, STATE_WH_T, BEFORE_TANH, CLIP_PER_ARRAY, CLIP_ALWAYS)
 
 
 def _factor(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,

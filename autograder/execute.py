@@ -80,8 +80,10 @@ def execute_call(namespace: dict, fn_name: str, encoded_args: list) -> dict:
     except BaseException as exc:  # noqa: BLE001 -- SystemExit, KeyboardInterrupt: the student's too
         return {"status": "exception", "type": type(exc).__name__,
                 "traceback": student_traceback(exc)[-6000:]}
+    # Every input changed in place, by position and parameter name: the grading side decides which
+    # of them the notebook forbids changing (autograder.kept_inputs), and says nothing of the rest.
     names = _parameter_names(fn, len(args))
-    mutated = [names[i] for i, (b, a) in enumerate(zip(pristine, args)) if _changed(b, a)]
+    mutated = [[i, names[i]] for i, (b, a) in enumerate(zip(pristine, args)) if _changed(b, a)]
     try:
         encoded = encode(result)
     except Exception as exc:  # noqa: BLE001 -- a value whose own methods fail to describe it

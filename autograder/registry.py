@@ -223,6 +223,14 @@ def _expected(item: Check, call, params: dict):
                                f"({exception_summary(exc)})") from None
 
 
+def _graded_elsewhere(item: Check, fn: str) -> bool:
+    """``fn`` is a function ``item`` judges by (its ``uses``) that a task of its own grades: a stated
+    rule it breaks costs that task's checks, not this one's too (a backward's check calls the forward
+    for its cache)."""
+    task_id = f"{item.task.assignment}.{fn}"
+    return fn in item.uses and task_id in TASKS and task_id != item.task.id
+
+
 def attempt(item: Check, call, **inputs) -> str | None:
     """Run one check (public inputs, or ``inputs`` instead); None if it passed, else the message.
 
@@ -241,13 +249,15 @@ def attempt(item: Check, call, **inputs) -> str | None:
     reads the report (grader bugs on correct answers are caught by the reference runs in the
     tests). BaseExceptions (KeyboardInterrupt, SystemExit) still stop the run.
     """
-    from .calls import CheckFailure, ReferenceFailure, StudentProblem, with_warnings
+    from .calls import CheckFailure, ReferenceFailure, StudentProblem, with_broken_rules, with_warnings
 
     params = {**item.params, **inputs}
     student = StudentCalls(call)
     warned = getattr(call, "warned", None)
     warned = warned if isinstance(warned, list) else []
-    before = len(warned)
+    broke = getattr(call, "broke", None)  # stated input rules broken: they fail the check, with its value's
+    broke = broke if isinstance(broke, list) else []  # verdict (autograder.calls.with_broken_rules)
+    before, broke_before, outcome = len(warned), len(broke), None
     try:
         if inputs and "expected" not in inputs and item.expect is not None:
             del params["expected"]
@@ -258,12 +268,13 @@ def attempt(item: Check, call, **inputs) -> str | None:
     except SealedStudent as exc:  # the check's bug: left out of the score, and a person looks
         raise ReferenceFailure(f"{item.id}: {exc}") from None
     except StudentProblem as problem:
-        return problem.message
+        outcome = problem.message
     except CheckFailure as failure:
-        return with_warnings(str(failure), warned[before:])
+        outcome = with_warnings(str(failure), warned[before:])
     except Exception as exc:  # noqa: BLE001 -- see the docstring
-        return (f"the check could not judge the value your function returned ({exception_summary(exc)}). "
-                "Return what the task asks for (its type and shape); if it does, tell your instructor.")
+        outcome = (f"the check could not judge the value your function returned ({exception_summary(exc)}). "
+                   "Return what the task asks for (its type and shape); if it does, tell your instructor.")
     finally:
-        del warned[before:]  # noted for this check only
-    return None
+        broken = [note for fn, note in broke[broke_before:] if not _graded_elsewhere(item, fn)]
+        del warned[before:], broke[broke_before:]  # noted for this check only
+    return with_broken_rules(outcome, broken)

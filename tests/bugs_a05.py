@@ -69,6 +69,10 @@ BUGS = [
      "    v = state.get('v', np.zeros_like(w))\n    state['v'] = v + dw ** 2\n"
      "    return w - state['lr'] * dw / np.sqrt(v + state['eps']), state",
      ["adagrad_update", "new w"]),                                                # divides by the old sum
+    ("a05.adagrad_update", "def adagrad_update(w, dw, state):\n    state = dict(state)\n"
+     "    state['v'] = state.get('v', np.zeros_like(w)) + dw ** 2\n"
+     "    return w - state['lr'] * dw / np.sqrt(state['v'] + 1e-8), state",
+     ["adagrad_update", "new w"]),                                                # eps written in
     # ---------------------------------------------------------------- rmsprop_update
     ("a05.rmsprop_update", "def rmsprop_update(w, dw, state):\n    state = dict(state)\n"
      "    state['v'] = state['decay'] * state.get('v', np.zeros_like(w)) + dw ** 2\n"
@@ -89,6 +93,13 @@ BUGS = [
      "    state['v'] = state['beta2'] * state.get('v', np.zeros_like(w)) + (1 - state['beta2']) * dw ** 2\n"
      "    return w - state['lr'] * state['m'] / np.sqrt(state['v'] + state['eps']), state",
      ["adam_update", "new w"]),                                                   # no bias correction
+    ("a05.adam_update", "def adam_update(w, dw, state):\n    state = dict(state)\n"
+     "    t = state['t'] = state.get('t', 0) + 1\n"
+     "    state['m'] = state['beta1'] * state.get('m', np.zeros_like(w)) + (1 - state['beta1']) * dw\n"
+     "    state['v'] = state['beta2'] * state.get('v', np.zeros_like(w)) + (1 - state['beta2']) * dw ** 2\n"
+     "    m_hat, v_hat = state['m'] / (1 - state['beta1'] ** t), state['v'] / (1 - state['beta2'] ** t)\n"
+     "    return w - state['lr'] * m_hat / np.sqrt(v_hat + 1e-7), state",
+     ["adam_update", "new w"]),                                                   # eps written in
     ("a05.adam_update", "def adam_update(w, dw, state):\n    state = dict(state)\n"
      "    t = state.get('t', 0)\n"
      "    state['m'] = state['beta1'] * state.get('m', np.zeros_like(w)) + (1 - state['beta1']) * dw\n"

@@ -181,9 +181,10 @@ for _root in _roots():
     Attack("forks without bound", _sigmoid(
         "import os\ndef sigmoid(z):\n    while True:\n        try:\n            os.fork()\n"
         "        except OSError:\n            pass\n")),
-    Attack("mutates its input", _sigmoid(
-        "def sigmoid(z):\n    z *= -1\n    return 1 / (1 + np.exp(np.clip(z, -500, 500)))\n"),
-        lost=("sigmoid", "sigmoid_grad"), says="in place"),  # dense_sigmoid only mutates a temporary
+    # Every call gets its own copies, so writing into an input cannot move the value a check expects
+    # (nor, a01 stating no rule against it, cost anything by itself): the value alone is judged.
+    Attack("mutates its input to move the expected value", _sigmoid(
+        "def sigmoid(z):\n    z *= 0\n    return np.full(np.shape(z), 0.5)\n"), says="wrong value"),
     Attack("returns NaN", _sigmoid("def sigmoid(z):\n    return np.full(np.shape(z), np.nan)\n")),
     Attack("returns float32", _sigmoid(
         "def sigmoid(z):\n    return (1 / (1 + np.exp(-np.clip(z, -80, 80)))).astype(np.float32)\n"), says="dtype"),

@@ -42,6 +42,12 @@ def bce_grad(y, p):
                      for t, q in zip(y, p)])
 
 
+def bce_grad_clipped(y, p):
+    """The derivative with p clipped into [EPS, 1 - EPS] first, as the loss clips it (p may be 0 or 1)."""
+    clipped = [min(max(mp.mpf(float(q)), ref.EPS), 1 - ref.EPS) for q in p]
+    return np.array([float((-(t / q) + (1 - t) / (1 - q)) / len(y)) for t, q in zip(y, clipped)])
+
+
 def lesson_trajectory(coeffs, x0, lr, n_steps):
     xs = [mp.mpf(x0)]
     for _ in range(n_steps):
@@ -57,6 +63,7 @@ RECOMPUTE = {
     "a01.binary_cross_entropy.values": lambda p: float(ref.bce(p["y"], [mp.mpf(float(v)) for v in p["p"]])),
     "a01.binary_cross_entropy.clipped": lambda p: float(ref.bce(p["y"], [mp.mpf(float(v)) for v in p["p"]])),
     "a01.binary_cross_entropy_grad.values": lambda p: bce_grad(p["y"], p["p"]),
+    "a01.binary_cross_entropy_grad.clipped": lambda p: bce_grad_clipped(p["y"], p["p"]),
     "a01.squared_error.values": lambda p: squared(p["output"], p["label"]),
     "a01.squared_error_grad.values": lambda p: 2 * (p["output"] - p["label"]) / len(p["output"]),
     "a02.forward.values": lambda p: np.array([[float(v) for v in ref.network(

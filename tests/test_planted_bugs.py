@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 
 import numpy as np
 import pytest
 
 from autograder.calls import LocalCaller
 from autograder.checks.a02 import WEIGHT_NAMES
+from autograder.kept_inputs import KEPT
 from autograder.registry import TASKS, attempt, checks_for
 from autograder.diagnose import KINDS
-from conftest import NOTEBOOKS
+from conftest import NOTEBOOKS, solution_notebook
 from diagnosed_bugs import DIAGNOSED
 
 # Each assignment's planted bugs live in tests/bugs_<assignment>.py, as a list BUGS.
@@ -91,11 +93,87 @@ def test_only_the_wrong_derivative_fails(reference):
     assert failed == {"w21"}
 
 
-def test_mutating_an_input_is_reported(reference):
-    """Is an answer that changes its input in place reported, even when its value is right?"""
+def _tasks_of(fn: str) -> list[str]:
+    """The graded tasks whose checks call ``fn``: named after it, or after the layer it is the
+    forward of (a06.tanh for tanh_forward)."""
+    return sorted(t for t in TASKS if TASKS[t].name in (fn, fn.removesuffix("_forward"))
+                  and f"def {fn}(" in solution_notebook(TASKS[t].assignment).read_text())
+
+
+KEPT_TASKS = [(fn, task) for fn in sorted(KEPT) for task in _tasks_of(fn)]
+
+
+def test_every_kept_input_rule_is_checked_somewhere():
+    """Does every function the in-place rules name have a graded task here (no rule for a misspelt name)?"""
+    assert {fn for fn, _ in KEPT_TASKS} == set(KEPT)
+
+
+@pytest.mark.parametrize("fn, task_id", KEPT_TASKS, ids=[f"{t}-{fn}" for fn, t in KEPT_TASKS])
+def test_a_stated_in_place_rule_fails_a_right_value_and_is_quoted(reference, fn, task_id):
+    """A function the notebook tells to leave an input unchanged returns the right value but writes into
+    that input afterwards: does a check of the task fail, naming the input and quoting the rule with
+    its reason? (Before the rule table every change failed with a generic "Leave inputs untouched".)"""
+    kept = KEPT[fn]
+    namespace = reference(task_id.split(".")[0])
+    signature = inspect.signature(namespace[fn])
+    names = ", ".join(kept.kept)
+    source = (f"def {fn}{signature}:\n"
+              f"    result = _reference_{fn}({', '.join(signature.parameters)})\n"
+              f"    for given in ({names},):  # the first input it can write into, after the value is made\n"
+              "        if isinstance(given, np.ndarray) and given.size:\n"
+              "            given.flat[0] += 1.0\n"
+              "            break\n"
+              "        if isinstance(given, dict):\n"
+              "            given['touched'] = 1.0\n"
+              "            break\n"
+              "    return result\n")
+    messages = failures(planted(reference, task_id, source), task_id)
+    rule = f"in place; the notebook's rule: {kept.rule}."
+    assert any(f"`{fn}` changed its input `" in m and rule in m for m in messages), messages
+
+
+# Each breaks its stated rule and returns a wrong value: the words of both must be in one message.
+IN_PLACE_AND_WRONG = [
+    ("a05.adam_update", "adam_update", "def adam_update(w, dw, state):\n"
+     "    w2, state2 = _reference_adam_update(w, dw, state)\n    w -= 2 * (w - w2)\n    return w, state2",
+     "returned a wrong value"),
+    ("a04.momentum_update", "momentum_update", "def momentum_update(w, dw, state):\n"
+     "    v = state.get('velocity', np.zeros_like(w))\n"
+     "    state['velocity'] = state['rho'] * v + state['lr'] * dw\n"
+     "    return w + state['velocity'], state", "momentum_update"),
+    # the value check and the gradient check (the student's own cache) both fail, each with the rule
+    ("a06.tanh", "tanh_forward", "def tanh_forward(x):\n    x *= 2.0\n    out = np.tanh(x)\n    return out, out",
+     "tanh_forward"),
+]
+
+
+@pytest.mark.parametrize("task_id, fn, source, says", IN_PLACE_AND_WRONG, ids=[t for t, *_ in IN_PLACE_AND_WRONG])
+def test_an_in_place_rule_and_a_wrong_value_are_reported_together(reference, task_id, fn, source, says):
+    """Does every check that meets both a broken in-place rule and a wrong value say both in one
+    message, the value still judged? (Before: the mutation alone, the value never compared.)"""
+    messages = failures(planted(reference, task_id, source), task_id)
+    rule = f"`{fn}` changed its input"
+    both = [m for m in messages if rule in m and "the notebook's rule" in m and
+            ("wrong value" in m or "gradient" in m or "numeric" in m) and says in m]
+    assert both, messages
+    if task_id == "a06.tanh":  # a value check and a gradient check, each with the rule
+        assert any("wrong value" in m for m in both) and any("numeric" in m for m in both), both
+
+
+def test_a_broken_rule_costs_only_the_task_of_the_function_that_broke_it(reference):
+    """A forward that breaks its stated rule (right values): does its own task fail, while the
+    backward's task, whose checks call that forward for the cache, keeps its points?"""
+    namespace = planted(reference, "a04.relu_forward",
+                        "def relu_forward(x):\n    out = np.maximum(x, 0.0)\n    x[...] = out\n    return out, x")
+    assert any("`relu_forward` changed its input `x` in place" in m for m in failures(namespace, "a04.relu_forward"))
+    assert failures(namespace, "a04.relu_backward") == []
+
+
+def test_an_input_changed_without_a_stated_rule_costs_nothing(reference):
+    """Is a function that writes into an input no notebook rule covers judged on its value alone?"""
     namespace = planted(reference, "a01.sigmoid", "def sigmoid(z):\n    r = _reference_sigmoid(z)\n"
                         "    z *= 0\n    return r")
-    assert any("in place" in m and "`z`" in m for m in failures(namespace, "a01.sigmoid"))
+    assert failures(namespace, "a01.sigmoid") == []
 
 
 def test_a_float32_answer_is_reported_by_dtype(reference):

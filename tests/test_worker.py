@@ -21,6 +21,7 @@ from autograder.calls import CheckFailure, LocalCaller, StudentProblem, WorkerCa
 from autograder.sandbox import sandbox_missing
 from autograder.channel import Foreign, Polynomial
 from autograder.execute import cell_filename
+from autograder.kept_inputs import KEPT, Kept
 from autograder.sandbox import Limits
 
 LIMITS = Limits(call_seconds=2, start_seconds=20)
@@ -213,7 +214,7 @@ PARITY = {
               (np.linspace(-3.0, 3.0, 5),), "value"),
     "not-implemented": ("par_stub", "def par_g(z):\n    raise NotImplementedError()\n\n"
                         "def par_stub(z):\n    return par_g(z)\n", (1.0,), "StudentProblem"),
-    "mutation": ("par_mutate", "def par_mutate(z):\n    z *= 2\n    return z\n", (np.arange(3.0),), "CheckFailure"),
+    "mutation": ("par_mutate", "def par_mutate(z):\n    z *= 2\n    return z\n", (np.arange(3.0),), "value"),
     "warning": ("par_warn", "def par_warn(z):\n    return np.exp(z)\n", (np.array([1000.0]),), "value"),
 }
 
@@ -349,14 +350,59 @@ def test_non_function_name_is_reported(shared):
 
 # ----------------------------------------------------------------------------- CheckFailure outcomes
 
+def _declared(args: tuple) -> Kept:
+    """A made-up notebook rule that a function leaves every one of its inputs unchanged."""
+    signature = tuple(f"p{i}" for i in range(len(args)))
+    return Kept(signature, signature, "a made-up rule (with its reason)")
+
+
 @pytest.mark.parametrize("fn, source, args, names", list(MUTATIONS.values()), ids=list(MUTATIONS))
-def test_mutating_an_input_is_a_check_failure(shared, fn, source, args, names):
-    """Does changing an input in place fail the check with a message naming that parameter?"""
+def test_changing_an_input_a_rule_covers_is_noted_and_the_value_still_judged(shared, fn, source, args, names,
+                                                                             monkeypatch):
+    """Where the notebook states the rule (autograder.kept_inputs), does changing that input in place
+    give the value all the same, with a note that names the parameter and quotes the rule? (Before:
+    a CheckFailure at once, the value never judged.)"""
+    monkeypatch.setitem(KEPT, fn, _declared(args))
     pid = assert_serves(shared)
-    with pytest.raises(CheckFailure) as info:
-        shared(fn, *args)
-    assert str(info.value).startswith(f"`{fn}` changed its input {names} in place.")
+    shared.broke.clear()
+    shared(fn, *args)
+    assert shared.broke == [(fn, f"`{fn}` changed its input {names} in place; the notebook's rule: "
+                                 "a made-up rule (with its reason).")]
+    shared.broke.clear()
     assert assert_serves(shared) == pid
+
+
+@pytest.mark.parametrize("fn, source, args, names", list(MUTATIONS.values()), ids=list(MUTATIONS))
+def test_changing_an_input_no_rule_covers_costs_nothing(shared, fn, source, args, names):
+    """Every call gets copies, so an input changed in place where no notebook rule forbids it is no
+    failure and no note. (Before: a CheckFailure, whatever the value.)"""
+    assert fn not in KEPT
+    shared.broke.clear()
+    shared(fn, *args)
+    assert shared.broke == []
+
+
+def test_a_check_fails_on_a_broken_rule_and_on_the_value_in_one_message(monkeypatch):
+    """Does a check whose calls broke a stated rule fail even on a right value, and, on a wrong value
+    too, list both (the rule first), kept for that check only? (Before: the rule alone.)"""
+    from autograder.registry import Check, Task, attempt
+
+    namespace: dict = {}
+    exec("def f(x):\n    x *= 2\n    return x\n", namespace)  # noqa: S102
+    monkeypatch.setitem(KEPT, "f", _declared((1,)))
+    caller = LocalCaller(namespace)
+    rule = "`f` changed its input `x` in place; the notebook's rule: a made-up rule (with its reason)."
+
+    def right(call):
+        assert call("f", np.ones(2)).tolist() == [2.0, 2.0]
+
+    def wrong(call):
+        raise CheckFailure(f"`f` returned {call('f', np.ones(2)).tolist()}, expected [3.0, 3.0]")
+
+    assert attempt(Check("t.f.right", Task("t.f", 1), right), caller) == rule
+    assert attempt(Check("t.f.wrong", Task("t.f", 1), wrong), caller) == \
+        f"{rule}\n`f` returned [2.0, 2.0], expected [3.0, 3.0]"
+    assert caller.broke == []
 
 
 @pytest.mark.parametrize("fn, source, arg, says", list(WARNINGS.values()), ids=list(WARNINGS))

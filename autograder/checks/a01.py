@@ -185,11 +185,23 @@ loss_gradient(bce_grad, "numeric", "binary_cross_entropy_grad", "binary_cross_en
               samples="y",
               y=np.array([1.0, 0.0, 0.0, 1.0, 1.0]), p=np.array([0.15, 0.3, 0.55, 0.7, 0.95]))
 
+# p at and within EPS of 0 and 1, sure and wrong, sure and right: a clip at 1 + EPS (or none) divides
+# by 1 - p = 0 or by less than EPS. rtol 1e-4: correct clips differ there by 2.2e-5 (the float
+# 1 - (1 - EPS) is 0.99998e-12, a floor max(1 - p, EPS) gives EPS itself), as for the loss above.
+fixed_value(bce_grad, "clipped", "binary_cross_entropy_grad", ("y", "p"), rtol=1e-4, samples="y",
+            note=f" (clip p into [{EPS:g}, 1 - {EPS:g}])", y=np.array([1.0, 0.0, 1.0, 0.0, 0.0, 1.0]),
+            p=np.array([0.0, 1.0, 1.0, 0.0, 1.0 - 1e-13, 1e-13]),
+            expected=np.array([-166666666666.66666, 166666666666.66666, -0.16666666666683333,
+                               0.16666666666683333, 166666666666.66666, -166666666666.66666]))
+
 
 # ---------------------------------------------------------------- squared error
 squared_error = task("a01.squared_error", points=1)
-SE_OUT = np.array([[0.2, 0.7, 0.1], [0.9, 0.05, 0.05]])
-SE_LABEL = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+# N = 3 samples of K = 4 classes: with N = 2 the textbook 0.5 * sum equals the mean over N (a wrong
+# loss would pass, and the right gradient be told "a factor 2 missing"); N = K would hide a mean
+# taken over the wrong axis, and K = 2 a mean over every entry behind "half".
+SE_OUT = np.array([[0.2, 0.7, 0.1, 0.0], [0.9, 0.05, 0.05, 0.0], [0.1, 0.2, 0.3, 0.4]])
+SE_LABEL = np.eye(4)[[1, 0, 3]]
 
 
 def _mean_over_all(expected, output, label):  # fixed_value's mistakes(expected, **inputs)
@@ -198,7 +210,7 @@ def _mean_over_all(expected, output, label):  # fixed_value's mistakes(expected,
 
 fixed_value(squared_error, "values", "squared_error", ("output", "label"), scalar=True, samples="output",
             mistakes=_mean_over_all,
-            note=" (sum over the last axis, mean over samples)", output=SE_OUT, label=SE_LABEL, expected=0.0775)
+            note=" (sum over the last axis, mean over samples)", output=SE_OUT, label=SE_LABEL, expected=0.21833333333333332)
 
 
 squared_error_grad = task("a01.squared_error_grad", points=1)
@@ -206,7 +218,9 @@ squared_error_grad = task("a01.squared_error_grad", points=1)
 
 fixed_value(squared_error_grad, "values", "squared_error_grad", ("output", "label"), samples="output",
             output=SE_OUT,
-            label=SE_LABEL, expected=np.array([[0.2, -0.3, 0.1], [-0.1, 0.05, 0.05]]))
+            label=SE_LABEL, expected=np.array([[0.13333333333333333, -0.2, 0.06666666666666667, 0.0],
+                                               [-0.06666666666666667, 0.03333333333333333, 0.03333333333333333, 0.0],
+                                               [0.06666666666666667, 0.13333333333333333, 0.2, -0.4]]))
 
 
 loss_gradient(squared_error_grad, "numeric", "squared_error_grad", "squared_error", ("output", "label"), samples="output",

@@ -17,7 +17,7 @@ import numpy as np
 from ..calls import CheckFailure, StudentProblem
 from ..channel import Polynomial
 from ..compare import a_type, describe, expect_array, expect_float_array
-from ..diagnose import (EPS_OUTSIDE_ROOT, NEW_TERM_WEIGHT, NO_BIAS_CORRECTION, NO_GRADIENT_TERM, NO_LOOK_AHEAD,
+from ..diagnose import (EPS_OUTSIDE_ROOT, EPS_WRITTEN_IN, NEW_TERM_WEIGHT, NO_BIAS_CORRECTION, NO_GRADIENT_TERM, NO_LOOK_AHEAD,
                         NOT_CARRIED, NOT_SQUARED, STALE_V, STEP_SIGN, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
 from ..registry import check, register, task
 
@@ -134,6 +134,11 @@ def _average_mistakes(name: str, old, new, weight: str, rho: float, g: str) -> t
              f"{weight} * {name} in the average", (1.0 - rho) * new))
 
 
+# The eps values students write into an optimizer instead of reading the state's (each library's
+# default): a later_step check gives eps = 1e-3, where each of these changes the step.
+COMMON_EPS = (1e-8, 1e-7, 1e-6, 1e-5)
+
+
 def mistakes(fn: str, w, dw, state: dict) -> dict[str, tuple[tuple[str, np.ndarray], ...]]:
     """What known mistakes of the rule give, by what they change ("w": the new w, or an array the
     optimizer keeps), each with the hint that names it."""
@@ -156,11 +161,16 @@ def _mistakes(fn: str, w, dw, state: dict) -> dict[str, tuple[tuple[str, np.ndar
              "with the new velocity", w + rho * vel))}
     eps, old_v, square = state["eps"], _kept(state, "v", w), np.square(dw)
     outside = f"it matches {EPS_OUTSIDE_ROOT}: the rule divides by sqrt(v + eps)"
+
+    def written_in(divided_by_root_of):  # the step with a common eps written into the code
+        return tuple((f"it matches the step with eps = {hard:g} {EPS_WRITTEN_IN} (the state gives {eps:g})",
+                      divided_by_root_of(hard)) for hard in COMMON_EPS if hard != eps)
     not_squared = f"{NOT_SQUARED}: use dw**2"
     if fn in ("adagrad_update", "rmsprop_update"):
         stale = (f"it matches a step divided by sqrt(v + eps) with {STALE_V}: update v first, then "
                  "step with the new v", w - lr * dw / np.sqrt(old_v + eps))
-        new_w = uphill + ((outside, w - lr * dw / (np.sqrt(right["v"]) + eps)), stale)
+        new_w = uphill + ((outside, w - lr * dw / (np.sqrt(right["v"]) + eps)), stale) + written_in(
+            lambda hard: w - lr * dw / np.sqrt(right["v"] + hard))
         if fn == "adagrad_update":
             return {"w": new_w,
                     "v": ((f"it matches v summing |dw|, {not_squared}", old_v + np.abs(dw)),
@@ -185,7 +195,8 @@ def _mistakes(fn: str, w, dw, state: dict) -> dict[str, tuple[tuple[str, np.ndar
         (outside.replace("sqrt(v + eps)", "sqrt(v_hat + eps)"), w - lr * m_hat / (np.sqrt(v_hat) + eps)),
         (f"it matches m_hat = m / (1 - beta2**t), {wrong_beta}", step(1.0 - b2 ** t, 1.0 - b2 ** t)),
         (f"it matches v_hat = v / (1 - beta1**t), {wrong_beta}", step(1.0 - b1 ** t, 1.0 - b1 ** t)),
-        (f"it matches the betas swapped, {wrong_beta}", step(1.0 - b2 ** t, 1.0 - b1 ** t)))
+        (f"it matches the betas swapped, {wrong_beta}", step(1.0 - b2 ** t, 1.0 - b1 ** t))) + written_in(
+        lambda hard: w - lr * m_hat / np.sqrt(v_hat + hard))
     if t >= 2:
         new_w += ((f"it matches a bias correction with {T_BEFORE_ADDING}: add 1 to t first, then "
                    "correct with the new t", step(1.0 - b1 ** (t - 1), 1.0 - b2 ** (t - 1))),)

@@ -110,7 +110,7 @@ def output_backward_values(task_, name: str, forward_fn: str, backward_fn: str, 
         _, cache = _loss_and_cache(call, forward_fn, inputs[args[0]], inputs[args[1]], where)
         got = call(backward_fn, cache)
         expect_array(got, expected, fn=backward_fn, what=f"gradient d loss / d {args[0]}", where=where,
-                     rtol=1e-12, atol=1e-15)
+                     rtol=1e-12, atol=1e-15, samples=np.shape(inputs[args[0]])[0])
 
     def expect(judge, **inputs):
         point = inputs[args[0]]
@@ -134,34 +134,38 @@ def output_gradient(task_, name: str, forward_fn: str, backward_fn: str, args: t
 
 # ---------------------------------------------------------------- softmax + cross-entropy
 softmax_ce = task("a06.softmax_ce", points=3)
-CE_SCORES = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-0.3, 0.2, 1.5]])
-CE_Y = np.eye(3)[[0, 2, 2]]
-CE_EXTREME = dict(scores=np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 0.0]]), y=np.eye(3)[[1, 2]])
+CE_SCORES = np.array([[2.0, 1.0, 0.1, -0.5], [0.5, 2.5, -1.0, 0.3], [-0.3, 0.2, 1.5, 0.8]])
+CE_Y = np.eye(4)[[0, 2, 3]]  # N = 3 samples, K = 4 classes: N != 2 and N != K (see a01's SE_OUT)
+CE_EXTREME = dict(scores=1e3 * np.array([[1, -1, 0, 0], [-1, 1, 0, -1], [0, -1, 1, 0]]), y=np.eye(4)[[1, 2, 0]])
 
 output_values(softmax_ce, "values", "softmax_ce_forward", ("scores", "y"), scores=CE_SCORES, y=CE_Y,
-              expected=1.4777812432562918)
+              expected=1.857836849666796)
 output_backward_values(softmax_ce, "backward_values", "softmax_ce_forward", "softmax_ce_backward",
-                       ("scores", "y"), scores=CE_SCORES, y=CE_Y,
-                       expected=np.array([[-0.1136662870380107, 0.08081099023490464, 0.03285529680310606],
-                                          [0.03870484489138039, 0.2859922702028191, -0.3246971150941995],
-                                          [0.038321361566077614, 0.06318124393618255, -0.10150260550226016]]))
+                       ("scores", "y"), scores=CE_SCORES, y=CE_Y, expected=np.array([
+                           [-0.12493918264414323, 0.0766639236989366, 0.031169225372655904, 0.01710603357255073],
+                           [0.035344742499975886, 0.2611642851345802, -0.3254468552789087, 0.02893782764435261],
+                           [0.028483857574128, 0.04696194185405778, 0.17231729675002294, -0.2477630961782087]]))
 _rng = np.random.default_rng(62)
 output_gradient(softmax_ce, "numeric", "softmax_ce_forward", "softmax_ce_backward", ("scores", "y"),
                 scores=_rng.normal(0.0, 2.0, size=(4, 3)), y=np.eye(3)[_rng.integers(0, 3, size=4)])
 # Logits of ±1000: log(softmax) would take the log of an exact 0.0; the log-sum-exp form stays exact.
-output_values(softmax_ce, "extremes", "softmax_ce_forward", ("scores", "y"), **CE_EXTREME, expected=1500.0)
+output_values(softmax_ce, "extremes", "softmax_ce_forward", ("scores", "y"), **CE_EXTREME, expected=4000.0 / 3)
 output_backward_values(softmax_ce, "extremes_backward", "softmax_ce_forward", "softmax_ce_backward",
-                       ("scores", "y"), **CE_EXTREME, expected=np.array([[0.5, -0.5, 0.0], [0.0, 0.5, -0.5]]))
+                       ("scores", "y"), **CE_EXTREME, expected=(np.eye(4)[:3] - CE_EXTREME["y"]) / 3)  # one-hot p - y
 
 # ---------------------------------------------------------------- linear output + mean squared error
 mse = task("a06.mse", points=1)
-MSE_PRED = np.array([[0.5, -1.0], [2.0, 0.0], [1.5, 1.0]])
-MSE_Y = np.array([[1.0, -1.0], [1.0, 0.5], [2.0, 2.0]])
+# N = 3 samples of K = 4 outputs: neither is 2, nor are they equal, so a mean over every entry (or
+# over the wrong axis) gives another value than a factor 2 missing (with K = 2 it gave the same).
+MSE_PRED = np.array([[0.5, -1.0, 2.0, 0.25], [2.0, 0.0, -0.5, 1.0], [1.5, 1.0, 0.0, -2.0]])
+MSE_Y = np.array([[1.0, -1.0, 1.5, 0.0], [1.0, 0.5, 0.5, 1.0], [2.0, 2.0, -1.0, -1.0]])
 
-output_values(mse, "values", "mse_forward", ("pred", "y"), pred=MSE_PRED, y=MSE_Y, expected=0.9166666666666666)
+output_values(mse, "values", "mse_forward", ("pred", "y"), pred=MSE_PRED, y=MSE_Y, expected=2.0208333333333335)
 output_backward_values(mse, "backward_values", "mse_forward", "mse_backward", ("pred", "y"), pred=MSE_PRED, y=MSE_Y,
-                       expected=np.array([[-0.3333333333333333, 0.0], [0.6666666666666666, -0.3333333333333333],
-                                          [-0.3333333333333333, -0.6666666666666666]]))
+                       expected=np.array([[-0.3333333333333333, 0.0, 0.3333333333333333, 0.16666666666666666],
+                                          [0.6666666666666666, -0.3333333333333333, -0.6666666666666666, 0.0],
+                                          [-0.3333333333333333, -0.6666666666666666, 0.6666666666666666,
+                                           -0.6666666666666666]]))
 _rng = np.random.default_rng(63)
 output_gradient(mse, "numeric", "mse_forward", "mse_backward", ("pred", "y"),
                 pred=_rng.normal(size=(5, 1)), y=_rng.normal(size=(5, 1)))
