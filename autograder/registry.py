@@ -133,19 +133,53 @@ def carried_message(message: str, task_: Task) -> str:
 
 
 def blocked_by(item: Check, call, cache: dict[str, bool]) -> list[str]:
-    """The functions ``item`` judges by (``Check.uses``) that fail their own task's public checks,
-    with the student's own functions as judges (the self-check): until those are fixed, ``item``
-    cannot tell whether its own function is right. ``cache`` keeps each task's result."""
+    """The functions ``item`` judges by (``Check.uses``) that fail their own checks, with the
+    student's own functions as judges (the self-check): until those are fixed, ``item`` cannot tell
+    whether its own function is right. A function with a task of its own fails when that task's
+    public checks do; one of ``item``'s own task (a backward's forward) when a check of that task
+    that calls it and no other of the student's functions fails: that failure is certainly its own.
+    ``cache`` keeps each result."""
     blocked = []
     for fn in item.uses:
         task_id = f"{item.task.assignment}.{fn}"
-        if task_id not in TASKS or task_id == item.task.id:
+        if task_id == item.task.id:
             continue
-        if task_id not in cache:
-            cache[task_id] = all(attempt(c, call) is None for c in checks_for(task_id))
-        if not cache[task_id]:
+        if task_id in TASKS:
+            if task_id not in cache:
+                cache[task_id] = all(attempt(c, call) is None for c in checks_for(task_id))
+            passes = cache[task_id]
+        else:
+            key = f"{item.task.id}:{fn}"
+            if key not in cache:
+                cache[key] = not _fails_alone(fn, item.task.id, call)
+            passes = cache[key]
+        if not passes:
             blocked.append(fn)
     return blocked
+
+
+class _Recording:
+    """A caller that notes which of the student's functions a check asks for."""
+
+    def __init__(self, call):
+        self.call, self.called = call, set()
+        self.reference = getattr(call, "reference", None)
+        self.warned, self.broke = getattr(call, "warned", []), getattr(call, "broke", [])
+
+    def __call__(self, fn: str, *args):
+        self.called.add(fn)
+        return self.call(fn, *args)
+
+
+def _fails_alone(fn: str, task_id: str, call) -> bool:
+    """Does a public check of ``task_id`` that calls ``fn`` and no other student function fail?"""
+    for other in checks_for(task_id):
+        if fn in other.uses:
+            continue
+        recording = _Recording(call)
+        if attempt(other, recording) is not None and recording.called == {fn}:
+            return True
+    return False
 
 
 class SealedStudent(Exception):

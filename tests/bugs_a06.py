@@ -20,7 +20,7 @@ BUGS = [
     ("a06.mse", "def mse_forward(pred, y):\n    diff = pred - y\n    return float(np.mean(diff ** 2)), diff",
      ["mse_forward", "loss"]),
     ("a06.mse", "def mse_backward(cache):\n    return cache / len(cache)", ["mse_backward"]),
-    # ... and a backward averaged over every entry, its 2 in place: no "factor 2" hint may blame the 2
+    # ... and a backward averaged over every entry, its 2 in place: named as such, never "a factor 2"
     ("a06.mse", "def mse_backward(cache):\n    return 2 * cache / cache.size", ["mse_backward"]),
     # activations
     ("a06.tanh", "def tanh_backward(dout, cache):\n    return dout * (1.0 - np.tanh(cache) ** 2)",

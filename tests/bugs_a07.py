@@ -62,6 +62,12 @@ BUGS = [
      ["batchnorm_backward", "`gamma`"]),
     # Layer norm forward: normalised over the batch (batch norm's axis); eps outside the square root.
     ("a07.layernorm_forward", "def layernorm_forward(x, gamma, beta, eps=1e-5):\n"
+     "    mean = x.mean(axis=1, keepdims=True)\n"
+     "    inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + 1e-8)\n"
+     "    x_hat = (x - mean) * inv_std\n"
+     "    return gamma * x_hat + beta, {'x_hat': x_hat, 'inv_std': inv_std, 'gamma': gamma}",
+     ["layernorm_forward", "eps"]),                                                # eps written in
+    ("a07.layernorm_forward", "def layernorm_forward(x, gamma, beta, eps=1e-5):\n"
      "    x_hat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)\n"
      "    return gamma * x_hat + beta, x_hat",
      ["layernorm_forward", "each row normalised"]),

@@ -100,6 +100,7 @@ DIAGNOSED = {
     ('a06.softmax_ce', '6f208656076c'): {SUM_FOR_MEAN},  # return probs - y
     ('a06.mse', 'c5f76e745726'): {MEAN_OVER_ALL},  # return float(np.mean(diff ** 2)), diff
     ('a06.mse', 'd412b8a6057b'): {HALF},  # return cache / len(cache)
+    ('a06.mse', '5d17cc4c08c0'): {MEAN_OVER_ALL},  # return 2 * cache / cache.size
     ('a06.tanh', '9c8f23bd3ffd'): {AT_OUTPUT},  # return dout * (1.0 - np.tanh(cache) ** 2…
     ('a06.leaky_relu', '3ad3eb7bc41f'): {ONE_PIECE},  # return dout * (x > 0)
     ('a06.prelu', 'd0f84c655728'): {NOT_SUMMED},  # return dout * np.where(x > 0, 1.0, alpha…
@@ -115,6 +116,7 @@ DIAGNOSED = {
     ('a07.batchnorm_forward', 'a545a4056d5d'): {EVAL_BATCH},  # return out, (cache if train else {'runni…
     ('a07.batchnorm_backward', '2609807dfddc'): {GRADS_ORDER},  # return dx, dout.sum(axis=0), dgamma
     ('a07.layernorm_forward', '086cf179ea12'): {WRONG_AXIS},  # return gamma * x_hat + beta, x_hat
+    ('a07.layernorm_forward', '1e19b6ca6136'): {EPS_WRITTEN_IN},  # return gamma * x_hat + beta, {'x_hat': x_hat, …
     ('a08.encode_batch', 'b4e2dc4e1b70'): {PADDING_FIRST},  # return xs, mask
     ('a08.rnn_step_forward', 'd060298ec1a3'): {STATE_WH_T},  # return h, (x, h_prev, Wx, Wh, h)
     ('a08.rnn_step_forward', '804aa995b474'): {NO_BIAS},  # return h, (x, h_prev, Wx, Wh, h)

@@ -189,3 +189,29 @@ def test_not_implemented_is_reported_as_such(reference):
     messages = failures(namespace, "a02.d_w31")
     assert messages and all("not implemented yet" in m and "`forward`" in m for m in messages)
     assert np.isfinite(namespace["_reference_forward"](np.zeros((1, 2)), np.zeros(9))[2]).all()
+
+
+# A forward and a backward of one task (softmax cross-entropy): the forward is wrong only in its loss
+# (log(p + 1e-7)), the backward is right; and the other way round.
+WRONG_LOSS = ("def softmax_ce_forward(scores, y):\n    loss, cache = _reference_softmax_ce_forward(scores, y)\n"
+              "    p, y = cache\n    return float(-np.sum(y * np.log(p + 1e-7)) / len(p)), cache")
+WRONG_BACKWARD = "def softmax_ce_backward(cache):\n    probs, y = cache\n    return 2 * (probs - y) / len(probs)"
+
+
+@pytest.mark.parametrize("source, waits", [(WRONG_LOSS, True), (WRONG_BACKWARD, False)], ids=["loss", "backward"])
+def test_a_check_waits_on_a_failing_function_of_its_own_task(reference, source, waits):
+    """In the self-check, does a check that judges the backward by the student's own forward of the
+    same task wait ("not checked yet") while that forward fails a check of its own, instead of
+    blaming the right backward (relative error 1e-6 against the wrong loss)? And does a wrong
+    backward beside a right forward still fail, not wait? (Planted bug: same-task functions never
+    waited on.)"""
+    from autograder.registry import blocked_by
+
+    caller = LocalCaller(planted(reference, "a06.softmax_ce", source))
+    failed = {c.id: c for c in checks_for("a06.softmax_ce") if attempt(c, caller) is not None}
+    judged_by_forward = [c for c in failed.values() if "softmax_ce_forward" in c.uses]
+    assert judged_by_forward, sorted(failed)
+    cache: dict = {}
+    assert all(bool(blocked_by(c, caller, cache)) == waits for c in judged_by_forward), sorted(failed)
+    if waits:  # the forward's own failure is shown, and it alone
+        assert [c for c in failed.values() if "softmax_ce_forward" not in c.uses]

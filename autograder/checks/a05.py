@@ -17,8 +17,8 @@ import numpy as np
 from ..calls import CheckFailure, StudentProblem
 from ..channel import Polynomial
 from ..compare import a_type, describe, expect_array, expect_float_array
-from ..diagnose import (EPS_OUTSIDE_ROOT, EPS_WRITTEN_IN, NEW_TERM_WEIGHT, NO_BIAS_CORRECTION, NO_GRADIENT_TERM, NO_LOOK_AHEAD,
-                        NOT_CARRIED, NOT_SQUARED, STALE_V, STEP_SIGN, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
+from ..diagnose import (COMMON_EPS, EPS_OUTSIDE_ROOT, EPS_WRITTEN_IN, NEW_TERM_WEIGHT, NO_BIAS_CORRECTION,
+                        NO_GRADIENT_TERM, NO_LOOK_AHEAD, NOT_CARRIED, NOT_SQUARED, STALE_V, STEP_SIGN, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
 from ..registry import check, register, task
 
 # ---------------------------------------------------------------- the optimizers' rules
@@ -132,11 +132,6 @@ def _average_mistakes(name: str, old, new, weight: str, rho: float, g: str) -> t
              f"weighs the old {name}, 1 - {weight} the new {g}", (1.0 - rho) * old + rho * new),
             (f"it matches {name} = (1 - {weight}) * {g}, the old {name} {NOT_CARRIED}; keep "
              f"{weight} * {name} in the average", (1.0 - rho) * new))
-
-
-# The eps values students write into an optimizer instead of reading the state's (each library's
-# default): a later_step check gives eps = 1e-3, where each of these changes the step.
-COMMON_EPS = (1e-8, 1e-7, 1e-6, 1e-5)
 
 
 def mistakes(fn: str, w, dw, state: dict) -> dict[str, tuple[tuple[str, np.ndarray], ...]]:

@@ -110,7 +110,8 @@ def output_backward_values(task_, name: str, forward_fn: str, backward_fn: str, 
         _, cache = _loss_and_cache(call, forward_fn, inputs[args[0]], inputs[args[1]], where)
         got = call(backward_fn, cache)
         expect_array(got, expected, fn=backward_fn, what=f"gradient d loss / d {args[0]}", where=where,
-                     rtol=1e-12, atol=1e-15, samples=np.shape(inputs[args[0]])[0])
+                     rtol=1e-12, atol=1e-15, samples=np.shape(inputs[args[0]])[0],
+                     mistakes=mean_over_all(expected, inputs[args[0]]))
 
     def expect(judge, **inputs):
         point = inputs[args[0]]
@@ -128,7 +129,8 @@ def output_gradient(task_, name: str, forward_fn: str, backward_fn: str, args: t
         analytic = expect_float_array(call(backward_fn, cache), np.shape(point), fn=backward_fn,
                                       where=f" (d loss / d {args[0]}, shaped like `{args[0]}`)")
         numeric = judged_gradient(call, lambda judge, v: _loss_and_cache(judge, forward_fn, v, target)[0], point)
-        assert_gradient(analytic, numeric, fn=backward_fn, wrt=args[0], rtol=1e-6, atol=1e-9, loss=forward_fn)
+        assert_gradient(analytic, numeric, fn=backward_fn, wrt=args[0], rtol=1e-6, atol=1e-9, loss=forward_fn,
+                        mistakes=lambda: mean_over_all(numeric, point))
     return register(task_, name, run, uses=(forward_fn,), **params)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..calls import CheckFailure
 from ..compare import as_float, a_type, expect_array, expect_float, expect_float_array, expect_tuple, show
-from ..diagnose import EVAL_BATCH, UNBIASED_VAR, WEIGHTS_SWAPPED, WRONG_AXIS
+from ..diagnose import COMMON_EPS, EPS_WRITTEN_IN, EVAL_BATCH, UNBIASED_VAR, WEIGHTS_SWAPPED, WRONG_AXIS
 from ..gradcheck import assert_gradient
 from ..registry import check, task
 from .common import _describe_inputs, forward_out, judged_gradient, layer_gradient
@@ -224,7 +224,8 @@ def _normalise(x, gamma, beta, eps, axis: int, ddof: int = 0):
 
 def _normalised_mistakes(x, gamma, beta, eps, batch_axis: int) -> tuple:
     """Batch norm normalises each column over the batch (axis 0), layer norm each row over its
-    features (axis 1), both with the variance dividing by the count: the other axis, and N - 1."""
+    features (axis 1), both with the variance dividing by the count and the eps they are given: the
+    other axis, N - 1, and a common eps written in."""
     x = np.asarray(x, dtype=float)
     other = 1 - batch_axis
     return ((f"it matches the output normalised with {UNBIASED_VAR} (ddof=1): use the variance dividing by "
@@ -232,7 +233,9 @@ def _normalised_mistakes(x, gamma, beta, eps, batch_axis: int) -> tuple:
             (f"it matches the output normalised {WRONG_AXIS} (axis {other}): "
              + ("batch norm normalises each feature (column) over the batch"
                 if batch_axis == 0 else "layer norm normalises each sample (row) over its features"),
-             _normalise(x, gamma, beta, eps, other)))
+             _normalise(x, gamma, beta, eps, other))) + tuple(
+        (f"it matches the output with eps = {hard:g} {EPS_WRITTEN_IN} (this check gives {eps:g})",
+         _normalise(x, gamma, beta, hard, batch_axis)) for hard in COMMON_EPS if hard != eps)
 
 
 @check(batchnorm_forward, "running_update", expect=_bn_expect(True, running_stats=True), x=BN_X, gamma=BN_GAMMA,
