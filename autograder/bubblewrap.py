@@ -34,16 +34,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .uses import FORBIDDEN_MODULES
+
 SANDBOX_ID = 65534                      # nobody/nogroup: owns nothing on the host
 MIN_VERSION = (0, 10)                   # --size (size-capped tmpfs) came in 0.10
 TMP_BYTES = 256 * 2**20                 # the sandbox's /tmp
 SHM_BYTES = 64 * 2**20                  # its /dev/shm
 SOCKET_BYTES = 2**20                    # a kernel's socket folder: sockets take no space at all
 
-# Libraries that would do the exercises (autodiff, ready-made networks and special functions):
-# absent from a worker's view, so no spelling of an import can reach them.
-FORBIDDEN_LIBRARIES = ("torch", "tensorflow", "keras", "jax", "jaxlib", "autograd", "mxnet", "theano",
-                       "cupy", "numdifftools", "scipy", "sklearn")
+# The libraries the course forbids in answers (the rule: autograder.uses) are absent from a worker's
+# view too, so no spelling of an import can reach them.
+FORBIDDEN_LIBRARIES = FORBIDDEN_MODULES
 
 # The system folders a Python interpreter needs: its C libraries and the tools it may run.
 SYSTEM_FOLDERS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
