@@ -37,9 +37,10 @@ from autograder.sandbox import Limits
 
 from .course import CourseError
 from .grading_report import write_report
+from .notebook_metadata import make_valid
 from .permissions import warning
 from .snapshot import SnapshotError, Snapshots
-from .untrusted_outputs import BoundedOutputs, is_test_cell, make_valid
+from .untrusted_outputs import BoundedOutputs, is_test_cell
 from .verdict import (HIDDEN_BEGIN, SubmissionVerdict, course_secret, grade_submission, has_verdict_mark,
                       reference_worker, show_verdict, submission_seed)
 

@@ -32,6 +32,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.notebook import cell_type, nbgrader_meta
 
+from .notebook_metadata import make_valid
+
 MAX_OUTPUT_BYTES = 64 * 2**10           # the text of one output (a stream, a traceback, a cleaned HTML)
 MAX_IMAGE_BYTES = 2 * 2**20             # one PNG/JPEG, base64 (a course figure is ~50 KiB)
 MAX_NOTEBOOK_OUTPUT_BYTES = 4 * 2**20   # all outputs of one notebook, test cells' verdict aside
@@ -272,51 +274,6 @@ def is_test_cell(cell) -> bool:
     outputs are the verdict's. Read from any shape of metadata."""
     meta = nbgrader_meta(cell)
     return cell_type(cell) == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-# Cell metadata nbformat's schema types (a submission may hold any JSON there): a value of another
-# type makes nbconvert refuse the notebook, and the student would get no feedback page at all.
-def _is(kind):
-    return lambda value: isinstance(value, kind)
-
-
-_CELL_FIELDS = {"collapsed": _is(bool), "scrolled": lambda v: isinstance(v, bool) or v == "auto", "name": _is(str),
-                "format": _is(str), "editable": _is(bool), "deletable": _is(bool)}
-_NOTEBOOK_FIELDS = {"title": _is(str), "orig_nbformat": lambda v: type(v) is int,
-                    "authors": lambda v: isinstance(v, list) and all(isinstance(a, dict) for a in v)}
-MAX_TAGS = 64
-
-
-def _typed(metadata, fields) -> dict:
-    """``metadata`` (any JSON) as an object without the ``fields`` whose value fails its test."""
-    if not isinstance(metadata, dict):
-        return {}
-    return {k: v for k, v in metadata.items() if k not in fields or fields[k](v)}
-
-
-def valid_metadata(metadata) -> dict:
-    """A cell's metadata with every field nbformat's schema types made valid: tags unique strings
-    without commas (at most :data:`MAX_TAGS`), ``jupyter`` and ``execution`` objects of the kinds
-    the schema allows, the typed fields dropped when of another type; anything else kept."""
-    kept = _typed(metadata, _CELL_FIELDS)
-    if "tags" in kept:
-        tags = kept["tags"] if isinstance(kept["tags"], list) else []
-        kept["tags"] = list(dict.fromkeys(t for t in tags if isinstance(t, str) and t and "," not in t))[:MAX_TAGS]
-    for key, allowed in (("jupyter", (bool,)), ("execution", (str,))):
-        if key in kept:
-            value = kept[key] if isinstance(kept[key], dict) else {}
-            kept[key] = {k: v for k, v in value.items() if isinstance(v, allowed)}
-    return kept
-
-
-def make_valid(nb) -> None:
-    """The notebook's and its cells' metadata as nbformat's schema types them, in place, so that
-    nbgrader and nbconvert take the notebook (:func:`valid_metadata`); its widget state dropped."""
-    nb["metadata"] = _typed(nb.get("metadata"), _NOTEBOOK_FIELDS)
-    nb["metadata"].pop("widgets", None)  # the page would load a widget manager to render its state
-    for cell in nb["cells"]:
-        if isinstance(cell, dict):
-            cell["metadata"] = valid_metadata(cell.get("metadata"))
 
 
 def make_inert(nb) -> None:
