@@ -34,13 +34,13 @@ c.Exporter.optimistic_validation = True
 c.Execute.shutdown_kernel = "immediate"
 # Every kernel nbgrader starts for this course, from any command or button, runs in deepgrad's
 # bubblewrap sandbox (where one can be made): no network, no view of the course's private files.
-c.Execute.kernel_manager_class = "deepgrad.kernel.SandboxedKernelManager"
+c.Execute.kernel_manager_class = "deepgrad.adapters.kernel.SandboxedKernelManager"
 
 # Files beside a submitted notebook are student data: autograde copies into autograded/, and
 # generate_feedback into feedback/, only the files listed here (globs; none: no assignment takes
 # files from students), each a regular file reached without a symbolic link and of at most
-# max_file_bytes; never a link, a hidden file or anything else (deepgrad.submitted_files).
-from deepgrad.submitted_files import copy_only_listed_files  # noqa: E402
+# max_file_bytes; never a link, a hidden file or anything else (deepgrad.adapters.submitted_files).
+from deepgrad.adapters.submitted_files import copy_only_listed_files
 
 copy_only_listed_files()
 c.SubmittedFiles.extra_files = []
@@ -60,11 +60,10 @@ from nbgrader.preprocessors import (AssignLatePenalties, ClearHiddenTests, Clear
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 
 # nbgrader's CheckCellMetadata, checking its JSON schema once per process instead of once per cell
-from deepgrad.cell_metadata import CheckCellMetadata  # noqa: E402
+from deepgrad.adapters.cell_metadata import CheckCellMetadata
 
-from deepgrad.nbgrader_plugin import (SKIP_WHEN_GRADING, ExecuteWithoutTests, NoteSkippedCells,  # noqa: E402
-                                      RecordVerdict, TrustedVerdict, VerdictOnlyFeedback)
-from deepgrad.untrusted_outputs import UntrustedOutputs  # noqa: E402
+from deepgrad.adapters.preprocessors import (SKIP_WHEN_GRADING, ExecuteWithoutTests, NoteSkippedCells, RecordVerdict, TrustedVerdict, VerdictOnlyFeedback)
+from deepgrad.adapters.untrusted_outputs import UntrustedOutputs
 
 # Cells tagged "skip-when-grading" (experiments and slow figures; no score depends on them) are not
 # run when grading (nbclient's own option, nbgrader's documented way to leave slow cells out), so a
@@ -78,7 +77,7 @@ c.Autograde.sanitize_preprocessors = [TrustedVerdict, ClearOutput, DeduplicateId
 # verdict alone scores them and writes what they show.
 # UntrustedOutputs: everything the submission wrote or displayed becomes inert and bounded before
 # the autograded notebook is written (the formgrader renders it in the instructor's session);
-# ExecuteWithoutTests already cuts outputs as they arrive (deepgrad.untrusted_outputs).
+# ExecuteWithoutTests already cuts outputs as they arrive (deepgrad.adapters.untrusted_outputs).
 c.Autograde.autograde_preprocessors = [ExecuteWithoutTests, NoteSkippedCells, UntrustedOutputs, IgnorePattern,
                                        ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, RecordVerdict,
                                        AssignLatePenalties, CheckCellMetadata]
@@ -86,8 +85,8 @@ c.ClearHiddenTests.enforce_metadata = False  # a student's stray marker is strip
 # UntrustedOutputs again, last: a notebook autograded another way or before it still gives a safe page
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, VerdictOnlyFeedback, UntrustedOutputs]
 # nbconvert's HTML exporter with nbgrader's feedback template, without its costs that do not change
-# the page (templates compiled per page, a second parse of the whole page): see deepgrad.feedback_html
-c.GenerateFeedback.exporter_class = "deepgrad.feedback_html.FeedbackHTMLExporter"
+# the page (templates compiled per page, a second parse of the whole page): see deepgrad.adapters.feedback_html
+c.GenerateFeedback.exporter_class = "deepgrad.adapters.feedback_html.FeedbackHTMLExporter"
 # `nbgrader export` and the formgrader's export: nbgrader's columns and rows, written as a CSV whose
 # text fields (student ids, names: whatever a folder or an account was called) no spreadsheet runs.
-c.ExportApp.plugin_class = "deepgrad.grades_export.SafeCsvExportPlugin"
+c.ExportApp.plugin_class = "deepgrad.adapters.grades_export.SafeCsvExportPlugin"

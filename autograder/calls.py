@@ -192,11 +192,18 @@ class LocalCaller:
 
 
 class WorkerCaller:
-    """Calls functions of a notebook loaded in a sandboxed worker process."""
+    """Calls functions of a notebook loaded in a sandboxed worker process (with ``host``, a copy
+    forked by the self-check's one sandbox: :mod:`autograder.host`)."""
 
-    def __init__(self, notebook: Path, limits: Limits = Limits(), *, sandboxed: bool | None = None):
+    def __init__(self, notebook: Path, limits: Limits = Limits(), *, sandboxed: bool | None = None,
+                 host=None):
         self.notebook = Path(notebook)
-        self.worker = Worker(self.notebook, limits, sandboxed)
+        if host is None:
+            self.worker = Worker(self.notebook, limits, sandboxed)
+        else:
+            from .host import HostedWorker
+
+            self.worker = HostedWorker(self.notebook, host)
         self.load_errors: list[dict] = []
         self.load_errors_shown = False  # their tracebacks went into a message once already
         self.forbidden: dict[str, str] = {}  # function -> the library it leans on

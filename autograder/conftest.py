@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from .calls import WorkerCaller
+from .host import WorkerHost
 from .sandbox import sandbox_missing
 from .notebook import NotebookError, carried_tasks
 from .registry import (CHECKS, NOT_CHECKED_YET, NOT_PASTED_YET, TASKS, carried_id, checks_for, load_all,
@@ -35,6 +36,7 @@ def pytest_configure(config):
     config._deepgrad_outcomes = {}
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: the plugin may be absent or not loaded
 def pytest_xdist_auto_num_workers(config):
     """The self-check runs in one process, whatever ``-n auto`` in pyproject.toml asks of the project's
     own suite: its score table is built from every check's outcome in this process, and it answers
@@ -83,12 +85,14 @@ def pytest_generate_tests(metafunc):
 
 
 class Submission:
-    """One sandboxed worker per notebook, started on first use."""
+    """A caller per notebook, its process started on first use: a copy forked by one sandbox for
+    them all (:mod:`autograder.host`), or where no sandbox can be made, a plain worker each."""
 
     def __init__(self, target: Path):
         self.target = target
         self.notebooks = find_notebooks(target)
         self.callers: dict[str, WorkerCaller] = {}
+        self.host = None if sandbox_missing() else WorkerHost()
         # notebook ("a04") -> task id -> all its public checks pass on that notebook's functions
         self.task_results: dict[str, dict[str, bool]] = {}
 
@@ -96,10 +100,12 @@ class Submission:
         if assignment not in self.notebooks:
             pytest.skip(f"no notebook for {assignment} in {self.target}")
         if assignment not in self.callers:
-            self.callers[assignment] = WorkerCaller(self.notebooks[assignment])
+            self.callers[assignment] = WorkerCaller(self.notebooks[assignment], host=self.host)
         return self.callers[assignment]
 
     def close(self) -> None:
+        if self.host is not None:  # first: its notebook's copy then ends with it, unasked
+            self.host.close()
         for caller in self.callers.values():
             caller.close()
 

@@ -1,14 +1,18 @@
 """``matplotlib.pyplot`` made on first use in the processes that run notebook code for grading.
 
-Every notebook's setup cell (and ``dlkit.plots``) imports ``matplotlib.pyplot``: about 0.45 s of
-CPU in each process that loads it, though grading rarely draws. A grading worker loads the setup
-cells for the functions alone, and the grading kernel leaves the slow figures out
-(``skip-when-grading``), so most of them never touch ``plt``. Here the import gives the module at
-once and the standard library's :class:`importlib.util.LazyLoader` runs it on its first attribute
-access: the same module, the same figures, the cost paid only where a figure is drawn.
+Every notebook's setup cell imports ``matplotlib.pyplot``: about 0.45 s of CPU in each process
+that loads it, though grading rarely draws. A grading worker loads the setup cells for the
+functions alone, and the grading kernel leaves the slow figures out (``skip-when-grading``), so
+most of them never touch ``plt``. Here the import gives the module at once and the standard
+library's :class:`importlib.util.LazyLoader` runs it on its first attribute access: the same
+module, the same figures, the cost paid only where a figure is drawn.
+
+The first import only: importing the module again reads its ``__spec__``, which runs it. So
+``dlkit.plots`` imports pyplot in its figures, not at its top, and the self-check's one sandbox
+(:mod:`autograder.host`) imports the ``matplotlib`` package alone, before any notebook does.
 
 Installed by the worker (:mod:`autograder.worker`) and, as an IPython extension, by the grading
-kernel (:mod:`deepgrad.kernel`); a student's own Jupyter keeps the eager import.
+kernel (:mod:`deepgrad.adapters.kernel`); a student's own Jupyter keeps the eager import.
 """
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ tree (:mod:`autograder.resources`), and under resource limits: address space, fi
 no core dumps. A request that does not get its answer in time kills the worker and everything it
 started; the next request starts a fresh one. Where no sandbox can be made (macOS, Windows, user
 namespaces disabled) the worker runs with the resource limits only: see :func:`sandbox_missing`.
+The self-check's workers are copies forked, one notebook after another, by one such sandbox
+(:mod:`autograder.host`).
 """
 from __future__ import annotations
 
@@ -87,6 +89,16 @@ def _describe_exit(code: int, limits: Limits, sandboxed: bool) -> str:
     return f"the process running your code exited with status {code} (sys.exit or os._exit?)"
 
 
+def set_limits(limits: Limits, group: ResourceGroup | None) -> None:
+    """In the child between fork and exec: join the cgroup, set the resource limits."""
+    if group is not None:
+        group.join()
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 # Answer cells that never finish loading are left out, one restart each, up to this many (each
 # costs start_seconds); a notebook with more does not load at all.
 MAX_SKIPPED_CELLS = 3
@@ -109,13 +121,7 @@ class Worker:
         self.load_report: dict | None = None
 
     def _set_limits(self) -> None:  # runs in the child between fork and exec
-        limits = self.limits
-        if self._group is not None:
-            self._group.join()
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        set_limits(self.limits, self._group)
 
     def _command(self, copy: Path) -> tuple[list[str], Path, dict]:
         """The worker's command line, working folder and environment, sandboxed or not."""
@@ -134,10 +140,8 @@ class Worker:
         return ([sys.executable, "-I", str(WORKER_SCRIPT), str(copy), output, skip], workdir,
                 plain_environment())
 
-    def start(self) -> dict:
-        """Start the worker on a private copy of the notebook."""
-        if self.expired:
-            raise WorkerGone(self.expired, timed_out=True)
+    def _launch(self) -> Path:
+        """Start the process that loads a private copy of the notebook; the copy's path."""
         copy = Path(self._tmp.name) / self.notebook.name
         if self.notebook.is_file():
             shutil.copyfile(self.notebook, copy)
@@ -148,6 +152,13 @@ class Worker:
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=cwd, env=env, start_new_session=True, preexec_fn=self._set_limits)
         self._buffer = b""
+        return copy
+
+    def start(self) -> dict:
+        """Start the worker on a private copy of the notebook."""
+        if self.expired:
+            raise WorkerGone(self.expired, timed_out=True)
+        copy = self._launch()
         deadline = time.monotonic() + self.limits.start_seconds
         report, loading = {"status": "loading"}, None
         while report.get("status") == "loading":

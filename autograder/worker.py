@@ -4,10 +4,18 @@ Started by :mod:`autograder.sandbox` as ``python -I worker.py NOTEBOOK``. It loa
 answer cells into a fresh module, then answers one JSON request per line on its original stdin
 /stdout. The student's own prints go to a size-limited file instead, so they cannot garble the
 channel. Everything this process says is treated as untrusted data by the grader.
+
+Started as ``python -I worker.py --host OUTPUT`` (:mod:`autograder.host`, the self-check's one
+sandbox for all its notebooks), it imports what the notebooks' setup cells import and then, on each
+``load`` request, forks a copy of itself that loads that notebook and serves it as above, on the
+same channel, until the grader asks it to ``end``. Between two notebooks every other process in the
+sandbox is killed and its private ``/tmp`` and ``/dev/shm`` emptied, so each notebook starts as in a
+sandbox of its own; a copy that ends any other way ends the host with the same status.
 """
 from __future__ import annotations
 
 import builtins
+import importlib
 import os
 import signal
 import sys
@@ -81,18 +89,15 @@ def load_module(notebook: Path, skip: set[int], announce) -> tuple[types.ModuleT
     return module, errors
 
 
-def main(argv: list[str]) -> int:
-    notebook = Path(argv[1]).resolve()
+def serve(notebook: Path, skip: set[int], channel_in, channel_out, handback: int | None = None) -> int:
+    """Load the notebook, then answer calls until the channel ends; the exit status. In a host's
+    copy (``handback``: a pipe to the host), an ``end`` request writes its id there and ends it."""
     worker_pid = os.getpid()
-    sys.meta_path.insert(0, _NoShortcuts())
-    lazy_imports()  # matplotlib.pyplot runs only if a call draws
-    channel_in, channel_out = _take_over_stdio(argv[2])
 
     def send(message: dict) -> None:
         channel_out.write(dumps(message))
         channel_out.flush()
 
-    skip = {int(i) for i in argv[3].split(",") if i} if len(argv) > 3 else set()
     try:
         module, errors = load_module(
             notebook, skip, lambda cell: send({"status": "loading", "cell": cell.index, "label": cell.label}))
@@ -102,6 +107,9 @@ def main(argv: list[str]) -> int:
     send({"status": "loaded", "load_errors": errors})
     for line in channel_in:
         request = loads(line)
+        if request.get("op") == "end" and handback is not None:
+            os.write(handback, str(request.get("id"))[:64].encode())
+            return 0
         if request.get("op") != "call":
             send({"status": "bad_request", "id": request.get("id")})
             continue
@@ -111,6 +119,157 @@ def main(argv: list[str]) -> int:
             os._exit(0)
         send({**reply, "id": request.get("id")})
     return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:2] == ["--host"]:
+        return host(argv[2])
+    notebook = Path(argv[1]).resolve()
+    sys.meta_path.insert(0, _NoShortcuts())
+    lazy_imports()  # matplotlib.pyplot runs only if a call draws
+    channel_in, channel_out = _take_over_stdio(argv[2])
+    skip = {int(i) for i in argv[3].split(",") if i} if len(argv) > 3 else set()
+    return serve(notebook, skip, channel_in, channel_out)
+
+
+# What the course's setup cells import, imported once by a host before any notebook's code runs, so
+# that each notebook it loads finds them imported: the same modules a notebook would import itself,
+# from the same read-only files; a name that cannot be imported here is left to the notebook, which
+# then meets the error itself. matplotlib's package only: a notebook's own first import of pyplot
+# is what makes that module lazy (autograder.lazy_imports), and a second import would run it.
+PRELOAD = ("numpy", "matplotlib", "threadpoolctl", "autograder.api", "autograder.data", "dlkit.nn",
+           "dlkit.plots", "dlkit.datasets", "dlkit.real_data", "dlkit.regularisation", "dlkit.sequences")
+PR_SET_DUMPABLE = 4
+
+
+def _set_dumpable(on: bool) -> None:
+    """A host is not dumpable (the copies it forks run student code as its own user: no ptrace of it,
+    no reading its memory); each copy is again, as any process."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, int(on), 0, 0, 0)
+
+
+def _in_own_sandbox() -> bool:
+    """The first process below bwrap's init in a PID namespace of its own (PID 2, its parent PID 1,
+    as bwrap starts its command): the only place a host may kill every other process it can
+    signal. (Outside one, PID 2 is the kernel's own.)"""
+    return os.getpid() == 2 and os.getppid() == 1
+
+
+def _clear(folder: str) -> None:
+    """Remove what is in ``folder``, never crossing into a mount (the view's read-only files)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if os.path.ismount(entry.path):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _clear(entry.path)
+                os.rmdir(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _end_the_rest() -> None:
+    """Kill every process in the sandbox but this one and its init, and empty /tmp and /dev/shm
+    (matplotlib's folder, which the sandbox makes, stays, emptied)."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+    for folder in ("/tmp", "/dev/shm"):
+        try:
+            _clear(folder)
+        except RecursionError:  # folders nested thousands deep: what is left stays
+            pass
+    made = os.environ.get("MPLCONFIGDIR")
+    if made and not os.path.isdir(made):
+        try:
+            os.mkdir(made, 0o777)
+        except OSError:
+            pass
+
+
+def _reseed() -> None:
+    """Seed the global generators afresh, as a new process's are (a copy would share the host's)."""
+    for name in ("random", "numpy.random"):
+        if name in sys.modules:
+            sys.modules[name].seed()
+
+
+def host(output: str) -> int:
+    """Serve notebooks one after another, each in a fresh copy of this process (see the module's
+    docstring); exits when the channel ends, or as a copy that ended unasked did."""
+    if not _in_own_sandbox():
+        print("worker.py --host runs only as a sandbox's first process", file=sys.stderr)
+        return 2
+    sys.meta_path.insert(0, _NoShortcuts())
+    lazy_imports()
+    channel_in, channel_out = _take_over_stdio(output)
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 -- left to the notebook that imports it
+            pass
+    restore_builtins()
+    _set_dumpable(False)
+
+    def send(message: dict) -> None:
+        channel_out.write(dumps(message))
+        channel_out.flush()
+
+    send({"status": "ready"})
+    for line in channel_in:
+        request = loads(line)
+        if request.get("op") != "load":
+            send({"status": "bad_request", "id": request.get("id")})
+            continue
+        skip = {i for i in request.get("skip", []) if type(i) is int}
+        sys.stdout.flush()
+        sys.stderr.flush()
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the copy: the notebook's own process from here on
+            code = 1
+            try:
+                os.close(read_end)
+                _set_dumpable(True)
+                out = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.dup2(out, 1)
+                os.dup2(out, 2)
+                os.close(out)
+                _reseed()
+                code = serve(Path(str(request.get("notebook"))), skip, channel_in, channel_out, write_end)
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        status = os.waitpid(pid, 0)[1]
+        os.set_blocking(read_end, False)  # what the copy wrote before it ended; a process it started
+        try:                              # may hold the pipe open, so no waiting for its end
+            token = os.read(read_end, 64).decode(errors="replace")
+        except BlockingIOError:
+            token = ""
+        os.close(read_end)
+        _end_the_rest()
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and token:
+            send({"status": "ready", "id": token})
+            continue
+        # Ended unasked (os._exit, a signal, the channel's end): end the same way, as the grader
+        # reads it from bwrap (which reports a death by signal N as 128 + N).
+        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+    os._exit(0)
 
 
 if __name__ == "__main__":

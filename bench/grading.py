@@ -6,7 +6,7 @@
 Three cases: one honest submission, one hostile one, a class of N honest ones. Each is graded
 five times in this one run, in identical copies of the course: by plain nbgrader autograde (its
 own API, the code behind `nbgrader autograde`, with nbgrader's stock kernel and preprocessors),
-by `deepgrad.autograde.autograde` one submission at a time (a sandboxed nbgrader pass with the
+by `deepgrad.runs.autograde.autograde` one submission at a time (a sandboxed nbgrader pass with the
 trusted verdict in sandboxed workers), by the same with ``jobs`` = the usable cores (as
 `deepgrad autograde` runs by default), by the same on a Dask LocalCluster of two worker
 processes, and serially with ``sandboxed=False``. The ratio deepgrad / nbgrader is what trust
@@ -28,12 +28,14 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.sandbox import Limits
-from deepgrad.autograde import autograde
-from deepgrad.course import CourseError, Nbgrader, copy_course, find_root, notebook, usable_cores
-from deepgrad.release import generate_release
-from deepgrad.submissions import BUGS, answered, read, reference_answers, with_bug, write
+from deepgrad.runs.autograde import autograde
+from deepgrad.base.errors import CourseError
+from deepgrad.adapters.nbgrader_api import Nbgrader
+from deepgrad.base.course_files import copy_course, find_root, notebook, usable_cores
+from deepgrad.commands.release import generate_release
+from deepgrad.commands.submissions import BUGS, answered, read, reference_answers, with_bug, write
 
-# The hostile submission: the demo's realistic bug (deepgrad.submissions.BUGS), hidden from the
+# The hostile submission: the demo's realistic bug (deepgrad.commands.submissions.BUGS), hidden from the
 # in-kernel tests by patching numpy's comparisons, megabytes printed, and an endless loop.
 PATCH_NUMPY = '''import numpy as np, numpy.testing
 np.allclose = lambda *args, **kwargs: True
@@ -72,7 +74,7 @@ def hostile_answers(answers: dict[str, str], assignment: str, swallow: bool) -> 
 def make_submissions(course: Path, assignment: str, class_size: int, swallow: bool = False) -> dict[str, list[str]]:
     """Write submitted/<student>/<assignment>/ from the release; the students of each case."""
     if assignment.split("_")[0] not in BUGS:
-        raise CourseError(f"no planted bug for {assignment} in deepgrad.submissions.BUGS")
+        raise CourseError(f"no planted bug for {assignment} in deepgrad.commands.submissions.BUGS")
     release = read(notebook(course, "assignments", assignment))
     answers = reference_answers(read(notebook(course, "solutions", assignment)))
     cases = {"honest": ["honest"], "hostile": ["hostile"],

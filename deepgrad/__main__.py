@@ -1,7 +1,7 @@
 """``python -m deepgrad``: the same as the ``deepgrad`` command."""
 import sys
 
-from .cli import main
+from .commands.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,17 +1,28 @@
 """The course's recurring figures, so that notebooks draw them in one line.
 
 Every function draws on a Matplotlib ``Axes`` it is given (or a new one) and returns it.
+
+``matplotlib.pyplot`` is imported by the first figure, not with this module: a notebook's setup cell
+imports this module, and the processes that load those cells only to check the notebook's functions
+(the self-check's and the grader's workers) draw nothing. There pyplot is made lazy
+(:mod:`autograder.lazy_imports`), and importing it again here would run its body (figure, image,
+fonts: about 0.25 s per process) at once.
 """
 from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 
+def _pyplot():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _axes(ax):
-    return ax if ax is not None else plt.subplots(figsize=(5, 4))[1]
+    return ax if ax is not None else _pyplot().subplots(figsize=(5, 4))[1]
 
 
 def curves(series: Mapping[str, Sequence[float]], *, ax=None, xlabel: str = "epoch",
@@ -70,7 +81,7 @@ def surface_with_paths(loss: Callable[[float, float], float], xlim: tuple[float,
     a, b = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
     z = np.vectorize(loss)(a, b)
     filled = ax.contourf(a, b, z, levels=levels, cmap="viridis")
-    plt.colorbar(filled, ax=ax)
+    _pyplot().colorbar(filled, ax=ax)
     for label, path in (paths or {}).items():
         path = np.asarray(path, dtype=float)
         ax.plot(path[:, 0], path[:, 1], ".-", lw=1, ms=3, label=label)
@@ -89,7 +100,7 @@ def image_grid(images: np.ndarray, predicted: Sequence[int], true: Sequence[int]
         side = int(round(np.sqrt(images[0].size)))
         shape = (side, side)
     rows = int(np.ceil(len(images) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows), squeeze=False)
+    fig, axes = _pyplot().subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows), squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, image, p, t in zip(axes.ravel(), images, predicted, true):
@@ -109,7 +120,7 @@ def confusion_matrix(true: Sequence[int], predicted: Sequence[int], labels: Sequ
     counts = np.zeros((k, k), dtype=int)
     np.add.at(counts, (np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)), 1)
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    ax = ax if ax is not None else plt.subplots(figsize=(0.55 * k + 2, 0.5 * k + 1.5))[1]
+    ax = ax if ax is not None else _pyplot().subplots(figsize=(0.55 * k + 2, 0.5 * k + 1.5))[1]
     ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for i in range(k):
         for j in range(k):

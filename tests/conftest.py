@@ -65,8 +65,9 @@ def released_course(dest: Path, assignment: str = "a01") -> tuple[Path, dict, di
     """A copy of the course in ``dest`` with this assignment's release generated (its notebook,
     its gradebook entries): the folder, the release notebook and its reference answers (grade id
     -> source). The other assignments are not released: no test of such a copy grades them."""
-    from deepgrad.course import Nbgrader, copy_course
-    from deepgrad.submissions import read, reference_answers
+    from deepgrad.adapters.nbgrader_api import Nbgrader
+    from deepgrad.base.course_files import copy_course
+    from deepgrad.commands.submissions import read, reference_answers
 
     course = copy_course(ROOT, dest)
     name = NOTEBOOKS[assignment]

@@ -67,7 +67,7 @@ def _float_paths(coeffs, x0, lr, rho, n_steps) -> tuple[float, float]:
 def test_hidden_lesson_runs_are_tame_for_every_student():
     """On 200 students' hidden lesson runs, do two correct float64 forms of the recurrence agree
     with the 40-digit path to 1e-11, a hundredth of the checks' rtol (no draw sensitive to rounding)?"""
-    from deepgrad.verdict import graded_cells
+    from deepgrad.grading.verdict import graded_cells
 
     runs = [params for seed in range(200) for cell in graded_cells(solution_notebook("a04"), seed)
             for target, params, hidden in cell.calls if hidden and target.endswith(".lesson")]

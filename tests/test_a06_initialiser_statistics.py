@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from autograder.calls import CheckFailure, LocalCaller
-from autograder.checks.a06 import (INIT_LIMIT, INIT_SHAPE, INIT_STD, KURTOSIS, SCALED, TRUNC_KURTOSIS,
-                                   TRUNC_VARIANCE, Z_MARGIN, judge_sample, tolerances)
+from autograder.checks.a06.initialisers import (INIT_LIMIT, INIT_SHAPE, INIT_STD, KURTOSIS, SCALED,
+                                                TRUNC_KURTOSIS, TRUNC_VARIANCE, Z_MARGIN, judge_sample,
+                                                tolerances)
 from autograder.registry import attempt, checks_for
 
 

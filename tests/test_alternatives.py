@@ -1,10 +1,10 @@
-"""No correct answer fails: every alternative formulation in ``tests/alternatives.py`` passes its
+"""No correct answer fails: every alternative formulation in ``tests/alternatives/`` passes its
 task's public checks (self-check) and its hidden checks on several seeds (as at grading).
 
 An alternative runs in a fresh namespace of the reference notebook with its source executed over it,
 so its functions replace the reference's wherever the notebook looks them up by name (the setup
 helpers included). At grading the expected values and the losses a gradient is checked against come
-from the reference solution, as in ``deepgrad.verdict``: the caller's ``reference`` is a caller on
+from the reference solution, as in ``deepgrad.grading.verdict``: the caller's ``reference`` is a caller on
 the unmodified reference namespace.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alternatives import ALTERNATIVES, Alternative
 from autograder.calls import LocalCaller
 from autograder.registry import TASKS, Check, attempt, checks_for, load_all, planned
 from conftest import reference_namespace, solution_notebook
-from deepgrad.verdict import graded_cells
+from deepgrad.grading.verdict import graded_cells
 
 SEEDS = (11, 2024, 90210)   # hidden inputs are drawn per seed (per student at grading)
 COVERED_TASKS = 76          # distinct tasks the catalogue has alternatives for: all of them

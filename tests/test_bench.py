@@ -1,15 +1,20 @@
-"""Does the grading benchmark (bench/grading.py) run end to end? A functional check, not a timing one."""
+"""Do the benchmarks (bench/grading.py, bench/cpu.py, bench/selfcheck.py) run end to end? Functional checks,
+not timing ones."""
 from __future__ import annotations
 
 import importlib.util
 import json
 import math
+import subprocess
+import sys
+
+import pytest
 
 from conftest import ROOT
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_grading", ROOT / "bench" / "grading.py")
+def _bench(name: str = "grading"):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -40,3 +45,57 @@ def test_benchmark_reports_every_case_and_the_cheater_gains_nothing(tmp_path, ca
     assert hostile["deepgrad_scores"][0] <= hostile["nbgrader_scores"][0]
     assert json.loads(out.read_text())["cases"] == result["cases"]
     assert "class of 2" in capsys.readouterr().out
+
+
+def test_selfcheck_benchmark_reports_its_fields(tmp_path):
+    """Does bench/selfcheck.py time the numpy start, the whole course's self-check and one
+    assignment's, each with its spread, the CPU's source and the ratios, on a student's copy of
+    the course where every check passes? (One run, no warm-up: a functional check, not a timing one.)"""
+    out = tmp_path / "selfcheck.json"
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "selfcheck.py"), "--runs", "1", "--warmup", "0",
+                           "--keep", str(tmp_path / "course"), "--json", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    rows = {row["command"]: row for row in result["rows"]}
+    assert list(rows) == ["numpy start", "whole course", "one assignment"]
+    for row in rows.values():
+        assert row["runs"] == 1 and row["cpu_from"] in (["cgroup"], ["rusage"])
+        for key in ("wall_s", "cpu_s"):
+            assert 0 < row[key]["min"] <= row[key]["median"] <= row[key]["max"]
+    assert len(result["ratios"]) == 4 and all(math.isfinite(r) and r > 0 for r in result["ratios"].values())
+    assert result["problems"] == []  # every run passed every check
+    assert result["checks"]["whole course"] > result["checks"]["one assignment"] > 0
+    assert (tmp_path / "course" / "assignments").is_dir() and not (tmp_path / "course" / "solutions").exists()
+    assert "ratios of medians" in done.stdout
+
+
+def test_cpu_benchmark_measures_every_side_in_both_modes_with_the_same_scores(tmp_path, capsys):
+    """Does a small run of bench/cpu.py give, for each mode, every side's CPU and wall time and its
+    ratio to plain nbgrader's, measured in the one run, with every submission scored alike? Where a
+    cpuacct cgroup could be made, does it count what rusage cannot (the sandboxed processes'
+    CPU), and did every process of each side end?"""
+    out = tmp_path / "cpu.json"
+    result = _bench("cpu").main(["--assignment", "a01_gradient_descent", "--class-size", "2", "--jobs", "2",
+                                 "--workdir", str(tmp_path / "work"), "--json", str(out)])
+    assert list(result["modes"]) == ["command", "marginal"]
+    assert not result["problems"]  # no side failed, and every side gave plain nbgrader's scores
+    for mode, table in result["modes"].items():
+        assert list(table) == ["nbgrader", "deepgrad", "jobs"]
+        assert [run["ratio"] for run in table["nbgrader"]["runs"]] == [1.0]
+        for side, row in table.items():
+            (run,) = row["runs"]
+            assert run["scores"] == [12.0, 12.0], (mode, side)
+            assert run["cpu_s"] > 0 and run["wall_s"] > 0 and run["rusage_cpu_s"] > 0
+            assert run["cpu_per_submission_s"] == pytest.approx(run["cpu_s"] / 2)
+            assert math.isfinite(run["ratio"]) and run["ratio"] > 0 and math.isfinite(run["wall_ratio"])
+            assert row["ratio"]["min"] <= row["ratio"]["median"]
+            assert run["measure"] in ("cgroup", "rusage")
+            if mode == "command":
+                assert run.get("left_running") == 0  # the whole tree ended: nothing of it went uncounted
+            if run["measure"] == "cgroup" and side != "nbgrader":
+                assert run["cpu_s"] > run["rusage_cpu_s"]  # the sandboxed workers, which rusage misses
+        assert table["deepgrad"]["runs"][0]["grading_process_s" if mode == "marginal" else "cpu_s"] > 0
+    assert json.loads(out.read_text())["modes"].keys() == result["modes"].keys()
+    shown = capsys.readouterr().out
+    assert "marginal deepgrad" in " ".join(shown.split()) and "command  jobs" in shown

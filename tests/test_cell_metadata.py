@@ -1,4 +1,4 @@
-"""deepgrad.cell_metadata.CheckCellMetadata decides as nbgrader's own CheckCellMetadata does: the
+"""deepgrad.adapters.cell_metadata.CheckCellMetadata decides as nbgrader's own CheckCellMetadata does: the
 same notebooks pass, the same fail, with the same error, on every kind of damaged metadata."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import CheckCellMetadata as NbgraderCheckCellMetadata
 
-from deepgrad.cell_metadata import CellMetadataValidator, CheckCellMetadata
+from deepgrad.adapters.cell_metadata import CellMetadataValidator, CheckCellMetadata
 from conftest import NOTEBOOKS, ROOT
 
 

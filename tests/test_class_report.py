@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import NEEDS_CHROMIUM, headless_chromium
-from deepgrad.class_report import write_class_report
-from deepgrad.cli import main
-from deepgrad.course import CourseError
-from deepgrad.grading_report import REPORT_COLUMNS
+from deepgrad.commands.class_report import write_class_report
+from deepgrad.commands.cli import main
+from deepgrad.base.errors import CourseError
+from deepgrad.grading.grading_report import REPORT_COLUMNS
 
 A = "a01_gradient_descent"
 HOSTILE = "<script>alert(1)"
@@ -27,6 +27,9 @@ SCORES = {"ann": (2, 1), "bob": (0, 1), "cat": (0, 0), "dan": (2, 0), HOSTILE: (
 def _gradebook(url: str, scores: dict[str, tuple[float, float]]) -> None:
     from nbgrader.api import Gradebook
 
+    from deepgrad.adapters.gradebook import create_if_absent
+
+    create_if_absent(url)  # made as deepgrad makes a course's (nbgrader's alembic subprocess: 3 s of CPU)
     with Gradebook(url) as gradebook:
         gradebook.add_assignment(A)
         gradebook.add_notebook(A, A)
@@ -67,8 +70,7 @@ def _write_report(path: Path, rows: list[list]) -> None:
 
 @pytest.fixture(scope="module")
 def gradebooks(tmp_path_factory) -> dict[str, Path]:
-    """Gradebook files made once (nbgrader takes seconds to make one): with SCORES, and with the
-    assignment but no submission."""
+    """Gradebook files made once: with SCORES, and with the assignment but no submission."""
     folder = tmp_path_factory.mktemp("gradebooks")
     made = {"full": folder / "full.db", "empty": folder / "empty.db"}
     _gradebook("sqlite:///" + str(made["full"]), SCORES)
@@ -202,7 +204,7 @@ def test_a_report_without_the_assignment_says_to_autograde_first(course):
 
 
 def test_a_hint_cut_short_by_the_report_is_counted_as_such():
-    from deepgrad.class_report import CUT_HINT, _hint_kind
+    from deepgrad.commands.class_report import CUT_HINT, _hint_kind
 
     assert _hint_kind(f"a01.sigmoid.values: returned [-0.73]; expected [0.73]. {SIGN}") == "check the sign"
     cut = ("a07.dropout.values: `dropout` returned " + "1.0, " * 120)[:486] + " hint: it is e"

@@ -6,8 +6,8 @@ import stat
 import pytest
 
 from conftest import ROOT
-from deepgrad.course import CourseError
-from deepgrad.verdict import SECRET_FILE, course_secret, submission_seed
+from deepgrad.base.errors import CourseError
+from deepgrad.grading.verdict import SECRET_FILE, course_secret, submission_seed
 
 A01 = "a01_gradient_descent"
 

@@ -6,7 +6,7 @@ import pytest
 
 from autograder.calls import CheckFailure
 from autograder.compare import expect_array, expect_float
-from autograder.checks.a05 import _rule, mistakes
+from autograder.checks.a05.rules import _rule, mistakes
 from autograder.diagnose import (KINDS, NEW_TERM_WEIGHT, NO_GRADIENT_TERM, NO_LOOK_AHEAD, NOT_CARRIED,
                                  NOT_SQUARED, STALE_V, STEP_SIGN, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
 from autograder.diagnose import (HALF, MEAN_FOR_SUM, NO_X0, NOT_SUMMED, ONE_PIECE, ONE_STEP_SHORT, SIGN,

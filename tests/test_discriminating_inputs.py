@@ -24,7 +24,7 @@ import pytest
 from autograder.calls import LocalCaller
 from autograder.registry import CHECKS, Check, attempt, load_all, planned
 from conftest import NOTEBOOKS, reference_namespace, solution_notebook
-from deepgrad.verdict import graded_cells
+from deepgrad.grading.verdict import graded_cells
 
 load_all()
 SEEDS = (11, 2024)

@@ -7,7 +7,7 @@ import sqlite3
 
 from nbgrader.api import Gradebook
 
-from deepgrad.gradebook import create_if_absent
+from deepgrad.adapters.gradebook import create_if_absent
 
 
 def _contents(path):

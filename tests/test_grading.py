@@ -11,11 +11,12 @@ from urllib.parse import unquote
 import pytest
 
 from conftest import NEEDS_CHROMIUM, NOTEBOOKS, ROOT, headless_chromium, processes_left_by_this_test_run
-from deepgrad.bundle import make_bundle
-from deepgrad.cli import main
-from deepgrad.course import CourseError, find_root
-from deepgrad.demo import STUDENTS, DemoResult, format_table, run_demo, write_index
-from deepgrad.leaks import STUDENT_FOLDERS, scan, secret_lines
+from deepgrad.commands.bundle import make_bundle
+from deepgrad.commands.cli import main
+from deepgrad.base.errors import CourseError
+from deepgrad.base.course_files import find_root
+from deepgrad.commands.demo import STUDENTS, DemoResult, format_table, run_demo, write_index
+from deepgrad.base.leaks import STUDENT_FOLDERS, scan, secret_lines
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_grading_skips_exactly_the_tagged_cells_and_the_rest_runs_clean(demo):
     error: nothing left running depends on a cell left out."""
     import nbformat
 
-    from deepgrad.nbgrader_plugin import SKIP_WHEN_GRADING, SKIPPED_NOTE, is_test_cell
+    from deepgrad.adapters.preprocessors import SKIP_WHEN_GRADING, SKIPPED_NOTE, is_test_cell
 
     for name in NOTEBOOKS.values():
         source = nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
@@ -165,7 +166,10 @@ def _fake_run_demo(root, workdir, progress=False):
 def test_demo_keep_grades_in_that_folder_and_ends_with_the_index(option, tmp_path, monkeypatch, capsys):
     """Does `deepgrad demo --keep DIR` (or its old name --workdir) grade in DIR and end with the table,
     the one index path, the time and where the course copy stays?"""
-    monkeypatch.setattr("deepgrad.demo.run_demo", _fake_run_demo)
+    monkeypatch.setattr("deepgrad.commands.demo.run_demo", _fake_run_demo)
+    # No fork server (its imports cost 1.7 s of CPU a run): this fake grades nothing, and starting
+    # and stopping the demo's server early is the test below's (it counts what is left running).
+    monkeypatch.setattr("deepgrad.commands.cli.start_early", lambda: False)
     assert main(["demo", option, str(tmp_path / "kept")]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     index = tmp_path / "kept" / "index.html"
@@ -181,7 +185,7 @@ def test_demo_keep_grades_in_that_folder_and_ends_with_the_index(option, tmp_pat
 
 def test_demo_without_keep_names_its_temporary_folder(tmp_path, monkeypatch, capsys):
     """Without --keep, does the demo say which temporary folder holds everything and that it may go?"""
-    monkeypatch.setattr("deepgrad.demo.run_demo", _fake_run_demo)
+    monkeypatch.setattr("deepgrad.commands.demo.run_demo", _fake_run_demo)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     assert main(["demo"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
@@ -200,7 +204,7 @@ def test_demo_refuses_a_non_empty_workdir(tmp_path, capsys):
 
 def test_missing_course_is_a_clear_message(tmp_path, monkeypatch):
     """Outside a course, is the error a sentence that says what to do?"""
-    monkeypatch.setattr("deepgrad.course.PACKAGE_ROOT", tmp_path)
+    monkeypatch.setattr("deepgrad.base.course_files.PACKAGE_ROOT", tmp_path)
     with pytest.raises(CourseError, match="no course found"):
         find_root(tmp_path)
 
@@ -252,7 +256,7 @@ def test_bundle_refuses_a_non_empty_folder(tmp_path):
 
 def test_bundle_with_a_leak_is_removed(tmp_path, monkeypatch):
     """If a secret line would ship, is the bundle deleted and the leak named?"""
-    monkeypatch.setattr("deepgrad.bundle.secret_lines", lambda _: {"x = 1  # a planted secret line!"})
+    monkeypatch.setattr("deepgrad.commands.bundle.secret_lines", lambda _: {"x = 1  # a planted secret line!"})
     course = tmp_path / "course"
     for folder in STUDENT_FOLDERS:
         (course / folder).mkdir(parents=True)
@@ -264,7 +268,7 @@ def test_bundle_with_a_leak_is_removed(tmp_path, monkeypatch):
 
 def test_autograde_of_an_unknown_assignment_is_a_clear_message(capsys):
     """Does `deepgrad autograde` name a missing assignment instead of failing with a traceback?"""
-    from deepgrad.cli import COULD_NOT_START, MOST_BROKEN_SHOWN
+    from deepgrad.commands.cli import COULD_NOT_START, MOST_BROKEN_SHOWN
 
     assert main(["autograde", "a99_nothing"]) == COULD_NOT_START > MOST_BROKEN_SHOWN
     assert "no source notebook" in capsys.readouterr().err
@@ -272,7 +276,7 @@ def test_autograde_of_an_unknown_assignment_is_a_clear_message(capsys):
 
 def test_terminal_reasons_are_shortened_at_a_word_boundary():
     """Does the terminal show a long reason cut between words, with "…" (the report keeps it whole)?"""
-    from deepgrad.cli import shortened
+    from deepgrad.commands.cli import shortened
 
     long = " ".join(f"word{i}" for i in range(100))
     short = shortened(long)
@@ -282,7 +286,7 @@ def test_terminal_reasons_are_shortened_at_a_word_boundary():
 
 
 def test_help_lists_every_command_in_plain_words(capsys):
-    from deepgrad.cli import main
+    from deepgrad.commands.cli import main
 
     with pytest.raises(SystemExit):
         main(["--help"])

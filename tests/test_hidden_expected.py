@@ -24,7 +24,7 @@ SEEDS = (11, 12, 13)
 
 
 def hidden_calls(assignment: str, seed: int) -> list[tuple[str, dict]]:
-    from deepgrad.verdict import graded_cells
+    from deepgrad.grading.verdict import graded_cells
 
     return [(target, params) for cell in graded_cells(solution_notebook(assignment), seed)
             for target, params, hidden in cell.calls if hidden]
@@ -99,7 +99,7 @@ def test_without_a_separate_reference_the_callers_own_function_is_the_reference(
 def test_a_reference_that_gives_no_value_is_the_graders_problem_not_the_students(reference):
     """Is a failing reference raised as ReferenceFailure, and does grading then leave the check
     out of the score and send the submission to review?"""
-    from deepgrad.verdict import GradedCell, SubmissionVerdict, _grade_cells
+    from deepgrad.grading.verdict import GradedCell, SubmissionVerdict, _grade_cells
 
     item, params = _sigmoid_values_check(SEEDS[0])
     broken = {"np": np, "sigmoid": lambda z: None}

@@ -11,8 +11,8 @@ import re
 
 import numpy as np
 from conftest import NOTEBOOKS, ROOT
-from deepgrad.submissions import answered, read, reference_answers, write
-from deepgrad.verdict import grade_submission, graded_cells, submission_seed
+from deepgrad.commands.submissions import answered, read, reference_answers, write
+from deepgrad.grading.verdict import grade_submission, graded_cells, submission_seed
 
 A01 = NOTEBOOKS["a01"]
 SOURCE = ROOT / "solutions" / A01 / f"{A01}.ipynb"

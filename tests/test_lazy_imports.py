@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.calls import WorkerCaller
 from autograder.sandbox import Limits, sandbox_missing
-from test_worker import write_notebook
+from worker_notebooks import write_notebook
 
 # pyplot's own body imports matplotlib.figure: present only once pyplot has run
 LOADED = "'matplotlib.figure' in __import__('sys').modules"
@@ -70,7 +70,7 @@ def draw():
 def test_the_grading_kernel_runs_pyplot_only_when_a_cell_draws(tmp_path):
     from nbclient import NotebookClient
 
-    from deepgrad.kernel import SandboxedKernelManager
+    from deepgrad.adapters.kernel import SandboxedKernelManager
 
     nb = new_notebook(cells=[new_code_cell(f"import matplotlib.pyplot as plt\nprint({LOADED})"),
                              new_code_cell(f"plt.plot([1, 2])\nprint({LOADED})")])

@@ -17,10 +17,10 @@ from nbgrader.api import Gradebook
 
 from conftest import (NEEDS_CHROMIUM, NOTEBOOKS, PATCHED_NUMPY_SIGMOID, ROOT, headless_chromium,
                       processes_left_by_this_test_run, released_course, use_gradebook)
-from deepgrad.course import Nbgrader, copy_course
-from deepgrad.leaks import HIDDEN, secret_lines
-from deepgrad.release import generate_release
-from deepgrad.submissions import answered, read, reference_answers, write
+from deepgrad.adapters.nbgrader_api import Nbgrader
+from deepgrad.base.course_files import copy_course
+from deepgrad.base.leaks import HIDDEN, secret_lines
+from deepgrad.commands.submissions import answered, read, reference_answers, write
 
 A01 = NOTEBOOKS["a01"]
 CHEAT = PATCHED_NUMPY_SIGMOID
@@ -60,7 +60,7 @@ def _forget(course) -> None:
 @pytest.fixture(scope="module")
 def both_paths(tmp_path_factory):
     """The same class graded by `deepgrad autograde`, then again by plain `nbgrader autograde`."""
-    from deepgrad.autograde import autograde_and_report
+    from deepgrad.runs.autograde import autograde_and_report
 
     course, release, ref = released_course(tmp_path_factory.mktemp("paths") / "course")
     for student, changes in CLASS.items():
@@ -136,7 +136,7 @@ def test_nbgrader_in_process_leaves_no_worker_behind(both_paths):
 
 def test_grading_one_student_keeps_everyone_elses_report_rows(both_paths):
     """Does `deepgrad autograde A --student X` replace X's rows only?"""
-    from deepgrad.autograde import autograde_and_report
+    from deepgrad.runs.autograde import autograde_and_report
 
     course, _, (_, rows), _, _ = both_paths
     autograde_and_report(course, A01, students=["buggy"], grader=Nbgrader(course, cell_timeout=10))
@@ -296,12 +296,12 @@ def test_deepgrad_grades_into_the_gradebook_the_config_names(tmp_path):
     elsewhere.parent.mkdir()
     use_gradebook(course, f"sqlite:///{elsewhere}")
     (course / "gradebook.db").write_bytes(b"stale")
-    generate_release(course)  # into the gradebook the config names
+    Nbgrader(course).generate_assignment(A01)  # released into the gradebook the config names (a01: all it grades)
     release = read(course / "assignments" / A01 / f"{A01}.ipynb")
     ref = reference_answers(read(course / "solutions" / A01 / f"{A01}.ipynb"))
     for student, changes in (("honest", {}), ("cheater", {"ans_sigmoid": CHEAT})):
         write(answered(release, {**ref, **changes}), course / "submitted" / student / A01 / f"{A01}.ipynb")
-    done = subprocess.run([sys.executable, "-m", "deepgrad.cli", "autograde", A01], cwd=course,
+    done = subprocess.run([sys.executable, "-m", "deepgrad.commands.cli", "autograde", A01], cwd=course,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     with Gradebook(f"sqlite:///{elsewhere}") as gradebook:
@@ -312,7 +312,7 @@ def test_deepgrad_grades_into_the_gradebook_the_config_names(tmp_path):
 
 def test_the_demo_grades_into_a_gradebook_of_its_own(tmp_path):
     """Whatever database the course names, is the demo's copy pointed at a file inside itself?"""
-    from deepgrad.demo import own_gradebook
+    from deepgrad.commands.demo import own_gradebook
 
     course = copy_course(ROOT, tmp_path / "course")
     use_gradebook(course, "postgresql://grader@db/course")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from deepgrad.nbgrader_plugin import Grading
+from deepgrad.adapters.preprocessors import Grading
 
 
 def test_a_changed_source_notebook_gets_a_new_reference_worker(tmp_path):
@@ -27,7 +27,7 @@ def test_a_pass_after_a_job_takes_the_jobs_run_only_of_the_very_same_notebook(mo
     import nbformat
     from nbconvert.preprocessors import ExecutePreprocessor
 
-    from deepgrad.nbgrader_plugin import Executed, ExecutedElsewhere, ExecutionFailed, fingerprint, grading_run
+    from deepgrad.adapters.preprocessors import (Executed, ExecutedElsewhere, ExecutionFailed, fingerprint, grading_run)
 
     ran_here = []
     monkeypatch.setattr(ExecutePreprocessor, "preprocess", lambda self, nb, res, km=None: (ran_here.append(1), (nb, res))[1])
@@ -61,7 +61,7 @@ def test_a_cell_left_out_of_grading_says_so_and_no_other_cell_does():
     untagged cell, a tagged cell the student's notebook ran anyway, junk tags)."""
     import nbformat
 
-    from deepgrad.nbgrader_plugin import SKIP_WHEN_GRADING, SKIPPED_NOTE, NoteSkippedCells
+    from deepgrad.adapters.preprocessors import SKIP_WHEN_GRADING, SKIPPED_NOTE, NoteSkippedCells
 
     ran = nbformat.v4.new_output("stream", name="stdout", text="loss 0.1\n")
     cells = [_code_cell([SKIP_WHEN_GRADING]), _code_cell(), _code_cell([SKIP_WHEN_GRADING], [ran], 3),
@@ -80,8 +80,8 @@ def test_grading_leaves_out_the_tagged_cells_by_nbclients_own_option():
     strips cell metadata."""
     from nbgrader.preprocessors import Execute
 
-    from deepgrad.course import Nbgrader
-    from deepgrad.nbgrader_plugin import SKIP_WHEN_GRADING, ExecuteWithoutTests, NoteSkippedCells
+    from deepgrad.adapters.nbgrader_api import Nbgrader
+    from deepgrad.adapters.preprocessors import SKIP_WHEN_GRADING, ExecuteWithoutTests, NoteSkippedCells
     from conftest import ROOT
 
     config = Nbgrader(ROOT).api.config
@@ -99,7 +99,7 @@ def test_grading_runs_every_cell_but_the_test_cells(tmp_path):
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    from deepgrad.nbgrader_plugin import ExecuteWithoutTests
+    from deepgrad.adapters.preprocessors import ExecuteWithoutTests
 
     def nbgrader(**meta):
         return {"nbgrader": {"grade_id": meta.pop("grade_id"), "locked": False, "schema_version": 3,
@@ -130,9 +130,9 @@ def test_feedback_pages_are_the_stock_exporters_pages():
     from nbconvert.exporters import HTMLExporter
     from nbgrader.converters import GenerateFeedback
 
-    from deepgrad import feedback_html
-    from deepgrad.feedback_html import NO_ALT, FeedbackHTMLExporter
-    from deepgrad.verdict import VERDICT_MARK
+    from deepgrad.adapters import feedback_html
+    from deepgrad.adapters.feedback_html import NO_ALT, FeedbackHTMLExporter
+    from deepgrad.grading.verdict import VERDICT_MARK
 
     png = base64.b64encode(bytes.fromhex("89504e470d0a1a0a")).decode()
     # (an image in markdown: a data: one, the only kind the feedback's second layer keeps)
@@ -182,9 +182,9 @@ def test_a_verdict_with_no_task_scored_sets_nbgraders_scores_aside(tmp_path):
     from nbgrader.api import Gradebook
     from traitlets.config import Config
 
-    from deepgrad.gradebook import create_if_absent
-    from deepgrad.nbgrader_plugin import Grading, RecordVerdict, grading_run
-    from deepgrad.verdict import SubmissionVerdict
+    from deepgrad.adapters.gradebook import create_if_absent
+    from deepgrad.adapters.preprocessors import Grading, RecordVerdict, grading_run
+    from deepgrad.grading.verdict import SubmissionVerdict
 
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     create_if_absent(url)

@@ -22,8 +22,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from conftest import NOTEBOOKS, PATCHED_NUMPY_SIGMOID, processes_left_by_this_test_run, released_course
-from deepgrad.course import Nbgrader
-from deepgrad.submissions import answered, write
+from deepgrad.adapters.nbgrader_api import Nbgrader
+from deepgrad.commands.submissions import answered, write
 
 A01 = NOTEBOOKS["a01"]
 WRONG_SIGN = "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(z))\n"
@@ -65,7 +65,7 @@ def _forget(course) -> None:
 
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory):
-    from deepgrad.autograde import autograde_and_report
+    from deepgrad.runs.autograde import autograde_and_report
 
     course, release, ref = released_course(tmp_path_factory.mktemp("jobs") / "course")
     for student, changes in CLASS.items():
@@ -108,12 +108,12 @@ def test_two_jobs_from_the_command_line_give_the_serial_results(serial):
 def test_a_killed_job_process_takes_no_submission_with_it(serial, monkeypatch):
     """One job process is SIGKILLed while the run goes on: every submission is still graded,
     exactly as serially (those the dead process held are graded by the run itself)."""
-    import deepgrad.jobs as jobs
-    from deepgrad.autograde import autograde_and_report
+    from deepgrad.runs import autograde as run
+    from deepgrad.runs.jobs import job_pool
 
     course, expected = serial
     _forget(course)
-    own_pool, killed, finished = jobs.job_pool, [], threading.Event()
+    own_pool, killed, finished = job_pool, [], threading.Event()
 
     def killer(pool):
         while not finished.is_set():
@@ -137,9 +137,9 @@ def test_a_killed_job_process_takes_no_submission_with_it(serial, monkeypatch):
                 return manager.__exit__(*exc)
         return Managed()
 
-    monkeypatch.setattr(jobs, "job_pool", pool_with_killer)
+    monkeypatch.setattr(run, "job_pool", pool_with_killer)  # where the run looks it up
     started = time.monotonic()
-    verdicts, _ = autograde_and_report(course, A01, grader=Nbgrader(course, cell_timeout=10), jobs=2)
+    verdicts, _ = run.autograde_and_report(course, A01, grader=Nbgrader(course, cell_timeout=10), jobs=2)
     finished.set()
     assert killed, "the run ended before a job process could be killed"
     assert _outcome(course, verdicts) == expected
@@ -152,7 +152,7 @@ def test_jobs_run_each_notebook_once(serial, monkeypatch):
     counted here: no kernel run in this process."""
     from nbconvert.preprocessors import ExecutePreprocessor
 
-    from deepgrad.autograde import autograde
+    from deepgrad.runs.autograde import autograde
 
     course, expected = serial
     here, real = [], ExecutePreprocessor.preprocess
@@ -167,8 +167,8 @@ def test_jobs_started_early_stand_only_for_the_snapshot_they_were_made_of(serial
     """`start_jobs` gives the pool a class's jobs before its run (the demo releases the next
     assignment meanwhile); the run takes a job only if it was made of the very snapshot the run
     takes. A notebook handed in again in between gets a job of its own."""
-    from deepgrad.autograde import autograde, start_jobs
-    from deepgrad.jobs import job_pool
+    from deepgrad.runs.autograde import autograde, start_jobs
+    from deepgrad.runs.jobs import job_pool
 
     course, expected = serial
     grader = Nbgrader(course, cell_timeout=10)
@@ -208,7 +208,7 @@ def test_a_dask_cluster_gives_the_serial_results_though_a_worker_dies(serial, cl
     is SIGKILLed mid-run; its jobs are done again elsewhere, and everything equals the serial run."""
     from distributed import Client
 
-    from deepgrad.autograde import autograde_and_report
+    from deepgrad.runs.autograde import autograde_and_report
 
     course, expected = serial
     _forget(course)
@@ -236,7 +236,7 @@ def test_a_worker_without_a_sandbox_refuses_and_the_run_grades_itself(serial, ca
     pytest.importorskip("distributed", reason="Dask's distributed package is not installed (the test extra has it)")
     from distributed import LocalCluster
 
-    from deepgrad.autograde import autograde
+    from deepgrad.runs.autograde import autograde
 
     course, expected = serial
     students = ["honest", "buggy"]
@@ -256,8 +256,8 @@ def test_a_submission_that_kills_every_worker_ends_broken(serial):
 
     from distributed.scheduler import KilledWorker
 
-    from deepgrad.autograde import autograde
-    from deepgrad.jobs import LocalJobs
+    from deepgrad.runs.autograde import autograde
+    from deepgrad.runs.jobs import LocalJobs
 
     class Deadly(LocalJobs):  # what the cluster answers for the submission that kills its workers
         where = "Dask worker"
@@ -281,8 +281,8 @@ def test_a_worker_with_other_checks_refuses_the_job():
     """A worker whose installed checks differ from the coordinator's would grade by other rules:
     it refuses (and the run grades that submission itself, as for any refused job)."""
     from autograder.sandbox import Limits
-    from deepgrad.course import CourseError
-    from deepgrad.jobs import Job, judge, toolkit_version
+    from deepgrad.base.errors import CourseError
+    from deepgrad.runs.jobs import Job, judge, toolkit_version
 
     job = Job("ann", A01, b"{}", b"{}", "{}", b"secret", Limits(), True, 1.0, None, None, toolkit="0" * 64)
     assert toolkit_version() != job.toolkit
@@ -296,8 +296,8 @@ def test_a_fork_server_started_early_is_the_one_the_job_processes_come_from():
     it when done? (Planted bug: start_early a no-op, or the pool starting a server of its own.)"""
     from multiprocessing import forkserver
 
-    from deepgrad.job_server import start_early
-    from deepgrad.jobs import job_pool, toolkit_version
+    from deepgrad.runs.job_server import start_early
+    from deepgrad.runs.jobs import job_pool, toolkit_version
 
     if not start_early():
         pytest.skip("no fork server on this platform (job processes are spawned)")

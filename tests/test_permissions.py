@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deepgrad.permissions import readable_by_others, warning
+from deepgrad.base.permissions import readable_by_others, warning
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from conftest import NOTEBOOKS, PATCHED_NUMPY_SIGMOID, ROOT, use_gradebook
-from deepgrad.course import copy_course
-from deepgrad.submissions import answered, read, reference_answers, write
+from deepgrad.base.course_files import copy_course
+from deepgrad.commands.submissions import answered, read, reference_answers, write
 
 A01 = NOTEBOOKS["a01"]
 SERVER_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
@@ -70,15 +70,15 @@ def test_every_deepgrad_command_works_on_a_postgresql_gradebook(postgres_url, tm
     appears."""
     course = copy_course(ROOT, tmp_path / "course")
     use_gradebook(course, postgres_url)
-    _command(course, "deepgrad.cli", "release")
+    _command(course, "deepgrad.commands.cli", "release")
     release = read(course / "assignments" / A01 / f"{A01}.ipynb")
     ref = reference_answers(read(course / "solutions" / A01 / f"{A01}.ipynb"))
     for student, changes in (("honest", {}), ("cheater", {"ans_sigmoid": PATCHED_NUMPY_SIGMOID})):
         write(answered(release, {**ref, **changes}), course / "submitted" / student / A01 / f"{A01}.ipynb")
-    graded = _command(course, "deepgrad.cli", "autograde", A01, "--jobs", "2")  # side by side, one writer
+    graded = _command(course, "deepgrad.commands.cli", "autograde", A01, "--jobs", "2")  # side by side, one writer
     assert f"{'honest':<20} 12 / 12" in graded.stdout
     _command(course, "nbgrader", "generate_feedback", A01)
-    _command(course, "deepgrad.cli", "report", A01)
+    _command(course, "deepgrad.commands.cli", "report", A01)
     _command(course, "nbgrader", "export")
     with Gradebook(postgres_url) as gradebook:
         scores = {s: gradebook.find_submission(A01, s).score for s in ("honest", "cheater")}

@@ -1,7 +1,7 @@
 """At grading, does each check judge the one function it names, against the reference solution?
 
 The loss a gradient is checked against and the forward a backward is checked against come from
-the reference solution, run in a worker of its own (``deepgrad.verdict.reference_worker``). The
+the reference solution, run in a worker of its own (``deepgrad.grading.verdict.reference_worker``). The
 self-check has no reference and uses the student's own functions: each test grades the same
 submission both ways, so the self-check run is the planted contrast that shows what changed.
 """
@@ -20,8 +20,8 @@ from autograder.checks.common import judged_slope
 from autograder.registry import CHECKS, TASKS, Check, attempt, blocked_by, checks_for, load_all
 from autograder.sandbox import Limits
 from conftest import NOTEBOOKS, ROOT, reference_namespace, solution_notebook
-from deepgrad.submissions import answered, read, reference_answers, write
-from deepgrad.verdict import grade_submission, reference_worker
+from deepgrad.commands.submissions import answered, read, reference_answers, write
+from deepgrad.grading.verdict import grade_submission, reference_worker
 
 load_all()
 LIMITS = Limits(call_seconds=10, start_seconds=30)

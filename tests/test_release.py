@@ -5,9 +5,9 @@ import pytest
 
 from autograder.calls import StudentProblem, WorkerCaller
 from autograder.registry import CHECKS, load_all
-from conftest import NOTEBOOKS
-from deepgrad.course import copy_course
-from deepgrad.release import generate_release
+from conftest import NOTEBOOKS, released_course
+from deepgrad.base.course_files import copy_course
+from deepgrad.commands.release import generate_release
 
 
 def test_release_is_in_sync_with_solutions(root, tmp_path):
@@ -25,8 +25,7 @@ def test_release_is_in_sync_with_solutions(root, tmp_path):
 
 def test_sync_check_notices_a_hand_edit(root, tmp_path):
     """Would a hand edit of a released notebook be noticed by the comparison above?"""
-    course = copy_course(root, tmp_path / "course")
-    generate_release(course)
+    course, _, _ = released_course(tmp_path / "course", "a01")  # a01's release made anew: the one edited
     name = NOTEBOOKS["a01"]
     released = course / "assignments" / name / f"{name}.ipynb"
     before = released.read_bytes()

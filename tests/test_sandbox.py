@@ -20,7 +20,7 @@ from autograder.calls import WorkerCaller
 from autograder.resources import ResourceGroup
 from autograder.sandbox import PACKAGE_ROOT, Limits, sandbox_missing
 from conftest import ROOT, processes_left_by_this_test_run
-from test_worker import write_notebook
+from worker_notebooks import write_notebook
 
 pytestmark = pytest.mark.skipif(bool(sandbox_missing()), reason=f"no sandbox here: {sandbox_missing()}")
 

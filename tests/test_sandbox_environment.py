@@ -29,9 +29,9 @@ from autograder import bubblewrap
 from autograder.calls import WorkerCaller
 from autograder.sandbox import Limits, sandbox_missing
 
-from deepgrad.kernel import SandboxedKernelManager
+from deepgrad.adapters.kernel import SandboxedKernelManager
 from test_sandbox import run_as_ordinary_user
-from test_worker import write_notebook
+from worker_notebooks import write_notebook
 
 pytestmark = pytest.mark.skipif(bool(sandbox_missing()), reason=f"no sandbox here: {sandbox_missing()}")
 
@@ -157,7 +157,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from autograder.calls import WorkerCaller
 from autograder.sandbox import Limits
-from deepgrad.kernel import SandboxedKernelManager
+from deepgrad.adapters.kernel import SandboxedKernelManager
 
 folder, snoop = Path(sys.argv[1]), sys.argv[2]
 caller = WorkerCaller(folder / "snoop.ipynb", Limits(call_seconds=30, start_seconds=60))

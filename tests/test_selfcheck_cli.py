@@ -11,7 +11,7 @@ import pytest
 from autograder.notebook import carried_tasks
 from autograder.registry import CHECKS, TASKS, load_all
 from conftest import NOTEBOOKS, ROOT
-from deepgrad.submissions import answered, read, reference_answers, with_bug, write
+from deepgrad.commands.submissions import answered, read, reference_answers, with_bug, write
 
 
 def selfcheck(*args: str, cwd=ROOT, env=None) -> subprocess.CompletedProcess:

@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from deepgrad import snapshot
-from deepgrad.snapshot import MAX_NOTEBOOK_BYTES, Snapshots, SnapshotError
+from deepgrad.base import snapshot
+from deepgrad.base.snapshot import MAX_NOTEBOOK_BYTES, Snapshots, SnapshotError
 
 A01 = "a01_gradient_descent"
 NOTEBOOK = json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "source": "x = 1\n", "outputs": []}],

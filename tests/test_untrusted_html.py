@@ -1,7 +1,8 @@
 """Everything a submission produces is hostile data: no byte of it is live markup or script in any
 page anyone opens (the student's feedback, the formgrader's view of the autograded notebook, the
-class report, the demo's index), and its outputs are bounded before they are stored
-(deepgrad.untrusted_outputs, deepgrad.feedback_html).
+class report, the demo's index), made inert by deepgrad.adapters.untrusted_outputs and
+deepgrad.adapters.feedback_html. (How its outputs are bounded before they are stored:
+tests/test_untrusted_output_caps.py.)
 
 One catalogue of payloads is planted in every carrier a submission has (each display mime type,
 markdown and raw cells, attachments, image data and metadata); each page is rendered the way its
@@ -80,7 +81,7 @@ def hostile_notebook(url: str) -> nbformat.NotebookNode:
 
 def autograded(nb):
     """What c.Autograde.autograde_preprocessors leave of it (the step that matters here)."""
-    from deepgrad.untrusted_outputs import UntrustedOutputs
+    from deepgrad.adapters.untrusted_outputs import UntrustedOutputs
 
     return UntrustedOutputs().preprocess(nbformat.from_dict(nb), {})[0]
 
@@ -90,8 +91,8 @@ def feedback_page(nb, inert=True) -> str:
     from nbconvert.exporters import HTMLExporter
     from nbgrader.converters import GenerateFeedback
 
-    from deepgrad.feedback_html import FeedbackHTMLExporter
-    from deepgrad.untrusted_outputs import UntrustedOutputs
+    from deepgrad.adapters.feedback_html import FeedbackHTMLExporter
+    from deepgrad.adapters.untrusted_outputs import UntrustedOutputs
 
     exporter = (FeedbackHTMLExporter if inert else HTMLExporter)(config=GenerateFeedback().config)
     if inert:
@@ -118,7 +119,7 @@ def formgrader_page(nb, tmp_path: Path, inert=True) -> str:
 
 
 def class_report_page(tmp_path: Path) -> str:
-    from deepgrad.class_report import ClassReport, TaskStats, render_html
+    from deepgrad.commands.class_report import ClassReport, TaskStats, render_html
 
     hostile = " ".join(PAYLOADS.values()).replace("{url}", "http://127.0.0.1:9")
     # student ids, statuses and reasons come from submissions; tasks and hints are the course's
@@ -130,7 +131,7 @@ def class_report_page(tmp_path: Path) -> str:
 
 
 def demo_index_page(tmp_path: Path) -> str:
-    from deepgrad.demo import DemoResult, write_index
+    from deepgrad.commands.demo import DemoResult, write_index
 
     hostile = " ".join(PAYLOADS.values()).replace("{url}", "http://127.0.0.1:9")
     return write_index(DemoResult(tmp_path, ["a01" + hostile], db_url=hostile)).read_text(encoding="utf-8")
@@ -236,100 +237,15 @@ def test_no_payload_runs_or_calls_out_in_chromium(tmp_path):
     assert ran == {name: (0, False, 0, []) for name in ran}
 
 
-def test_a_huge_output_is_cut_to_its_cap_with_a_note():
-    """20 MB from one print and 20 MB in small prints: each output within MAX_OUTPUT_BYTES, the
-    notebook's within MAX_NOTEBOOK_OUTPUT_BYTES, each cut saying how much more there was."""
-    from deepgrad.untrusted_outputs import MAX_NOTEBOOK_OUTPUT_BYTES, MAX_OUTPUT_BYTES, NOTE_BYTES, output_bytes
-
-    big = "é" * 10_000_000  # 20 MB in UTF-8
-    nb = new_notebook(cells=[
-        new_code_cell("print(big)", outputs=[new_output("stream", name="stdout", text=big)]),
-        new_code_cell("spam()", outputs=[new_output("stream", name="stdout", text="y" * 60_000)] * 340),
-        new_code_cell("after()", outputs=[new_output("stream", name="stdout", text="late\n")])])
-    done = autograded(nb)
-    first = done.cells[0].outputs
-    assert len(first) == 1 and output_bytes(first[0]) <= MAX_OUTPUT_BYTES
-    more = int(re.search(r"\(cut: (\d+) bytes more\)", first[0].text)[1])
-    assert more + len(first[0].text.split("\n…")[0].encode()) == 20_000_000
-    total = sum(output_bytes(o) for c in done.cells for o in c.outputs)
-    assert total <= MAX_NOTEBOOK_OUTPUT_BYTES + NOTE_BYTES * len(done.cells)
-    assert "this notebook's outputs are over" in done.cells[1].outputs[-1].text
-    assert "this notebook's outputs are over" in done.cells[2].outputs[-1].text
-    assert nbformat.writes(done).__len__() < MAX_NOTEBOOK_OUTPUT_BYTES * 2
-    assert autograded(done) == done  # a second pass (feedback) changes nothing
-
-
-def test_outputs_are_cut_as_they_arrive_in_the_kernel_run(tmp_path):
-    """nbgrader's Execute as the course runs it (ExecuteWithoutTests): a kernel printing 24 MB
-    leaves the grading process a notebook within the caps (planted bug: no BoundedOutputs)."""
-    from deepgrad.nbgrader_plugin import ExecuteWithoutTests
-    from deepgrad.untrusted_outputs import MAX_NOTEBOOK_OUTPUT_BYTES, MAX_OUTPUT_BYTES, NOTE_BYTES, output_bytes
-
-    nb = new_notebook(cells=[new_code_cell("import sys\nfor _ in range(3): print('x' * 8_000_000, flush=True)"),
-                             new_code_cell("for _ in range(2000): print('y' * 4000, flush=True)"),
-                             new_code_cell("print('done')")])
-    ran, _ = ExecuteWithoutTests(timeout=60).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
-    sizes = [output_bytes(o) for c in ran.cells for o in c.outputs]
-    assert max(sizes) <= MAX_OUTPUT_BYTES and sum(sizes) <= MAX_NOTEBOOK_OUTPUT_BYTES + NOTE_BYTES * 3
-    assert "(cut: " in ran.cells[0].outputs[0].text
-    assert "this notebook's outputs are over" in ran.cells[1].outputs[-1].text
-
-
-HUGE_PRINT = r"""
-import json, sys
-from nbformat.v4 import new_code_cell, new_notebook
-from deepgrad.kernel import SandboxedKernelManager
-from deepgrad.nbgrader_plugin import ExecuteWithoutTests
-
-from nbclient.exceptions import CellTimeoutError
-
-nb = new_notebook(cells=[new_code_cell("print('y' * 200_000_000)"), new_code_cell("x = 1")])
-try:  # refused, the message leaves nbclient waiting for the cell's end: nbgrader's pass stops there
-    ExecuteWithoutTests(timeout=20, kernel_manager_class=SandboxedKernelManager).preprocess(
-        nb, {"metadata": {"path": sys.argv[1]}})
-    stopped = False
-except CellTimeoutError:
-    stopped = True
-# VmHWM, not ru_maxrss: the latter keeps the peak of the process this one was forked from (a
-# pytest worker of several hundred MB) across exec; VmHWM is this program's own.
-peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({"peak": peak, "stopped": stopped, "kept": len(json.dumps(nb))}))
-"""
-
-
-def test_one_huge_kernel_message_never_reaches_the_grading_process(tmp_path):
-    """A cell printing 200 MB in one message: is the message refused before it is decoded (every
-    client of the course's kernels takes no message over the cap, and nbgrader's pass stops there:
-    the submission's feedback is then its unexecuted notebook, its scores the verdict's as ever),
-    the grading process staying below the 750 MB it reached without the cap (some 160 MB here)?
-    (Planted bug: no cap on a kernel message.)"""
-    import json
-    import subprocess
-    import sys
-
-    import zmq
-
-    from deepgrad.kernel import KERNEL_MESSAGE_BYTES, SandboxedKernelManager
-
-    client = SandboxedKernelManager().client()
-    assert client.context.getsockopt(zmq.MAXMSGSIZE) == KERNEL_MESSAGE_BYTES
-
-    done = subprocess.run([sys.executable, "-c", HUGE_PRINT, str(tmp_path)], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["stopped"] and result["peak"] < 300 * 2**20 and result["kept"] < 2**20, result
-
-
 def test_the_course_config_makes_every_notebook_inert():
     """nbgrader_config.py runs UntrustedOutputs before the autograded notebook is written (after
     the run, before LimitOutput and SaveAutoGrades) and last in generate_feedback, and its Execute
     cuts outputs as they arrive (planted bug: any of these taken out)."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    from deepgrad.feedback_html import FeedbackHTMLExporter
-    from deepgrad.nbgrader_plugin import ExecuteWithoutTests
-    from deepgrad.untrusted_outputs import BoundedOutputs, UntrustedOutputs
+    from deepgrad.adapters.feedback_html import FeedbackHTMLExporter
+    from deepgrad.adapters.preprocessors import ExecuteWithoutTests
+    from deepgrad.adapters.untrusted_outputs import BoundedOutputs, UntrustedOutputs
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     steps = config.Autograde.autograde_preprocessors
@@ -345,7 +261,7 @@ def test_the_course_config_makes_every_notebook_inert():
 def test_markdown_stays_as_written_unless_it_holds_live_html():
     """The course's own markdown (entities, code spans, math, safe links) is kept byte for byte;
     raw HTML is escaped outside code; what escaping cannot fix is shown as a code block."""
-    from deepgrad.untrusted_outputs import inert_markdown
+    from deepgrad.adapters.untrusted_outputs import inert_markdown
 
     kept = "# Title\n\n*a* &amp; `init_<name>(x)` and $a<b$, [docs](https://numpy.org), <https://numpy.org>"
     assert inert_markdown(kept) == kept
@@ -355,7 +271,7 @@ def test_markdown_stays_as_written_unless_it_holds_live_html():
 
 
 def _alt_by_regex(html):  # the exporter's former way: right, but quadratic on `<img` without `>`
-    from deepgrad.feedback_html import NO_ALT
+    from deepgrad.adapters.feedback_html import NO_ALT
 
     return re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE).sub(f'<img alt="{NO_ALT}"', html)
 
@@ -365,7 +281,7 @@ def test_alt_text_is_added_in_linear_time():
     took that regex seconds) take well under a second (planted bug: the regex back)."""
     import random
 
-    from deepgrad.feedback_html import with_alt_text
+    from deepgrad.adapters.feedback_html import with_alt_text
 
     rng = random.Random(1)
     for _ in range(2000):
@@ -408,7 +324,7 @@ def test_a_notebook_with_metadata_of_any_shape_comes_out_valid():
 def test_an_unexecuted_autograded_notebook_is_as_inert_as_any(tmp_path):
     """Where nbgrader wrote no autograded notebook, deepgrad writes the submission unexecuted: are its
     cells made inert and valid too (the formgrader shows it)? (Planted bug: the snapshot as it was.)"""
-    from deepgrad.autograde import write_unexecuted
+    from deepgrad.runs.autograde import write_unexecuted
 
     snapshot = tmp_path / "snapshot.ipynb"
     nb = new_notebook(cells=[new_markdown_cell(PAYLOADS["script"]), new_code_cell("x = 1")])
@@ -423,9 +339,9 @@ def test_an_unexecuted_autograded_notebook_is_as_inert_as_any(tmp_path):
 def test_a_submission_with_invalid_metadata_is_run_and_gets_feedback(tmp_path):
     """Graded through the course's config: does nbgrader run a notebook whose cells carry metadata of
     the wrong shapes (no "could not run" note), and does its feedback page come out?"""
-    from deepgrad.autograde import autograde
-    from deepgrad.course import Nbgrader
-    from deepgrad.submissions import answered, write
+    from deepgrad.runs.autograde import autograde
+    from deepgrad.adapters.nbgrader_api import Nbgrader
+    from deepgrad.commands.submissions import answered, write
 
     course, release, answers = released_course(tmp_path / "course")
     name = NOTEBOOKS["a01"]

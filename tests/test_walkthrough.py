@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from conftest import NOTEBOOKS, ROOT, processes_left_by_this_test_run
-from deepgrad.course import copy_course
-from deepgrad.submissions import answered, read, reference_answers, write
+from deepgrad.base.course_files import copy_course
+from deepgrad.commands.submissions import answered, read, reference_answers, write
 
 A01 = NOTEBOOKS["a01"]
 EXCHANGE_LINE = "sudo install -d -m 1777 /srv/nbgrader/exchange"

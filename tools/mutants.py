@@ -6,7 +6,7 @@
 For each assignment, every answer cell of the source notebook (``solutions/``; not the ``carry_``
 cells, graded in their own assignment) yields one-change mutants of its functions
 (``tools/mutation_ops.py``). Each mutant is judged the way the verdict judges a submission
-(``deepgrad.verdict``), in this process: the mutant replaces its function in a namespace of the
+(``deepgrad.grading.verdict``), in this process: the mutant replaces its function in a namespace of the
 reference notebook, and the registry's ``attempt`` runs, with the unmodified reference as judge, the
 public checks of every task that calls the function, then those tasks' hidden checks with the
 inputs the hidden blocks draw for each of a few seeds. The first failing check kills the mutant.
@@ -43,7 +43,7 @@ import deepgrad  # noqa: E402,F401 -- before nbformat loads: see deepgrad/__init
 from autograder.calls import LocalCaller, ReferenceFailure  # noqa: E402
 from autograder.registry import TASKS, attempt, checks_for, load_all, planned  # noqa: E402
 from autograder.sandbox import Limits  # noqa: E402
-from deepgrad.verdict import grade_submission, graded_cells, reference_worker  # noqa: E402
+from deepgrad.grading.verdict import grade_submission, graded_cells, reference_worker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded by a test
 from mutation_ops import Mutant, cell_mutants  # noqa: E402

@@ -1,5 +1,5 @@
-"""One module of checks per assignment (``a01.py``, ``a02.py``, ...); importing this package
-registers them all, in assignment order."""
+"""One module of checks per assignment (``a01.py``, ``a02.py``, ...), or a package of them by topic
+for a large one (``a05/``, ``a06/``); importing this package registers them all, in assignment order."""
 from __future__ import annotations
 
 import importlib

@@ -1,0 +1,198 @@
+"""One sandbox for all the notebooks of a self-check, each loaded in a fresh process of its own.
+
+``pytest autograder`` checks up to eight notebooks, one after another. A sandboxed worker of its
+own for each (:class:`autograder.sandbox.Worker`) starts an interpreter, imports numpy, matplotlib
+and the toolkit, and only then loads the notebook: about 0.3 s of CPU each time, most of a
+whole-course run. Here one sandbox is started (:class:`WorkerHost`) whose first process, the
+*host* (``worker.py --host``), imports those once and runs no notebook code itself. For each
+notebook it forks a copy of itself, which loads that notebook and serves its calls as a worker
+does, on the host's channel. When the self-check moves to the next notebook, the grader asks that
+copy to end; the host then kills every other process in the sandbox and empties its ``/tmp`` and
+``/dev/shm`` before it forks the next copy. So each notebook still:
+
+- starts in a process in which no other notebook's code has run (a fork of the host, whose own
+  code and imports are the grader's), and ends with everything it started;
+- sees only itself of the submission: the sandbox's view holds one folder of notebooks, into
+  which the grader copies the notebook being loaded, after removing the one before;
+- has the worker's limits: the same sandbox (bubblewrap, no network, its own PID namespace, the
+  same read-only view), a cgroup for its processes and memory, the same resource limits;
+- is stopped and restarted as a worker is: a call that times out, a crash, an exit or a reply too
+  large kills the whole sandbox, and the next request starts a fresh one. A notebook's copy that
+  ends in any way but the grader's ``end`` ends the host with the same status, so the grader
+  reads that status from bwrap, as it does a worker's.
+
+The host is not dumpable (a copy cannot trace it or read its memory). Where no sandbox can be
+made, the self-check keeps one plain worker per notebook instead (the host needs a PID namespace of
+its own to clean up between notebooks). Grading keeps one worker per submission.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from . import bubblewrap
+from .channel import dumps
+from .resources import ResourceGroup
+from .sandbox import PACKAGE_ROOT, WORKER_SCRIPT, Limits, Worker, WorkerGone, set_limits, toolkit_paths
+
+OUTPUT = "/tmp/student-output.txt"  # each notebook's printed output, in the sandbox's own /tmp
+CLOSE_SECONDS = 2.0  # how long the host may take to end on its own at close before it is killed
+
+
+class WorkerHost:
+    """The sandbox that loads a self-check's notebooks one after another (see the module)."""
+
+    def __init__(self, limits: Limits = Limits()):
+        self.limits = limits
+        self._tmp = tempfile.TemporaryDirectory(prefix="deepgrad-host-")
+        self.folder = Path(self._tmp.name) / "notebook"  # in the view: the one notebook being loaded
+        self.folder.mkdir()
+        self.folder.chmod(0o755)
+        self._proc: subprocess.Popen | None = None
+        self._group: ResourceGroup | None = None
+        self._ready = False  # the host said it is ready (it says so once, when its imports are done)
+        self.current: HostedWorker | None = None  # whose notebook the host's copy serves now
+
+    def _alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def load(self, worker: HostedWorker) -> Path:
+        """Have the host fork a copy that loads ``worker``'s notebook (the copy's reports are
+        ``worker``'s to read); the path of the notebook's copy, as the sandbox sees it."""
+        if self.current is not None:  # (worker's own notebook too: it is loaded afresh)
+            self.release(self.current)
+        if not self._alive():
+            self.kill()
+            self.launch()
+        self.current = worker
+        worker._proc, worker._buffer = self._proc, b""
+        if not self._ready:
+            report = worker._read(self.limits.start_seconds, "loading the notebook")
+            if report.get("status") != "ready":
+                self.kill()
+                raise WorkerGone("the process running your code sent something unreadable")
+            self._ready = True
+        for old in self.folder.iterdir():
+            old.unlink()
+        copy = self.folder / worker.notebook.name
+        if worker.notebook.is_file():
+            shutil.copyfile(worker.notebook, copy)
+            copy.chmod(0o644)  # the sandbox's unprivileged user reads it
+        try:
+            self._proc.stdin.write(dumps({"op": "load", "notebook": str(copy), "skip": sorted(worker.skipped)}))
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise WorkerGone(worker._ended()) from None
+        return copy
+
+    def launch(self) -> None:
+        """Start the sandbox, without waiting for it: the host imports while the grader goes on
+        (:meth:`load` reads its "ready")."""
+        argv = [sys.executable, "-I", str(WORKER_SCRIPT), "--host", OUTPUT]
+        view = bubblewrap.View(readable=(*toolkit_paths(), self.folder), hidden_libraries=True,
+                               masked=(PACKAGE_ROOT,))
+        group = self._group = ResourceGroup(self.limits.max_processes, self.limits.memory_bytes)
+        self._ready = False
+        self._proc = subprocess.Popen(
+            bubblewrap.command(argv, view), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, cwd=self._tmp.name, env=bubblewrap.launch_environment(),
+            start_new_session=True, preexec_fn=lambda: set_limits(self.limits, group))
+
+    def release(self, worker: HostedWorker) -> None:
+        """End ``worker``'s copy, leaving the host ready for the next notebook (the whole sandbox
+        if the copy does not end when asked)."""
+        if self.current is not worker:
+            return
+        if worker.running:
+            try:
+                ended = worker.request({"op": "end"}).get("status") == "ready"
+            except WorkerGone:
+                ended = False
+            if not ended:
+                self.kill()
+        if self.current is worker:
+            self.current = None
+        worker._proc = None
+
+    def expire(self) -> None:
+        """Kill the sandbox now, from any thread (:meth:`kill` still reaps it)."""
+        proc, group = self._proc, self._group
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if group is not None:
+            group.kill()
+
+    def kill(self) -> None:
+        """Kill the sandbox and everything in it; the next load starts a fresh one."""
+        proc, self._proc = self._proc, None
+        current, self.current = self.current, None
+        self._ready = False
+        if current is not None:
+            current._proc = None
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        if self._group is not None:
+            self._group.remove()
+            self._group = None
+
+    def close(self) -> None:
+        """End the sandbox: the copy and then the host end on their own at the channel's end, and
+        whatever is left is killed. (Ended so, their CPU time reaches whoever reaps bwrap's init,
+        which bwrap itself does not wait for: a child subreaper such as bench/selfcheck.py. A
+        sandbox killed takes its CPU time with it.)"""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=CLOSE_SECONDS)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+        self._tmp.cleanup()
+
+
+class HostedWorker(Worker):
+    """A notebook's worker whose process is a copy forked by a :class:`WorkerHost`."""
+
+    def __init__(self, notebook: Path, host: WorkerHost):
+        super().__init__(notebook, host.limits, sandboxed=True)
+        self.host = host
+
+    def _launch(self) -> Path:
+        return self.host.load(self)
+
+    @property
+    def running(self) -> bool:
+        return self.host.current is self and super().running
+
+    def expire(self, reason: str) -> None:
+        self.expired = reason
+        if self.host.current is self:
+            self.host.expire()
+
+    def stop(self) -> None:
+        if self.host.current is self:
+            self.host.kill()
+        self._proc = None
+
+    def close(self) -> None:
+        self.host.release(self)
+        self._proc = None
+        self._tmp.cleanup()

@@ -1,0 +1,47 @@
+"""An installed course, or an installed student bundle, holds every package of its tree: a package
+added under autograder/, deepgrad/ or dlkit/ (a layer of deepgrad/, an assignment's checks split
+into a package) is found by the package list as written, not only by an editable install."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from setuptools import find_packages
+
+from conftest import ROOT
+from deepgrad.commands.bundle import STUDENT_PYPROJECT
+
+
+def packages_in(tree: Path, tops: tuple[str, ...]) -> set[str]:
+    """Every folder with an __init__.py under the given top-level packages, as a dotted name."""
+    return {".".join(init.parent.relative_to(tree).parts) for top in tops
+            for init in (tree / top).rglob("__init__.py") if "__pycache__" not in init.parts}
+
+
+def listed(pyproject: dict, tree: Path) -> set[str]:
+    """The packages setuptools installs from ``tree`` with this pyproject's [tool.setuptools]."""
+    settings = pyproject["tool"]["setuptools"]
+    if "packages" in settings and isinstance(settings["packages"], list):
+        return set(settings["packages"])
+    found = settings["packages"]["find"]
+    return set(find_packages(str(tree), include=found.get("include", ("*",)), exclude=found.get("exclude", ())))
+
+
+@pytest.mark.parametrize("pyproject, tops", [
+    (ROOT / "pyproject.toml", ("autograder", "deepgrad", "dlkit")),
+    (STUDENT_PYPROJECT, ("autograder", "dlkit")),
+], ids=["course", "student-bundle"])
+def test_every_package_of_the_tree_is_installed(pyproject, tops):
+    text = pyproject.read_text(encoding="utf-8") if isinstance(pyproject, Path) else pyproject
+    assert listed(tomllib.loads(text), ROOT) == packages_in(ROOT, tops)
+
+
+def test_a_package_left_out_of_the_list_is_noticed(tmp_path):
+    """The planted bug: the list the bundle had before, which left the split check packages out."""
+    for name in ("autograder", "autograder/checks", "autograder/checks/a06", "dlkit"):
+        (tmp_path / name).mkdir(parents=True)
+        (tmp_path / name / "__init__.py").write_text("")
+    old = {"tool": {"setuptools": {"packages": ["autograder", "autograder.checks", "dlkit"]}}}
+    assert listed(old, tmp_path) != packages_in(tmp_path, ("autograder", "dlkit"))
+    assert listed(tomllib.loads(STUDENT_PYPROJECT), tmp_path) == packages_in(tmp_path, ("autograder", "dlkit"))
