@@ -38,7 +38,8 @@ from pathlib import Path
 from . import bubblewrap
 from .channel import dumps
 from .resources import ResourceGroup
-from .sandbox import PACKAGE_ROOT, WORKER_SCRIPT, Limits, Worker, WorkerGone, set_limits, toolkit_paths
+from .sandbox import (PACKAGE_ROOT, WORKER_SCRIPT, Limits, Worker, WorkerGone, kill_sandbox, set_limits,
+                      toolkit_paths)
 
 OUTPUT = "/tmp/student-output.txt"  # each notebook's printed output, in the sandbox's own /tmp
 CLOSE_SECONDS = 2.0  # how long the host may take to end on its own at close before it is killed
@@ -121,14 +122,7 @@ class WorkerHost:
 
     def expire(self) -> None:
         """Kill the sandbox now, from any thread (:meth:`kill` still reaps it)."""
-        proc, group = self._proc, self._group
-        if proc is not None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        if group is not None:
-            group.kill()
+        kill_sandbox(self._proc, self._group)
 
     def kill(self) -> None:
         """Kill the sandbox and everything in it; the next load starts a fresh one."""

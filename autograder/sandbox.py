@@ -243,14 +243,7 @@ class Worker:
         """End the sandbox now, from any thread, and start no other: its time is up. A call
         waiting on it gets WorkerGone; :meth:`stop` still reaps it."""
         self.expired = reason
-        proc, group = self._proc, self._group
-        if proc is not None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        if group is not None:
-            group.kill()
+        kill_sandbox(self._proc, self._group)
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -273,3 +266,15 @@ class Worker:
     def close(self) -> None:
         self.stop()
         self._tmp.cleanup()
+
+
+def kill_sandbox(proc: subprocess.Popen | None, group: ResourceGroup | None) -> None:
+    """Kill a sandbox's whole process group, and every process of its cgroup, now (from any
+    thread); reaping it is the caller's."""
+    if proc is not None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if group is not None:
+        group.kill()
