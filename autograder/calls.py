@@ -11,6 +11,7 @@ from pathlib import Path
 from .bounded import bounded
 from .channel import decode, encode
 from .execute import execute_call
+from .host import HostedWorker
 from .kept_inputs import broken_rule
 from .notebook import NotebookError, forbidden_uses
 from .sandbox import Limits, Worker, WorkerGone
@@ -198,16 +199,12 @@ class WorkerCaller:
     def __init__(self, notebook: Path, limits: Limits = Limits(), *, sandboxed: bool | None = None,
                  host=None):
         self.notebook = Path(notebook)
-        if host is None:
-            self.worker = Worker(self.notebook, limits, sandboxed)
-        else:
-            from .host import HostedWorker
-
-            self.worker = HostedWorker(self.notebook, host)
+        self.worker = Worker(self.notebook, limits, sandboxed) if host is None else HostedWorker(self.notebook, host)
         self.load_errors: list[dict] = []
         self.load_errors_shown = False  # their tracebacks went into a message once already
         self.forbidden: dict[str, str] = {}  # function -> the library it leans on
         self.timed_out: dict[str, str] = {}  # function -> why; an endless loop is not re-run
+        self.unreadable = ""  # why the notebook cannot be read: the same for every check, found once
         self.reference: WorkerCaller | None = None  # the reference solution's, at grading
         self.warned: list[str] = []  # numerical warnings of the calls of the check under way
         self.broke: list[tuple[str, str]] = []  # the stated input rules they broke: (fn, note)
@@ -222,7 +219,8 @@ class WorkerCaller:
             raise StudentProblem(f"the notebook's answer cells could not be loaded: {exc.reason}") from None
         if report.get("status") == "unreadable":
             self.worker.stop()
-            raise StudentProblem(str(report.get("message")))
+            self.unreadable = str(report.get("message"))
+            raise StudentProblem(self.unreadable)
         self.load_errors = _load_errors(report.get("load_errors"))
         try:
             self.forbidden = forbidden_uses(self.notebook)
@@ -232,6 +230,8 @@ class WorkerCaller:
     def __call__(self, fn: str, *args):
         if fn in self.timed_out:
             raise StudentProblem(f"`{fn}`: not run again: {self.timed_out[fn]}")
+        if self.unreadable:  # no new worker: the file is what it was
+            raise StudentProblem(self.unreadable)
         if not self.worker.running:
             self.start()
         if fn in self.forbidden:

@@ -148,6 +148,27 @@ def test_unreadable_notebook_is_a_clear_student_problem(tmp_path, content, says)
         caller.close()
 
 
+def test_an_unreadable_notebook_is_read_once_for_every_check(tmp_path, monkeypatch):
+    """Every later check gets the same problem, without a new worker: the file is what it was (each
+    start costs an interpreter and numpy in a new sandbox)."""
+    path = tmp_path / "a01_test.ipynb"
+    path.write_text(UNREADABLE["invalid-json"][0])
+    caller = WorkerCaller(path, LIMITS)
+    starts = []
+    start = caller.worker.start
+    monkeypatch.setattr(caller.worker, "start", lambda: starts.append(1) or start())
+    try:
+        said = set()
+        for fn in ("double", "double", "other"):
+            with pytest.raises(StudentProblem) as info:
+                caller(fn, 1.0)
+            said.add(info.value.message)
+        assert len(said) == 1 and "is not a readable notebook" in said.pop()
+        assert len(starts) == 1
+    finally:
+        caller.close()
+
+
 def test_missing_notebook_is_a_clear_student_problem(tmp_path):
     """Does a notebook path with no file behind it give a StudentProblem saying it was not found?"""
     caller = WorkerCaller(tmp_path / "a01_gone.ipynb", LIMITS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..base.errors import CourseError
 
-_engines: dict[tuple, object] = {}
+_engines: OrderedDict[tuple, object] = OrderedDict()  # the most recently used last
 _engines_lock = threading.Lock()
+SHARED_ENGINES = 8  # databases whose engines are kept (a test run grades hundreds of course copies)
 
 
 def shared_engine(url, **options):
@@ -35,9 +37,10 @@ def shared_engine(url, **options):
     key = (os.getpid(), parsed.render_as_string(hide_password=False),
            tuple(sorted((name, repr(value)) for name, value in options.items())))
     with _engines_lock:
-        engine = _engines.get(key)
-        if engine is None:
-            engine = _engines[key] = create_engine(url, **options)
+        engine = _engines.pop(key, None) or create_engine(url, **options)
+        _engines[key] = engine
+        while len(_engines) > SHARED_ENGINES:  # dropped, not disposed: a gradebook may still use it
+            _engines.popitem(last=False)
     return engine
 
 
