@@ -19,6 +19,7 @@ import importlib
 import os
 import signal
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -140,14 +141,21 @@ def main(argv: list[str]) -> int:
 PRELOAD = ("numpy", "matplotlib", "threadpoolctl", "autograder.api", "autograder.data", "dlkit.nn",
            "dlkit.plots", "dlkit.datasets", "dlkit.real_data", "dlkit.regularisation", "dlkit.sequences")
 PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+HOST_STUCK = 70  # the host's status when it could not clear the sandbox for the next notebook
+END_SECONDS = 5.0  # how long the processes a notebook left may take to die before the host gives up
+
+
+def _prctl(option: int, value: int) -> None:
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
 
 
 def _set_dumpable(on: bool) -> None:
     """A host is not dumpable (the copies it forks run student code as its own user: no ptrace of it,
     no reading its memory); each copy is again, as any process."""
-    import ctypes
-
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, int(on), 0, 0, 0)
+    _prctl(PR_SET_DUMPABLE, int(on))
 
 
 def _in_own_sandbox() -> bool:
@@ -176,19 +184,29 @@ def _clear(folder: str) -> None:
             pass
 
 
-def _end_the_rest() -> None:
-    """Kill every process in the sandbox but this one and its init, and empty /tmp and /dev/shm
-    (matplotlib's folder, which the sandbox makes, stays, emptied)."""
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except OSError:
-        pass
+def _end_the_rest() -> bool:
+    """Kill every process in the sandbox but this one and its init, wait until each is gone, and
+    empty /tmp and /dev/shm (matplotlib's folder, which the sandbox makes, stays, emptied). False if
+    some process outlived END_SECONDS.
+
+    The host is its sandbox's child subreaper: every process a notebook started, however orphaned,
+    is the host's child, so "no child left" means none is left, not even as a zombie that init
+    has yet to reap. Killing again on each round catches a process forked while the last kill
+    went through the list."""
+    deadline = time.monotonic() + END_SECONDS
     while True:
         try:
-            if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                break
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] != 0:
+                pass
         except ChildProcessError:
             break
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
     for folder in ("/tmp", "/dev/shm"):
         try:
             _clear(folder)
@@ -200,6 +218,7 @@ def _end_the_rest() -> None:
             os.mkdir(made, 0o777)
         except OSError:
             pass
+    return True
 
 
 def _reseed() -> None:
@@ -225,6 +244,7 @@ def host(output: str) -> int:
             pass
     restore_builtins()
     _set_dumpable(False)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
 
     def send(message: dict) -> None:
         channel_out.write(dumps(message))
@@ -262,7 +282,8 @@ def host(output: str) -> int:
         except BlockingIOError:
             token = ""
         os.close(read_end)
-        _end_the_rest()
+        if not _end_the_rest():  # a process that would not die: the grader starts a fresh sandbox
+            os._exit(HOST_STUCK)
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and token:
             send({"status": "ready", "id": token})
             continue

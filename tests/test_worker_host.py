@@ -53,7 +53,7 @@ def leave_traces():
     builtins.PLANTED = 1
     open("/tmp/planted.txt", "w").write("a01")
     open("/dev/shm/planted", "w").write("a01")
-    KEEP.append(subprocess.Popen(["sleep", "60"], start_new_session=True))
+    KEEP.extend(subprocess.Popen(["sleep", "60"], start_new_session=True) for _ in range(20))
     if os.fork() == 0:  # a copy of this process, holding every file it has open
         time.sleep(60)
         os._exit(0)
