@@ -8,7 +8,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "deepgrad"
 c.CourseDirectory.root = HERE
 c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "assignments"
+# The course's edition: "en", or "zh-TW" for 繁體中文 (nbgrader's generate_assignment, the command
+# and the formgrader's button alike, translates the English of solutions/ with translations/zh_TW/,
+# and releases it into assignments-zh-TW/). `deepgrad release --lang` makes any edition for one run.
+from deepgrad.adapters.translated_release import EditionOverwriteCells, generate_steps, release_folder  # noqa: E402
+
+EDITION = "en"
+c.TranslateNotebook.language = EDITION
+c.TranslateNotebook.root = HERE
+c.CourseDirectory.release_directory = release_folder(EDITION)
+c.GenerateAssignment.preprocessors = generate_steps()
+c.EditionOverwriteCells.root = HERE
 # The gradebook: any SQLAlchemy URL (every deepgrad command reads it from here); by default the
 # embedded SQLite file inside the course, git-ignored.
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
@@ -56,7 +66,7 @@ c.SubmittedFiles.max_file_bytes = 1_000_000
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (AssignLatePenalties, ClearHiddenTests, ClearOutput,  # noqa: E402
                                     DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
-                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+                                    OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 
 # nbgrader's CheckCellMetadata, checking its JSON schema once per process instead of once per cell
@@ -71,8 +81,9 @@ from deepgrad.adapters.untrusted_outputs import UntrustedOutputs
 # autograded notebook and the feedback.
 c.Execute.skip_cells_with_tag = SKIP_WHEN_GRADING
 
+# EditionOverwriteCells: nbgrader's OverwriteCells, which also knows each edition's own setup cells
 c.Autograde.sanitize_preprocessors = [TrustedVerdict, ClearOutput, DeduplicateIds, OverwriteKernelspec,
-                                      OverwriteCells, ClearHiddenTests, CheckCellMetadata]
+                                      EditionOverwriteCells, ClearHiddenTests, CheckCellMetadata]
 # The test cells are not run in the kernel (ExecuteWithoutTests, nbgrader's Execute otherwise): the
 # verdict alone scores them and writes what they show.
 # UntrustedOutputs: everything the submission wrote or displayed becomes inert and bounded before

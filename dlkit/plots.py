@@ -113,7 +113,7 @@ def image_grid(images: np.ndarray, predicted: Sequence[int], true: Sequence[int]
 
 
 def confusion_matrix(true: Sequence[int], predicted: Sequence[int], labels: Sequence[str], *, ax=None,
-                     title: str = ""):
+                     title: str = "", xlabel: str = "predicted", ylabel: str = "true"):
     """Counts of (true class, predicted class) as an image, rows normalised to the share of each
     true class, with the counts written in; ``labels`` names the classes 0..K-1."""
     k = len(labels)
@@ -129,5 +129,5 @@ def confusion_matrix(true: Sequence[int], predicted: Sequence[int], labels: Sequ
                         color="white" if shares[i, j] > 0.6 else "black")
     ax.set_xticks(range(k), labels, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(k), labels, fontsize=8)
-    ax.set(xlabel="predicted", ylabel="true", title=title)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     return ax

@@ -6,21 +6,25 @@ import pytest
 from autograder.calls import StudentProblem, WorkerCaller
 from autograder.registry import CHECKS, load_all
 from conftest import NOTEBOOKS, released_course
+from deepgrad.adapters.translated_release import release_folder
 from deepgrad.base.course_files import copy_course
 from deepgrad.commands.release import generate_release
 
 
-def test_release_is_in_sync_with_solutions(root, tmp_path):
-    """Does regenerating the release from solutions/ reproduce assignments/ byte for byte?"""
+@pytest.mark.parametrize("language", ["en", "zh-TW"])
+def test_release_is_in_sync_with_solutions(root, tmp_path, language):
+    """Does regenerating each edition's release from solutions/ (and, for 繁體中文, the catalogues)
+    reproduce assignments/ or assignments-zh-TW/ byte for byte?"""
     course = copy_course(root, tmp_path / "course")
-    generate_release(course)
-    fresh = {p.relative_to(course / "assignments"): p.read_bytes()
-             for p in (course / "assignments").rglob("*") if p.is_file()}
-    committed = {p.relative_to(root / "assignments"): p.read_bytes()
-                 for p in (root / "assignments").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    assert sorted(fresh) == sorted(committed), "run `deepgrad release` and commit assignments/"
+    generate_release(course, language)
+    folder = release_folder(language)
+    fresh = {p.relative_to(course / folder): p.read_bytes()
+             for p in (course / folder).rglob("*") if p.is_file()}
+    committed = {p.relative_to(root / folder): p.read_bytes()
+                 for p in (root / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert sorted(fresh) == sorted(committed), f"run `deepgrad release --lang all` and commit {folder}/"
     drifted = [str(name) for name in fresh if fresh[name] != committed[name]]
-    assert not drifted, f"out of date: {drifted}; run `deepgrad release` and commit assignments/"
+    assert not drifted, f"out of date: {drifted}; run `deepgrad release --lang all` and commit {folder}/"
 
 
 def test_sync_check_notices_a_hand_edit(root, tmp_path):

@@ -20,6 +20,7 @@ from ..base.errors import CourseError
 from .gradebook import create_if_absent, engines_shared
 from .grades_export import SafeCsvExportPlugin
 from .kernel import SandboxedKernelManager, capped_kernels
+from .translated_release import release_folder
 from .preprocessors import ExecutedElsewhere, Grading, current, grading_run, in_run
 
 # nbgrader's pass over one submission may take this long, whatever its cells do.
@@ -33,7 +34,7 @@ class Nbgrader:
     """
 
     def __init__(self, root: Path, cell_timeout: float | None = None,
-                 notebook_seconds: float = NOTEBOOK_SECONDS):
+                 notebook_seconds: float = NOTEBOOK_SECONDS, language: str | None = None):
         self.root = Path(root)
         self.notebook_seconds = notebook_seconds
         self.cell_timeout = cell_timeout
@@ -43,6 +44,10 @@ class Nbgrader:
         config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
         if cell_timeout is not None:
             config.Execute.timeout = cell_timeout
+        if language is not None:  # this edition, whatever the course's (deepgrad release --lang)
+            config.TranslateNotebook.language = language
+            config.TranslateNotebook.root = str(self.root)
+            config.CourseDirectory.release_directory = release_folder(language)
         # NbGraderAPI looks for the exchange, and says so loudly where there is none (a course
         # graded from submitted/, the demo's copy): nothing deepgrad's commands use.
         quiet = logging.getLogger("traitlets")

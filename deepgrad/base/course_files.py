@@ -11,7 +11,7 @@ from .errors import CourseError
 # The checkout (or installed tree) deepgrad/ sits in; in a checkout it holds the course too.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 _ASSIGNMENT_DIR = re.compile(r"^a\d\d_\w+$")
-COURSE_FILES = ("solutions", "source_data", "nbgrader_config.py")
+COURSE_FILES = ("solutions", "source_data", "translations", "nbgrader_config.py")
 
 
 def usable_cores() -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 BLOCKS = (SOLUTION, HIDDEN)
-STUDENT_FOLDERS = ("assignments", "autograder", "dlkit", "source_data")
+STUDENT_FOLDERS = ("assignments", "assignments-zh-TW", "autograder", "dlkit", "source_data")
 MIN_LENGTH = 24  # shorter lines (`return s`) are too common to mean anything
 
 

@@ -23,6 +23,9 @@ dependencies = ["numpy>=1.26", "matplotlib>=3.8", "pytest>=8", "ipykernel>=6.29"
 [tool.setuptools.packages.find]
 include = ["autograder", "autograder.*", "dlkit", "dlkit.*"]
 
+[tool.setuptools.package-data]
+autograder = ["pytest.ini", "fonts/*"]
+
 [tool.pytest.ini_options]
 testpaths = ["autograder"]
 addopts = "-p no:cacheprovider"
@@ -30,6 +33,8 @@ addopts = "-p no:cacheprovider"
 
 STUDENT_README = '''\
 # deepgrad -- deep learning from scratch
+
+繁體中文版的作業在 `assignments-zh-TW/`：同樣的作業、同樣的評分，說明與提示改為繁體中文。
 
 One Jupyter notebook per assignment in `assignments/`. Read the math, study the worked example
 above each function, then fill in the code under `# YOUR CODE HERE` (delete the
@@ -46,6 +51,7 @@ above each function, then fill in the code under `# YOUR CODE HERE` (delete the
     pytest autograder -m a01         # one assignment
     pytest autograder -k sigmoid     # one function
     pytest autograder --submission path/to/a01_gradient_descent.ipynb
+    pytest autograder --submission assignments-zh-TW   # the 繁體中文 notebooks
 
 Each failure says which function, which input, what was expected and what you returned; gradient
 checks name the weight and index. The table at the end shows your points from the public checks.
@@ -60,7 +66,7 @@ def make_bundle(root: Path, out: Path) -> Path:
         raise CourseError(f"{out} exists and is not empty; choose a new folder for the bundle")
     missing = [name for name in STUDENT_FOLDERS if not (root / name).is_dir()]
     if missing:
-        raise CourseError(f"cannot bundle: {', '.join(missing)} missing (run `deepgrad release` first?)")
+        raise CourseError(f"cannot bundle: {', '.join(missing)} missing (run `deepgrad release --lang all` first?)")
     out.mkdir(parents=True, exist_ok=True)
     for name in STUDENT_FOLDERS:
         shutil.copytree(root / name, out / name,

@@ -1,4 +1,4 @@
-"""The deepgrad command: demo, autograde, report, release and bundle.
+"""The deepgrad command: demo, autograde, report, release, translate and bundle.
 
 The top of the package: nothing imports this module. Each command imports what it runs when it
 runs (the functions below), for two reasons of time, not of structure: ``deepgrad demo`` starts
@@ -13,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..base.catalogues import ALL, LANGUAGES, SOURCE_LANGUAGE
 from ..base.course_files import find_root, usable_cores
 from ..base.errors import CourseError
 from ..base.permissions import warning
@@ -31,7 +32,7 @@ def _demo(args) -> None:
         from .demo import format_table, run_demo
 
         print(f"deepgrad demo: grading a copy of {root} in {folder} (about 1 minute on 2 cores)...", flush=True)
-        result = run_demo(root, folder, progress=True)
+        result = run_demo(root, folder, progress=True, language=args.lang)
     finally:
         stop_server()  # the demo's job pool stopped it already, unless the demo ended before it
     print()
@@ -101,8 +102,22 @@ def _autograde(args) -> int:
 def _release(args) -> None:
     from .release import generate_release
 
-    for path in generate_release(find_root()):
+    for path in generate_release(find_root(), args.lang):
         print(f"wrote {path}")
+
+
+def _translate(args) -> None:
+    from .release import update_translations
+
+    waiting = 0
+    for path, count in update_translations(find_root(), args.lang).items():
+        print(f"wrote {path}" + (f": {count} entries to translate (empty or fuzzy)" if count else ""))
+        waiting += count
+    if waiting:
+        print(f"deepgrad translate: {waiting} entries wait for a translator (a gettext editor such as "
+              "Poedit opens the .po files); the release of that edition refuses to run until then",
+              file=sys.stderr)
+    return 1 if waiting else 0
 
 
 def _bundle(args) -> None:
@@ -128,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="grade in DIR (new or empty) and keep the course copy there "
                            "(default: a new temporary folder, which the demo names for you to delete)")
     demo.add_argument("--workdir", dest="keep", help=argparse.SUPPRESS)  # the old name of --keep
+    demo.add_argument("--lang", choices=list(LANGUAGES), default=SOURCE_LANGUAGE,
+                      help="the edition to release and grade: en (the default) or zh-TW (繁體中文)")
     demo.set_defaults(run=_demo)
     grade = sub.add_parser("autograde", help="nbgrader autograde, with scores decided outside student code",
                            epilog=f"exit status: the number of broken submissions (at most {MOST_BROKEN_SHOWN}), "
@@ -143,7 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-sandbox", action="store_true",
                        help="grade even where no sandbox can be made (student code then runs with your rights)")
     grade.set_defaults(run=_autograde)
-    sub.add_parser("release", help="regenerate assignments/ from solutions/ with nbgrader").set_defaults(run=_release)
+    release = sub.add_parser("release", help="regenerate assignments/ (and assignments-zh-TW/) from solutions/ with nbgrader")
+    release.add_argument("--lang", choices=[*LANGUAGES, ALL], default=SOURCE_LANGUAGE,
+                         help="the edition: en (assignments/, the default), zh-TW (繁體中文, "
+                              "assignments-zh-TW/) or all")
+    release.set_defaults(run=_release)
+    translate = sub.add_parser("translate", help="regenerate the translation catalogues (translations/) from solutions/")
+    translate.add_argument("--lang", choices=[*[k for k in LANGUAGES if k != SOURCE_LANGUAGE], ALL], default=ALL)
+    translate.set_defaults(run=_translate)
     bundle = sub.add_parser("bundle", help="write the student bundle (no solutions, no hidden tests)")
     bundle.add_argument("out", help="a new or empty folder")
     bundle.set_defaults(run=_bundle)

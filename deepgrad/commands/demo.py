@@ -3,6 +3,7 @@
 Grading is nbgrader's autograde, feedback and export, with the scores decided by the trusted
 verdict of :mod:`deepgrad.runs.autograde`.
 
+With ``language`` (``deepgrad demo --lang zh-TW``) the demo releases and grades that edition.
 Everything happens in a copy of the course, so the instructor's gradebook is never touched. The
 demo ends with ``index.html`` in that copy: the grade table, each grade linking to its feedback
 page, and links to the CSV export, the grading report and the class reports.
@@ -18,6 +19,8 @@ from urllib.parse import quote
 from nbgrader.api import Gradebook, MissingEntry
 
 from ..adapters.nbgrader_api import Nbgrader
+from ..adapters.translated_release import release_folder
+from ..base.catalogues import SOURCE_LANGUAGE
 from ..base.course_files import assignments, copy_course, notebook, usable_cores
 from ..base.errors import CourseError
 from ..grading.grading_report import write_report
@@ -25,7 +28,7 @@ from ..runs.autograde import autograde, start_jobs
 from ..runs.jobs import job_pool
 from .class_report import write_class_report
 from .release import release_each
-from .submissions import BUGS, answered, read, reference_answers, with_bug, write
+from .submissions import BUGS, filled_in_place, read, write
 
 STUDENTS = ("reference", "stubs", "buggy")
 
@@ -44,12 +47,14 @@ class DemoResult:
     index: Path | None = None  # index.html in workdir: the grade table and links to everything above
 
 
-def make_submissions(course: Path, assignment: str) -> list[str]:
-    release_nb = read(notebook(course, "assignments", assignment))
-    answers = reference_answers(read(notebook(course, "solutions", assignment)))
-    made = {"reference": answered(release_nb, answers), "stubs": release_nb}
+def make_submissions(course: Path, assignment: str, language: str = SOURCE_LANGUAGE) -> list[str]:
+    """The demo's students' notebooks, written where a student of that edition writes (its
+    docstrings and comments kept): the reference's answers, the stubs, the planted bug."""
+    release_nb = read(notebook(course, release_folder(language), assignment))
+    source = read(notebook(course, "solutions", assignment))
+    made = {"reference": filled_in_place(release_nb, source), "stubs": release_nb}
     if assignment.split("_")[0] in BUGS:
-        made["buggy"] = answered(release_nb, with_bug(answers, assignment.split("_")[0]))
+        made["buggy"] = filled_in_place(release_nb, source, bug=assignment.split("_")[0])
     for student, nb in made.items():
         write(nb, course / "submitted" / student / assignment / f"{assignment}.ipynb")
     return list(made)
@@ -78,7 +83,7 @@ def own_gradebook(course: Path) -> None:
                       f"course's\nc.CourseDirectory.db_url = {url!r}\n", encoding="utf-8")
 
 
-def run_demo(root: Path, workdir: Path, progress: bool = False) -> DemoResult:
+def run_demo(root: Path, workdir: Path, progress: bool = False, language: str = SOURCE_LANGUAGE) -> DemoResult:
     started = time.monotonic()
     # One set of job processes for every assignment, started first: they import the grader's
     # modules while this process copies the course and loads nbgrader.
@@ -86,12 +91,12 @@ def run_demo(root: Path, workdir: Path, progress: bool = False) -> DemoResult:
         course = copy_course(root, workdir)
         own_gradebook(course)
         names = assignments(course)
-        grader = Nbgrader(course)
+        grader = Nbgrader(course, language=language)
         early, report, class_reports = {}, course / "grading_report.csv", []
         # Every assignment's jobs go to the pool as soon as it is released, so that its processes
         # grade while this one releases the next assignment and then runs nbgrader's passes.
-        for assignment in release_each(course, grader):
-            students = make_submissions(course, assignment)
+        for assignment in release_each(course, grader, language=language):
+            students = make_submissions(course, assignment, language)
             early[assignment] = students, start_jobs(course, assignment, students, pool, grader)
         for assignment in names:
             students, jobs = early[assignment]

@@ -65,3 +65,53 @@ def with_bug(answers: dict[str, str], assignment: str) -> dict[str, str]:
     if right not in answers.get(grade_id, ""):
         raise CourseError(f"cannot plant the demo bug: {right!r} not found in {assignment}'s {grade_id}")
     return {**answers, grade_id: answers[grade_id].replace(right, wrong, 1)}
+
+
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+
+
+def solution_blocks(source_nb: dict) -> dict[str, list[str]]:
+    """Each answer cell's solution blocks (the lines between the markers, as indented), by grade_id."""
+    blocks: dict[str, list[str]] = {}
+    for cell in source_nb["cells"]:
+        if not _is_answer(cell):
+            continue
+        found, inside = blocks.setdefault(_grade_id(cell), []), None
+        for line in _source(cell).splitlines():
+            if line.strip() == MARKERS[0]:
+                inside = []
+            elif line.strip() == MARKERS[1] and inside is not None:
+                found.append("\n".join(inside))
+                inside = None
+            elif inside is not None:
+                inside.append(line)
+    return blocks
+
+
+def filled_in_place(release_nb: dict, source_nb: dict, bug: str | None = None) -> dict:
+    """The release with each stub (``# YOUR CODE HERE`` / ``raise NotImplementedError()``)
+    replaced by the reference's block, the rest of the cell (docstring, comments: the edition's
+    words) kept, as a student of that edition would hand it in; with ``bug`` (an assignment),
+    that assignment's demo bug planted."""
+    blocks = solution_blocks(source_nb)
+    if bug is not None:
+        grade_id, right, wrong = BUGS[bug]
+        joined = "\n\0\n".join(blocks.get(grade_id, []))
+        if right not in joined:
+            raise CourseError(f"cannot plant the demo bug: {right!r} not found in {bug}'s {grade_id}")
+        blocks[grade_id] = joined.replace(right, wrong, 1).split("\n\0\n")
+    nb = copy.deepcopy(release_nb)
+    for cell in nb["cells"]:
+        if not _is_answer(cell) or _grade_id(cell) not in blocks:
+            continue
+        lines, out, queue = _source(cell).splitlines(), [], list(blocks[_grade_id(cell)])
+        index = 0
+        while index < len(lines):
+            if lines[index].strip() == STUB[0] and index + 1 < len(lines) and lines[index + 1].strip() == STUB[1] and queue:
+                out.append(queue.pop(0))
+                index += 2
+            else:
+                out.append(lines[index])
+                index += 1
+        cell["source"] = "\n".join(out)
+    return nb
