@@ -48,12 +48,17 @@ PADDING_FIRST, MASK_IGNORED, PADDING_ZEROED = ("the padding put before each sequ
                                               "states set to 0 at padded steps")
 STATE_WH_T, BEFORE_TANH = "the state multiplied by Wh.T", "the sum before tanh"
 CLIP_PER_ARRAY, CLIP_ALWAYS = "each array clipped on its own", "scaled to max_norm even below it"
+# ... the perceptron's (a01)
+STRICT_STEP, NO_BIAS_UPDATE = "z > 0 where z >= 0 belongs", "the bias never updated"
+NO_CLEAN_EPOCH, EPOCH_TOO_MANY, EPOCH_TOO_FEW = ("the epoch with no mistake left out", "one epoch too many",
+                                                "one epoch too few")
 KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT,
          OLD_VELOCITY, AT_Z, NOT_SUMMED, ONE_STEP_SHORT, NO_X0, NO_DOUT, AT_OUTPUT, GRADS_ORDER, BIAS_ROW,
          SIGMOID_SLOPE, NEXT_STEP, MEAN_OVER_ALL, NO_BIAS, ONE_PIECE, UNBIASED_VAR, WRONG_AXIS, EVAL_BATCH,
          STEP_SIGN, PLAIN_GD, FIRST_STEP_MOMENTUM, MOMENTUM_TERM_SIGN, NO_LOOK_AHEAD, NO_GRADIENT_TERM,
          NOT_SQUARED, NOT_CARRIED, STALE_V, NEW_TERM_WEIGHT, WEIGHTS_SWAPPED, WRONG_BETA, T_BEFORE_ADDING,
-         EPS_WRITTEN_IN, PADDING_FIRST, MASK_IGNORED, PADDING_ZEROED, STATE_WH_T, BEFORE_TANH, CLIP_PER_ARRAY, CLIP_ALWAYS)
+         EPS_WRITTEN_IN, PADDING_FIRST, MASK_IGNORED, PADDING_ZEROED, STATE_WH_T, BEFORE_TANH, CLIP_PER_ARRAY, CLIP_ALWAYS,
+         STRICT_STEP, NO_BIAS_UPDATE, NO_CLEAN_EPOCH, EPOCH_TOO_MANY, EPOCH_TOO_FEW)
 
 
 def _factor(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,

@@ -2,7 +2,7 @@
 
     python bench/cpu.py [--assignment a01_gradient_descent] [--class-size 6] [--jobs N]
                         [--repeat 1] [--modes command,marginal] [--sides nbgrader,deepgrad,jobs]
-                        [--workdir DIR] [--json PATH] [--profile DIR] [--breakdown]
+                        [--workdir DIR] [--json PATH] [--profile DIR] [--breakdown] [--no-warmup]
 
 A class of N honest submissions (the release filled in with the reference answers) is graded in
 this one run by each side, each in its own copy of the course (the same notebooks, the same
@@ -19,7 +19,7 @@ Two modes, both measured in each turn:
 - **command**: the command itself, `python -m nbgrader autograde ASSIGNMENT --force` or `python -m
   deepgrad autograde ASSIGNMENT --jobs N`, start-up included: what an instructor's machine spends.
 - **marginal**: in a fresh process per side, after an untimed ``warmup`` submission (imports and
-  first uses, as in bench/grading.py): the cost of the submissions themselves, start-up left out.
+  first uses, as in bench/grading.py; none with ``--no-warmup``): the submissions' cost, start-up left out.
 
 **How CPU is counted**: each side's process starts in a fresh cpuacct cgroup (cgroup v1), which
 every process it starts inherits (kernels, bwrap, sandboxed workers, the reference worker, job
@@ -103,8 +103,7 @@ def _stat_cpu(pid: int, children: bool = True) -> float | None:
 
 
 def tree_cpu() -> dict:
-    """This process's CPU, its reaped descendants' (orphans re-parented here reaped first), and
-    its live descendants' (from /proc)."""
+    """This process's CPU, its reaped descendants' (orphans re-parented here reaped first), its live ones'."""
     import resource
 
     while True:
@@ -115,8 +114,7 @@ def tree_cpu() -> dict:
             break
     own, reaped = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     alive = [c for c in map(_stat_cpu, _descendants(os.getpid())) if c is not None]
-    return {"self": own.ru_utime + own.ru_stime, "reaped": reaped.ru_utime + reaped.ru_stime,
-            "alive": sum(alive)}
+    return {"self": own.ru_utime + own.ru_stime, "reaped": reaped.ru_utime + reaped.ru_stime, "alive": sum(alive)}
 
 
 class CpuGroup:
@@ -185,8 +183,8 @@ def run_command(side: str, course: Path, assignment: str, jobs: int) -> dict:
 
 # ----------------------------------------------------------------- marginal mode, in a fresh process
 def run_marginal(side: str, course: Path, assignment: str, students: list[str], jobs: int,
-                 profile: str | None, breakdown: bool) -> dict:
-    """In this fresh process (already in its cgroup): warm up, then grade ``students`` as ``side``."""
+                 profile: str | None, breakdown: bool, warmup: bool = True) -> dict:
+    """In this fresh process (already in its cgroup): warm up (if ``warmup``), then grade ``students`` as ``side``."""
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans come here, and are counted
     bench = _wall_bench()
     from deepgrad.adapters.nbgrader_api import Nbgrader
@@ -194,7 +192,8 @@ def run_marginal(side: str, course: Path, assignment: str, students: list[str], 
     from deepgrad.runs.autograde import autograde
 
     grader = Nbgrader(course)  # the course folder's own config: plain nbgrader's on the nbgrader side
-    bench.nbgrader_autograde(grader, assignment, "warmup")  # untimed: imports and first uses
+    if warmup:  # untimed: imports and first uses
+        bench.nbgrader_autograde(grader, assignment, "warmup")
 
     def grade():
         if side == "nbgrader":
@@ -267,7 +266,8 @@ def measure_marginal(side: str, course: Path, assignment: str, students: list[st
     group = CpuGroup()
     command = [sys.executable, str(Path(__file__).resolve()), "--side", side, "--course", str(course),
                "--assignment", assignment, "--students", ",".join(students), "--jobs", str(args.jobs),
-               *(["--profile", args.profile] if args.profile else []), *(["--breakdown"] if args.breakdown else [])]
+               *(["--profile", args.profile] if args.profile else []), *(["--breakdown"] if args.breakdown else []),
+               *([] if args.warmup else ["--no-warmup"])]
     try:
         done = subprocess.run(command, capture_output=True, text=True, cwd=str(HERE.parent), check=False,
                               preexec_fn=group.join,
@@ -314,6 +314,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--profile", help="a folder: cProfile of each side's grading process (marginal mode)")
     parser.add_argument("--breakdown", action="store_true", help="marginal mode: CPU by kind of process, sampled")
+    parser.add_argument("--no-warmup", dest="warmup", action="store_false", help="marginal mode: no warm-up submission")
     for hidden in ("--side", "--course", "--students"):
         parser.add_argument(hidden, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -321,7 +322,7 @@ def main(argv: list[str] | None = None) -> dict:
     args.jobs = args.jobs or bench.usable_cores()
     if args.side:  # one side in marginal mode, in this fresh process: its result is the last line printed
         result = run_marginal(args.side, Path(args.course), args.assignment, args.students.split(","),
-                              args.jobs, args.profile, args.breakdown)
+                              args.jobs, args.profile, args.breakdown, args.warmup)
         print(json.dumps(result))
         return result
     sides, modes = [s for s in args.sides.split(",") if s], [m for m in args.modes.split(",") if m]
@@ -339,7 +340,7 @@ def main(argv: list[str] | None = None) -> dict:
             for mode in modes:
                 for side in sides:
                     course = make_copy(base, workdir / f"{mode}-{side}-{turn}", side,
-                                       students + (["warmup"] if mode == "marginal" else []))
+                                       students + (["warmup"] if mode == "marginal" and args.warmup else []))
                     got = (run_command(side, course, args.assignment, args.jobs) if mode == "command" else
                            measure_marginal(side, course, args.assignment, students, args))
                     got["scores"], _ = bench.scores(course, args.assignment, students)
@@ -351,7 +352,7 @@ def main(argv: list[str] | None = None) -> dict:
             shutil.rmtree(workdir, ignore_errors=True)
     result = {"date": time.strftime("%Y-%m-%d %H:%M"), "assignment": args.assignment, "class_size": args.class_size,
               "cpus": os.cpu_count(), "jobs": args.jobs, "repeat": args.repeat, "load_average_at_start": load,
-              "modes": {}, "problems": []}
+              "warmup": args.warmup, "modes": {}, "problems": []}
     for mode, by_side in runs.items():
         plain = by_side["nbgrader"]
         result["modes"][mode] = table = {}

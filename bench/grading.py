@@ -1,7 +1,7 @@
 """Wall time of `deepgrad autograde` against plain `nbgrader autograde`, on the same notebooks.
 
     python bench/grading.py [--assignment a01_gradient_descent] [--class-size 50] [--jobs N]
-                            [--dask-workers 2] [--timeout 5] [--workdir DIR] [--json PATH]
+                            [--dask-workers 2] [--timeout 5] [--no-warmup] [--workdir DIR] [--json PATH]
 
 Three cases: one honest submission, one hostile one, a class of N honest ones. Each is graded
 five times in this one run, in identical copies of the course: by plain nbgrader autograde (its
@@ -25,6 +25,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import deepgrad  # noqa: F401 -- before nbgrader imports nbformat: see deepgrad/__init__.py
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.sandbox import Limits
@@ -208,6 +209,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help="the side by side side's --jobs (default: the usable cores)")
     parser.add_argument("--dask-workers", type=int, default=2,
                         help="worker processes of the LocalCluster side (default 2; 0: no Dask side)")
+    parser.add_argument("--no-warmup", dest="warmup", action="store_false",
+                        help="no untimed warm-up submission (a functional check, not a timing one: each "
+                             "side's first grading then pays for its imports)")
     parser.add_argument("--workdir", help="a new folder for the course copies (default: a temp folder, removed)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
@@ -220,10 +224,11 @@ def main(argv: list[str] | None = None) -> dict:
                    for side in ("nbgrader", "deepgrad", "jobs", "dask", "unsandboxed")}
         graders = {side: (stock_nbgrader if side == "nbgrader" else Nbgrader)(course, cell_timeout=args.timeout)
                    for side, course in courses.items()}
-        for grader in graders.values():  # untimed: the first autograde in a process pays for imports
+        warmed = graders.values() if args.warmup else ()
+        for grader in warmed:  # untimed: the first autograde in a process pays for imports
             nbgrader_autograde(grader, args.assignment, "warmup")
         with local_cluster(args.dask_workers) as scheduler:
-            if scheduler:  # untimed: each worker's first job pays for its imports (a cluster is long-lived)
+            if scheduler and warmed:  # untimed: each worker's first job pays for its imports (a cluster is long-lived)
                 time_deepgrad(graders["dask"], courses["dask"], args.assignment, ["warmup", "honest"],
                               Limits(call_seconds=args.timeout), scheduler=scheduler)
             rows = [run_case(case, students, courses, graders, args.assignment, Limits(call_seconds=args.timeout),
@@ -232,7 +237,7 @@ def main(argv: list[str] | None = None) -> dict:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     result = {"date": time.strftime("%Y-%m-%d"), "assignment": args.assignment, "class_size": args.class_size,
-              "timeout_s": args.timeout, "swallow_interrupts": args.swallow_interrupts,
+              "timeout_s": args.timeout, "swallow_interrupts": args.swallow_interrupts, "warmup": args.warmup,
               "cpus": os.cpu_count(), "jobs": args.jobs, "dask_workers": args.dask_workers, "cases": rows}
     print(format_table(result))
     if args.json:

@@ -68,6 +68,11 @@ def _name(fn) -> str:
     return f"`{getattr(fn, '__name__', repr(fn))}`"
 
 
+def _parameter_count(layer: Layer) -> int:
+    """The number of entries of a layer's parameter arrays (weights and biases alike)."""
+    return sum(int(np.size(value)) for value in layer.params.values())
+
+
 def full_batch(n: int, rng: np.random.Generator) -> Iterable[np.ndarray]:
     """One batch holding every sample, in order: plain gradient descent."""
     return [np.arange(n)]
@@ -104,6 +109,54 @@ class Network:
     def params(self) -> dict[tuple[int, str], np.ndarray]:
         """Every parameter, keyed by (layer index, name)."""
         return {(i, name): value for i, layer in enumerate(self.layers) for name, value in layer.params.items()}
+
+    def summary(self, input_dim: int | tuple[int, ...] | None = None) -> str:
+        """Print, and return, a table of the layers as deep-learning libraries show a model:
+
+        a header, a rule, one row per layer (its name, its forward function, the shape of its
+        output with ``None`` for the batch, its number of parameters), a rule, then the totals.
+        For the 2-4-1 network of assignment 3 (``SigmoidNetwork([2, 4, 1])``)::
+
+            Layer (type)                   Output Shape    Param #
+            ======================================================
+            affine_1 (affine_forward)      (None, 4)       12
+            sigmoid_1 (sigmoid_forward)    (None, 4)       0
+            affine_2 (affine_forward)      (None, 1)       5
+            ======================================================
+            Total params: 17
+            Trainable params: 17
+
+        ``input_dim`` is D for inputs X of shape (N, D) (a tuple such as (T, V) for inputs of shape
+        (N, T, V)); by default, D is the number of rows of the first layer's first parameter (its W,
+        of shape (D, M)). The output shapes come from one forward pass, in evaluation mode, of a
+        batch of zeros of shape (1, D); the parameters are left as they are. Every parameter is
+        trainable (``fit`` updates each one). A layer's number of parameters is the number of
+        entries of its arrays: D * M + M for an affine layer with W of shape (D, M) and b of shape (M,).
+        """
+        if input_dim is None:
+            first = next(iter(self.layers[0].params.values()), None) if self.layers else None
+            if first is None or np.ndim(first) < 2:
+                raise ValueError("the first layer has no weight matrix to read the input width from: "
+                                 "give it, e.g. summary(input_dim=2) for inputs of shape (N, 2)")
+            input_dim = np.shape(first)[0]
+        x = np.zeros((1, *np.atleast_1d(input_dim).tolist()))
+        rows = []
+        for i, layer in enumerate(self.layers):
+            x, _ = layer.run(x, train=False)
+            name = (layer.name or f"layer {i + 1}").replace(" ", "_")
+            kind = getattr(layer.forward, "__name__", "Layer")
+            shape = "(" + ", ".join(["None", *(str(d) for d in np.shape(x)[1:])]) + ")"
+            rows.append((f"{name} ({'Layer' if kind == '<lambda>' else kind})", shape,
+                         f"{_parameter_count(layer):,}"))
+        header = ("Layer (type)", "Output Shape", "Param #")
+        widths = [max(len(row[k]) for row in (header, *rows)) + 4 for k in range(2)]
+        width = sum(widths) + max(len(row[2]) for row in (header, *rows))
+        lines = [f"{a:<{widths[0]}}{b:<{widths[1]}}{c}" for a, b, c in (header, *rows)]
+        total = sum(_parameter_count(layer) for layer in self.layers)
+        text = "\n".join([lines[0], "=" * width, *lines[1:], "=" * width,
+                          f"Total params: {total:,}", f"Trainable params: {total:,}"])
+        print(text)
+        return text
 
     def scores(self, X: np.ndarray, train: bool = False) -> np.ndarray:
         for layer in self.layers:

@@ -29,3 +29,56 @@ BUGS = [
     ("a01.squared_error_grad", "def squared_error_grad(output, label):\n"
      "    return (output - label) / output.shape[0]", ["squared_error_grad"]),       # no factor 2
 ]
+
+
+
+def _train(loop: str = "for _ in range(max_epochs):", check: str = "X[i] @ w + b >= 0",
+           update: str = "w = w + lr * (y[i] - y_hat) * X[i]\nb = b + lr * (y[i] - y_hat)",
+           order: str = "range(len(X))", end: str = "mistakes.append(count)\nif count == 0:\n    break") -> str:
+    """perceptron_train as the notebook states it, with one piece replaced by a buggy one."""
+    return ("def perceptron_train(X, y, lr, max_epochs):\n"
+            "    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []\n"
+            f"    {loop}\n"
+            "        count = 0\n"
+            f"        for i in {order}:\n"
+            f"            y_hat = 1.0 if {check} else 0.0\n"
+            "            if y_hat != y[i]:\n"
+            "                " + update.replace("\n", "\n" + " " * 16) + "\n"
+            "                count += 1\n"
+            "        " + end.replace("\n", "\n" + " " * 8) + "\n"
+            "    return w, float(b), mistakes")
+
+BUGS += [
+    ("a01.perceptron_predict", "def perceptron_predict(X, w, b):\n"
+     "    return np.where(X @ w + b > 0, 1.0, 0.0)", ["perceptron_predict"]),          # step(0) = 0
+    ("a01.perceptron_predict", "def perceptron_predict(X, w, b):\n    return X @ w + b >= 0",
+     ["perceptron_predict", "dtype bool"]),                                         # booleans
+    ("a01.perceptron_predict", "def perceptron_predict(X, w, b):\n"
+     "    return np.where(X @ w >= 0, 1.0, 0.0)", ["perceptron_predict"]),              # no bias
+    ("a01.perceptron_train", _train(check="X[i] @ w + b > 0"), ["perceptron_train", "mistakes"]),  # step(0) = 0
+    ("a01.perceptron_train", _train(update="w = w + lr * (y[i] - y_hat) * X[i]"),
+     ["perceptron_train", "b=0.0"]),                                                # the bias never updated
+    ("a01.perceptron_train", _train(update="w = w - lr * (y[i] - y_hat) * X[i]\nb = b - lr * (y[i] - y_hat)"),
+     ["perceptron_train"]),                                                          # the update's sign
+    ("a01.perceptron_train", "def perceptron_train(X, y, lr, max_epochs):\n"        # every sample moves w, b
+     "    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []\n"
+     "    for _ in range(max_epochs):\n"
+     "        count = 0\n"
+     "        for i in range(len(X)):\n"
+     "            y_hat = 1.0 if X[i] @ w + b >= 0 else 0.0\n"
+     "            w = w + lr * (2 * y[i] - 1) * X[i]\n"
+     "            b = b + lr * (2 * y[i] - 1)\n"
+     "            count += int(y_hat != y[i])\n"
+     "        mistakes.append(count)\n"
+     "        if count == 0:\n"
+     "            break\n"
+     "    return w, float(b), mistakes", ["perceptron_train"]),
+    ("a01.perceptron_train", _train(order="np.random.default_rng(0).permutation(len(X))"),
+     ["perceptron_train"]),                                                          # shuffled every epoch
+    ("a01.perceptron_train", _train(loop="for _ in range(max_epochs + 1):"), ["perceptron_train", "mistakes"]),
+    ("a01.perceptron_train", _train(loop="for _ in range(max_epochs - 1):"), ["perceptron_train", "mistakes"]),
+    ("a01.perceptron_train", _train(end="if count == 0:\n    break\nmistakes.append(count)"),
+     ["perceptron_train", "mistakes"]),                                              # the clean epoch not counted
+    ("a01.perceptron_train", _train(update="w = w + (y[i] - y_hat) * X[i]\nb = b + (y[i] - y_hat)"),
+     ["perceptron_train"]),                                                          # lr left out
+]

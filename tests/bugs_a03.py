@@ -61,4 +61,17 @@ BUGS = [
     ("a03.grad_W1", _chain_bug("grad_W1", "X.T @ g['grad_l1']"), ["grad_W1", "shape"]),   # no ones column
     ("a03.grad_W1", _chain_bug("grad_W1", "np.column_stack([X, np.ones(len(X))]).T @ g['grad_l1']"),
      ["grad_W1", "`W1`"]),                                                           # ones at the end
+    # ---------------------------------------------------------------- counting parameters
+    ("a03.parameter_count", "def parameter_count(sizes):\n    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))",
+     ["parameter_count", "returned 334336", "weights alone"]),                       # the biases left out
+    ("a03.parameter_count", "def parameter_count(sizes):\n"
+     "    return sum(a * b + a for a, b in zip(sizes[:-1], sizes[1:]))",
+     ["parameter_count", "returned 18 for sizes=[2, 4, 1]; expected 17"]),         # a bias per input
+    ("a03.parameter_count", "def parameter_count(sizes):\n"
+     "    return sum(a * b + b for a, b in zip(sizes[:-2], sizes[1:-1]))",
+     ["parameter_count", "returned 332544", "last layer"]),                         # the output layer left out
+    ("a03.parameter_count", "def parameter_count(sizes):\n    return (sizes[0] + 1) * sizes[1]",
+     ["parameter_count", "returned 200960"]),                                        # the hidden layer only
+    ("a03.parameter_count", "def parameter_count(sizes):\n    return float(_reference_parameter_count(sizes))",
+     ["parameter_count", "should return an int"]),                                   # a float
 ]

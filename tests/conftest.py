@@ -43,6 +43,15 @@ def pytest_collection_modifyitems(items):
         # not split them between two groups (the Dask test uses both the serial run and the cluster).
         if info and any(defs and defs[-1].scope == "module" for defs in info.name2fixturedefs.values()):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    # pytest-xdist hands out the groups first (the largest first), then the other tests one by one in
+    # this order: the longest of those go first, so that none of them starts last and runs alone.
+    items.sort(key=lambda item: getattr(getattr(item, "module", None), "__name__", "") not in STARTED_FIRST)
+
+
+# The modules holding the longest tests that are not grouped (15 s to a minute each: the benchmarks'
+# small runs, the README's walkthrough, a pathological submission graded, the reference notebooks
+# run): their tests start before the other ungrouped ones.
+STARTED_FIRST = ("test_bench", "test_walkthrough", "test_untrusted_text", "test_notebooks")
 
 
 def solution_notebook(assignment: str) -> Path:
@@ -61,17 +70,40 @@ def reference_namespace(assignment: str) -> dict:
     return namespace
 
 
+_RELEASED: dict[str, Path] = {}  # assignment -> this process's released course, copied for each test
+
+
+def _released_template(assignment: str) -> Path:
+    """A course copy with this assignment's release generated, made once per test process (nbgrader's
+    generate_assignment: some 2 s of CPU) and removed when the process ends. It has run no grading:
+    no submission, no course secret (each copy makes its own on first use)."""
+    if assignment not in _RELEASED:
+        import atexit
+        import tempfile
+
+        from deepgrad.adapters.nbgrader_api import Nbgrader
+        from deepgrad.base.course_files import copy_course
+        from deepgrad.grading.verdict import SECRET_FILE
+
+        folder = Path(tempfile.mkdtemp(prefix=f"deepgrad-released-{assignment}-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        course = copy_course(ROOT, folder / "course")
+        Nbgrader(course).generate_assignment(NOTEBOOKS[assignment])
+        assert not (course / SECRET_FILE).exists()
+        _RELEASED[assignment] = course
+    return _RELEASED[assignment]
+
+
 def released_course(dest: Path, assignment: str = "a01") -> tuple[Path, dict, dict]:
     """A copy of the course in ``dest`` with this assignment's release generated (its notebook,
     its gradebook entries): the folder, the release notebook and its reference answers (grade id
-    -> source). The other assignments are not released: no test of such a copy grades them."""
-    from deepgrad.adapters.nbgrader_api import Nbgrader
-    from deepgrad.base.course_files import copy_course
+    -> source). The other assignments are not released: no test of such a copy grades them. The
+    release is generated once per test process and copied, gradebook included: every copy is the
+    same as one made anew, and each is the test's own."""
     from deepgrad.commands.submissions import read, reference_answers
 
-    course = copy_course(ROOT, dest)
+    course = Path(shutil.copytree(_released_template(assignment), dest, symlinks=True, dirs_exist_ok=True))
     name = NOTEBOOKS[assignment]
-    Nbgrader(course).generate_assignment(name)
     return (course, read(course / "assignments" / name / f"{name}.ipynb"),
             reference_answers(read(course / "solutions" / name / f"{name}.ipynb")))
 

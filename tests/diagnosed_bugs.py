@@ -14,6 +14,8 @@ from autograder.diagnose import (AT_OUTPUT, AT_Z, BEFORE_TANH, BIAS_ROW, CLIP_AL
                                  STATE_WH_T, STEP_SIGN, SUM_FOR_MEAN, TRANSPOSED, TWICE,
                                  T_BEFORE_ADDING, UNBIASED_VAR, WEIGHTS_SWAPPED, WRONG_AXIS,
                                  WRONG_BETA)
+from autograder.diagnose import (EPOCH_TOO_FEW, EPOCH_TOO_MANY, NO_BIAS_UPDATE, NO_CLEAN_EPOCH,
+                                 STRICT_STEP)
 
 DIAGNOSED = {
     ('a01.gradient_descent', '06487ee0a7fb'): {ONE_STEP_SHORT},  # return np.array(xs)
@@ -26,6 +28,14 @@ DIAGNOSED = {
     ('a01.binary_cross_entropy_grad', '5bce6afa1940'): {SUM_FOR_MEAN},  # return -(y / p) + (1 - y) / (1 - p)
     ('a01.squared_error', 'b5a74ec8e214'): {MEAN_OVER_ALL},  # return float(np.mean((output - label) **…
     ('a01.squared_error_grad', 'c6b975b70d40'): {HALF},  # return (output - label) / output.shape[0…
+    ('a01.perceptron_predict', '2f15761173f9'): {STRICT_STEP},  # return np.where(X @ w + b > 0, 1.0, 0.0)
+    ('a01.perceptron_predict', '871c8a865928'): {NO_BIAS},  # return np.where(X @ w >= 0, 1.0, 0.0)
+    ('a01.perceptron_train', '0c8ede9bb8c1'): {STRICT_STEP},  # return w, float(b), mistakes (z > 0)
+    ('a01.perceptron_train', '03858d5591c3'): {NO_BIAS_UPDATE},  # return w, float(b), mistakes (b never updated)
+    ('a01.perceptron_train', '79e8001ff6b8'): {SIGN},  # return w, float(b), mistakes (w - lr ..., b - lr ...)
+    ('a01.perceptron_train', '05b51e6864ed'): {EPOCH_TOO_MANY},  # return w, float(b), mistakes (max_epochs + 1)
+    ('a01.perceptron_train', 'd163daa74d7a'): {EPOCH_TOO_FEW},  # return w, float(b), mistakes (max_epochs - 1)
+    ('a01.perceptron_train', 'a74422ba401b'): {NO_CLEAN_EPOCH},  # return w, float(b), mistakes (the 0 not appended)
     ('a02.loss', '3472993f737f'): {SIGN},  # return float(np.mean(y * np.log(o) + (1 - y) * np.log(1 - o)
     ('a02.d_w10', 'f4ad1dac098e'): {SIGN},  # return -_reference_d_w10(X, y, w)
     ('a02.d_w10', '430106a5a541'): {HALF},  # return 0.5 * _reference_d_w10(X, y, w)
@@ -67,6 +77,8 @@ DIAGNOSED = {
     ('a03.grad_l1', '3e4f1c149f3c'): {SIGMOID_SLOPE},  # return g
     ('a03.grad_W1', '7a9392d16b63'): {BIAS_ROW},  # return g
     ('a03.grad_W1', 'aef1aad5d3cc'): {BIAS_ROW},  # return g
+    ('a03.parameter_count', 'c2d32a24c6a2'): {NO_BIAS},  # return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    ('a03.parameter_count', 'e79ec42ddbed'): {ONE_STEP_SHORT},  # return sum(a * b + b for a, b in zip(sizes[:-2], s…
     ('a04.momentum_descent', '78a5830f3613'): {FIRST_STEP_MOMENTUM},  # return np.array(xs)
     ('a04.momentum_descent', '2c62a2ea1442'): {MOMENTUM_TERM_SIGN},  # return np.array(xs)
     ('a04.momentum_descent', '08ad74c62c33'): {MOMENTUM_TERM_SIGN},  # return np.array(xs)

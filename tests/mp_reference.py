@@ -50,5 +50,28 @@ def network_partials(X, y, w):
     return out
 
 
+def perceptron_outputs(X, w, b):
+    """step(x . w + b) for each row x, step(z) = 1 for z >= 0 (the lesson's convention), else 0."""
+    return [1 if mp.fsum(mp.mpf(float(a)) * mp.mpf(float(c)) for a, c in zip(row, w)) + mp.mpf(float(b)) >= 0
+            else 0 for row in X]
+
+
+def perceptron_rule(X, y, lr, max_epochs):
+    """Rosenblatt's rule as the notebook states it: w = 0, b = 0; the rows in order, each moving w and b
+    by lr (y - y_hat) (x, 1); the mistakes counted per epoch, up to the first epoch with none or
+    max_epochs. Returns (w, b, mistakes)."""
+    w, b, lr, mistakes = [mp.mpf(0)] * len(X[0]), mp.mpf(0), mp.mpf(float(lr)), []
+    for _ in range(max_epochs):
+        mistakes.append(0)
+        for row, label in zip(X, y):
+            error = int(label) - perceptron_outputs([row], w, b)[0]
+            w = [v + lr * error * mp.mpf(float(a)) for v, a in zip(w, row)]
+            b += lr * error
+            mistakes[-1] += error != 0
+        if mistakes[-1] == 0:
+            break
+    return w, b, mistakes
+
+
 def to_float(x):
     return np.array(x, dtype=object).astype(float) if isinstance(x, (list, tuple)) else float(x)

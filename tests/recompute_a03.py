@@ -2,6 +2,8 @@
 the public checks' fixed numbers, and the reference's values on any student's hidden inputs."""
 from __future__ import annotations
 
+import math
+
 import mpmath as mp
 import numpy as np
 
@@ -27,10 +29,17 @@ def sigmoid_ce(scores, y) -> float:
     return float(mp.fsum(terms) / len(terms))
 
 
+def parameter_count(sizes) -> int:
+    """The entries of the lesson's matrices, one of shape (n_in + 1, n_out) per layer (bias row included)."""
+    return sum(math.prod((n_in + 1, n_out)) for n_in, n_out in zip(sizes, sizes[1:]))
+
+
 RECOMPUTE = {
     "a03.affine_forward.values": lambda p: affine(p["x"], p["W"], p["b"]),
     "a03.sigmoid_forward.values": lambda p: sigmoid(p["x"]),
     "a03.sigmoid_forward.extremes": lambda p: sigmoid(p["x"]),
     "a03.sigmoid_ce_forward.values": lambda p: sigmoid_ce(p["scores"], p["y"]),
     "a03.sigmoid_ce_forward.extremes": lambda p: sigmoid_ce(p["scores"], p["y"]),
+    "a03.parameter_count.chapter": lambda p: parameter_count(p["sizes"]),
+    "a03.parameter_count.wider": lambda p: parameter_count(p["sizes"]),
 }

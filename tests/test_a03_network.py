@@ -11,8 +11,8 @@ import pytest
 from autograder.calls import LocalCaller
 from autograder.checks.a02 import LESSON_PARTIALS, LESSON_W, X3, Y3
 from autograder.data import load_network_data
-from autograder.registry import attempt, checks_for
-from conftest import network_gradient_errors, reference_namespace
+from autograder.registry import CHECKS, attempt, checks_for
+from conftest import network_gradient_errors, reference_namespace, solution_notebook
 
 CHAIN = ("grad_o", "grad_l2", "grad_W2", "grad_h1", "grad_l1", "grad_W1")
 
@@ -154,3 +154,67 @@ def test_reference_passes_the_chain_at_saturating_hidden_units(a03):
         (check,) = checks_for(f"a03.{name}")
         assert attempt(check, caller, X=X3, y=Y3.reshape(-1, 1), W1=a03["LESSON_W1"],
                        W2=a03["LESSON_W2"]) is None
+
+
+# ---------------------------------------------------------------- counting parameters
+COUNT_SLIPS = {  # the usual slips in counting a network's parameters, as a student writes them
+    "biases left out": lambda s: sum(a * b for a, b in zip(s, s[1:])),
+    "a bias per input, not per unit": lambda s: sum(a * b + a for a, b in zip(s, s[1:])),
+    "the output layer left out": lambda s: sum(a * b + b for a, b in zip(s[:-2], s[1:-1])),
+    "the first layer left out": lambda s: sum(a * b + b for a, b in zip(s[1:-1], s[2:])),
+    "the hidden layer only": lambda s: (s[0] + 1) * s[1],
+    "the units, not the parameters": sum,
+}
+
+
+def _count_inputs() -> list[tuple[str, list[int]]]:
+    """The sizes parameter_count's checks use: the public ones, then the hidden ones of three students."""
+    from deepgrad.grading.verdict import graded_cells
+
+    found = [(check_id, CHECKS[check_id].params["sizes"]) for check_id in
+             ("a03.parameter_count.chapter", "a03.parameter_count.wider")]
+    for seed in (11, 12, 13):
+        for cell in graded_cells(solution_notebook("a03"), seed):
+            found += [(f"{target} (seed {seed})", params["sizes"]) for target, params, hidden in cell.calls
+                      if hidden and target.startswith("a03.parameter_count")]
+    return found
+
+
+def test_every_counting_slip_fails_every_count_check(a03):
+    """Does each usual slip give a wrong count on every input, public and hidden, so that each check
+    fails it? And on the wider public network, does each slip give a count of its own (so a hint
+    can name it)?"""
+    inputs = _count_inputs()
+    assert len(inputs) == 2 + 3 * 2
+    for label, sizes in inputs:
+        right = a03["parameter_count"](sizes)
+        assert type(right) is int
+        assert all(slip(sizes) != right for slip in COUNT_SLIPS.values()), (label, sizes)
+    wider = dict(inputs)["a03.parameter_count.wider"]
+    assert len({slip(wider) for slip in COUNT_SLIPS.values()} | {a03["parameter_count"](wider)}) == 7
+
+
+def _count_messages(a03, slip) -> list[str]:
+    namespace = dict(a03, parameter_count=slip)
+    return [m for c in checks_for("a03.parameter_count") if (m := attempt(c, LocalCaller(namespace)))]
+
+
+@pytest.mark.parametrize("name", sorted(COUNT_SLIPS))
+def test_a_count_hint_is_given_only_where_one_slip_gives_the_value(a03, name):
+    """A hint only where exactly one listed slip gives the returned count: never on the chapter's 2-4-1
+    network, where the biases left out, the output layer left out and the hidden layer only all give
+    12; on the wider one, only for the slips the hints have words for."""
+    messages = _count_messages(a03, COUNT_SLIPS[name])
+    assert len(messages) == 2 and "hint:" not in messages[0]
+    said = messages[1].split("\nhint: ")[1] if "\nhint: " in messages[1] else None
+    assert said == {"biases left out": "it is the number of weights alone: the bias is not added (one per unit "
+                                       "after the inputs)",
+                    "the output layer left out": "it leaves out the last layer's weights and biases: the sum "
+                                                 "over the layers stops one step short"}.get(name)
+
+
+def test_a_near_miss_count_gets_no_hint(a03):
+    """One more or one less than the weights alone is no known slip: no hint."""
+    for offset in (1, -1):
+        messages = _count_messages(a03, lambda s, k=offset: COUNT_SLIPS["biases left out"](s) + k)
+        assert len(messages) == 2 and not any("hint:" in m for m in messages)

@@ -1,10 +1,11 @@
 """The catalogue of hostile submissions: does every attack gain nothing, under both paths?
 
-Each row is one attack on assignment 1 (most target `sigmoid`, worth 2 of 12 points) with its
+Each row is one attack on assignment 1 (most target `sigmoid`, worth 2 of 16 points) with its
 expected outcome: which tasks lose their points, what the message says, and the submission's
 status. Every attack runs twice:
 
-- as a student's self-check (`pytest autograder`'s sandboxed worker and public checks), and
+- as a student's self-check (`pytest autograder`'s public checks, each notebook loaded in a fresh
+  process of the self-check's one sandbox, `autograder.host`), and
 - under instructor grading (`deepgrad autograde` on a course copy: nbgrader's pass in a hidden
   kernel, then the trusted verdict written to the gradebook),
 
@@ -22,7 +23,8 @@ from nbgrader.api import Gradebook
 
 from autograder.calls import WorkerCaller
 from autograder.registry import TASKS, attempt, checks_for, load_all
-from autograder.sandbox import Limits
+from autograder.host import WorkerHost
+from autograder.sandbox import Limits, sandbox_missing
 from conftest import NOTEBOOKS, ROOT, processes_left_by_this_test_run, released_course
 from deepgrad.runs.autograde import autograde
 from deepgrad.adapters.nbgrader_api import Nbgrader
@@ -225,9 +227,11 @@ def test_the_catalogue_is_large_and_distinct():
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course, release, reference = released_course(tmp_path_factory.mktemp("attacks") / "course")
-    # nbgrader's own pass stops at 10 s a notebook (300 s by default): some attacks need the cap.
-    # No assertion reads the kernel's run (scores and messages are the verdict's), so its caps are low.
-    grader = Nbgrader(course, cell_timeout=2, notebook_seconds=10)
+    # nbgrader's own pass stops at 5 s a notebook (300 s by default): some attacks need the cap.
+    # No assertion reads the kernel's run (scores and messages are the verdict's, statuses too: a cell
+    # or notebook cut short there changes neither), so its caps are low: every endless attack that
+    # meets them spends them in full, in the kernel as in the verdict.
+    grader = Nbgrader(course, cell_timeout=1, notebook_seconds=5)
     write(answered(release, reference), course / "submitted" / "alice" / A01 / f"{A01}.ipynb")
     (alice,) = autograde(course, A01, ["alice"], grader=grader, limits=LIMITS)
     before = _gradebook_rows(course, "alice")
@@ -272,14 +276,26 @@ def test_attack_gains_nothing_under_instructor_grading(graded, i):
 def test_honest_grades_survive_the_attackers(graded):
     """Is every gradebook entry of the honest student graded first still there, unchanged?"""
     course, alice, before, _ = graded
-    assert alice.status == "graded" and alice.score == 12
+    assert alice.status == "graded" and alice.score == 16
     assert _gradebook_rows(course, "alice") == before
 
 
 # ---------------------------------------------------------------- the self-check
+@pytest.fixture(scope="module")
+def selfcheck_host():
+    """What `pytest autograder` loads notebooks in (autograder/conftest.py): one sandbox for all,
+    which forks a fresh process for each notebook and cleans up between them; where no sandbox can
+    be made, a plain worker per notebook (None). The attacks are its notebooks, one after another."""
+    host = None if sandbox_missing() else WorkerHost(LIMITS)
+    yield host
+    if host is not None:
+        host.close()
+
+
 @pytest.mark.parametrize("i", range(len(ATTACKS)), ids=IDS)
-def test_attack_gains_nothing_in_the_self_check(tmp_path, i):
-    """Under `pytest autograder`'s worker and public checks: do exactly the attacked tasks fail?"""
+def test_attack_gains_nothing_in_the_self_check(tmp_path, selfcheck_host, i):
+    """Under `pytest autograder`'s public checks, in the self-check's sandbox: do exactly the
+    attacked tasks fail?"""
     attack = ATTACKS[i]
     path = tmp_path / f"{attack.filename}.ipynb"
     if attack.text is not None:
@@ -290,7 +306,7 @@ def test_attack_gains_nothing_in_the_self_check(tmp_path, i):
         path.write_text(json.dumps(_notebook(attack, release, reference)))
     if attack.filename != A01:
         return  # the self-check finds notebooks by assignment prefix; a rename only matters to nbgrader
-    caller = WorkerCaller(path, LIMITS)
+    caller = WorkerCaller(path, LIMITS, host=selfcheck_host)
     failed = {}
     try:
         for name in sorted({t.name for t in TASKS.values() if t.assignment == "a01"}):
@@ -304,7 +320,10 @@ def test_attack_gains_nothing_in_the_self_check(tmp_path, i):
         assert any(attack.says in m for ms in failed.values() for m in ms), failed
 
 
-def test_no_process_outlives_the_attacks(graded):
+def test_no_process_outlives_the_attacks(graded, selfcheck_host):
     """Is every process the attackers started gone: workers, nbgrader's kernels (whether nbgrader
-    shut them down or the notebook's time ran out) and the fork bomb's children?"""
+    shut them down or the notebook's time ran out) and the fork bomb's children? (The self-check's
+    sandbox is closed first, as `pytest autograder` closes it at its end.)"""
+    if selfcheck_host is not None:
+        selfcheck_host.close()
     assert not processes_left_by_this_test_run()

@@ -22,11 +22,14 @@ def _bench(name: str = "grading"):
 
 def test_benchmark_reports_every_case_and_the_cheater_gains_nothing(tmp_path, capsys):
     """Does a small run report the three cases with real times, and give the hostile submission
-    no more under deepgrad than under plain nbgrader?"""
+    no more under deepgrad than under plain nbgrader? (No warm-up, and a cluster of one Dask worker:
+    a functional check, not a timing one.)"""
     out = tmp_path / "bench.json"
     # --timeout 3: the hostile submission's loop spends it at every call and cell that meets it;
-    # an honest a01 cell or call takes well under a second, on a busy machine too.
+    # an honest a01 cell or call takes well under a second, on a busy machine too. A class of 2: the
+    # smallest that --jobs grades side by side (one submission is graded serially).
     result = _bench().main(["--assignment", "a01_gradient_descent", "--class-size", "2", "--timeout", "3",
+                            "--no-warmup", "--dask-workers", "1",
                             "--workdir", str(tmp_path / "work"), "--json", str(out)])
     cases = {row["case"]: row for row in result["cases"]}
     assert list(cases) == ["honest", "hostile", "class of 2"]
@@ -43,7 +46,7 @@ def test_benchmark_reports_every_case_and_the_cheater_gains_nothing(tmp_path, ca
     assert hostile["deepgrad_scores"][0] is not None
     assert hostile["nbgrader_scores"][0] is not None  # nbgrader finished the notebook (and was fooled)
     assert hostile["deepgrad_scores"][0] <= hostile["nbgrader_scores"][0]
-    assert json.loads(out.read_text())["cases"] == result["cases"]
+    assert json.loads(out.read_text())["cases"] == result["cases"] and result["warmup"] is False
     assert "class of 2" in capsys.readouterr().out
 
 
@@ -70,22 +73,38 @@ def test_selfcheck_benchmark_reports_its_fields(tmp_path):
     assert "ratios of medians" in done.stdout
 
 
+def test_editions_benchmark_reports_both_editions(tmp_path):
+    """Does bench/editions.py run a01 in English and in 繁體中文, report each edition's wall and
+    CPU time and their ratio, and find no problem? (One run: a functional check, not a timing one.)"""
+    out = tmp_path / "editions.json"
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "editions.py"), "--runs", "1", "--assignment", "a01",
+                           "--json", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["problems"] == [] and list(result["results"]) == ["a01_gradient_descent"]
+    row = result["results"]["a01_gradient_descent"]
+    for edition in ("en", "zh-TW"):
+        assert row[edition]["wall"] > 0 and row[edition]["cpu"] > 0
+    assert math.isfinite(row["ratio"]["wall"]) and row["ratio"]["wall"] > 0
+
+
 def test_cpu_benchmark_measures_every_side_in_both_modes_with_the_same_scores(tmp_path, capsys):
     """Does a small run of bench/cpu.py give, for each mode, every side's CPU and wall time and its
     ratio to plain nbgrader's, measured in the one run, with every submission scored alike? Where a
     cpuacct cgroup could be made, does it count what rusage cannot (the sandboxed processes'
-    CPU), and did every process of each side end?"""
+    CPU), and did every process of each side end? (Marginal mode without its warm-up: a functional
+    check, not a timing one. A class of 2, the smallest that --jobs 2 grades side by side.)"""
     out = tmp_path / "cpu.json"
     result = _bench("cpu").main(["--assignment", "a01_gradient_descent", "--class-size", "2", "--jobs", "2",
-                                 "--workdir", str(tmp_path / "work"), "--json", str(out)])
-    assert list(result["modes"]) == ["command", "marginal"]
+                                 "--no-warmup", "--workdir", str(tmp_path / "work"), "--json", str(out)])
+    assert list(result["modes"]) == ["command", "marginal"] and result["warmup"] is False
     assert not result["problems"]  # no side failed, and every side gave plain nbgrader's scores
     for mode, table in result["modes"].items():
         assert list(table) == ["nbgrader", "deepgrad", "jobs"]
         assert [run["ratio"] for run in table["nbgrader"]["runs"]] == [1.0]
         for side, row in table.items():
             (run,) = row["runs"]
-            assert run["scores"] == [12.0, 12.0], (mode, side)
+            assert run["scores"] == [16.0, 16.0], (mode, side)
             assert run["cpu_s"] > 0 and run["wall_s"] > 0 and run["rusage_cpu_s"] > 0
             assert run["cpu_per_submission_s"] == pytest.approx(run["cpu_s"] / 2)
             assert math.isfinite(run["ratio"]) and run["ratio"] > 0 and math.isfinite(run["wall_ratio"])

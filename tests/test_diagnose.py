@@ -4,14 +4,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.calls import CheckFailure
+from autograder.calls import CheckFailure, LocalCaller
 from autograder.compare import expect_array, expect_float
 from autograder.checks.a05.rules import _rule, mistakes
 from autograder.diagnose import (KINDS, NEW_TERM_WEIGHT, NO_GRADIENT_TERM, NO_LOOK_AHEAD, NOT_CARRIED,
                                  NOT_SQUARED, STALE_V, STEP_SIGN, T_BEFORE_ADDING, WEIGHTS_SWAPPED, WRONG_BETA)
 from autograder.diagnose import (HALF, MEAN_FOR_SUM, NO_X0, NOT_SUMMED, ONE_PIECE, ONE_STEP_SHORT, SIGN,
                                  SUM_FOR_MEAN, TRANSPOSED, TWICE, value_hint)
+from autograder.diagnose import (EPOCH_TOO_FEW, EPOCH_TOO_MANY, NO_BIAS, NO_BIAS_UPDATE, NO_CLEAN_EPOCH,
+                                 STRICT_STEP)
 from autograder.gradcheck import assert_gradient
+from autograder.registry import CHECKS, attempt, load_all
 
 EXPECTED = np.array([[0.5, -1.25, 2.0], [3.0, 0.75, -0.1], [1.5, 2.5, -3.5], [0.2, 0.4, 0.8]])  # N = 4 rows
 
@@ -158,3 +161,57 @@ def test_a_derivative_wrong_on_whole_pieces_names_them(got, said):
         assert hint == ""
     else:
         assert ONE_PIECE in hint and all(part in hint for part in said.split(" or "))
+
+
+# The perceptron (a01): what the notebook's rule gives with each mistake, worked out by hand from the
+# rule (AND: lr 0.5, 20 epochs; XOR: lr 0.5, 4 epochs), a near miss beside each named one.
+load_all()
+RIGHT = {"converges": ([1.0, 0.5], -1.5, [2, 3, 3, 2, 1, 0]), "max_epochs": ([-0.5, -0.5], -0.5, [1, 4, 4, 4])}
+
+
+def _training(returned) -> LocalCaller:
+    """A caller whose `perceptron_train` returns ``(w, b, mistakes)``, whatever it is given."""
+    w, b, mistakes = returned
+    return LocalCaller({"perceptron_train": lambda X, y, lr, max_epochs: (np.array(w), b, list(mistakes))})
+
+
+@pytest.mark.parametrize("check_id, returned, kind", [
+    ("converges", ([1.0, 0.5], -1.0, [1, 3, 3, 2, 1, 0]), STRICT_STEP),       # y_hat = 1 only for z > 0
+    ("converges", ([1.0, 0.5], -1.0, [2, 3, 3, 2, 1, 0]), None),              # ... one count off
+    ("converges", ([10.0, 10.0], 30.0, [3] * 20), SIGN),                      # w - lr (y - y_hat) x
+    ("converges", ([10.0, 10.0], 29.5, [3] * 20), None),
+    ("converges", ([1.0, 0.5], -1.5, [2, 3, 3, 2, 1]), NO_CLEAN_EPOCH),       # the final 0 left out
+    ("converges", ([1.0, 0.5], -1.0, [2, 3, 3, 2, 1]), None),
+    ("converges", ([0.0, 0.0], 0.0, [4] * 20), None),  # b never updated, but back at the start: many mistakes end there
+    ("max_epochs", ([-0.5, -0.5], 0.0, [2, 4, 4, 4]), NO_BIAS_UPDATE),
+    ("max_epochs", ([-0.5, -0.5], 0.5, [2, 4, 4, 4]), None),
+    ("max_epochs", ([-0.5, -0.5], -0.5, [1, 4, 4, 4, 4]), EPOCH_TOO_MANY),
+    ("max_epochs", ([-0.5, -0.5], -0.5, [1, 4, 4, 4, 3]), None),
+    ("max_epochs", ([-0.5, -0.5], -0.5, [1, 4, 4]), EPOCH_TOO_FEW),
+    ("max_epochs", ([-0.5, 0.5], -0.5, [1, 4, 4]), None),
+])
+def test_the_perceptron_rules_own_mistakes_get_their_hints(check_id, returned, kind):
+    """A value of the perceptron rule with one of the notebook's common mistakes gets that hint and
+    no other; a value one number away from it gets none."""
+    item = CHECKS[f"a01.perceptron_train.{check_id}"]
+    assert attempt(item, _training(RIGHT[check_id])) is None
+    message = attempt(item, _training(returned))
+    hint = message.partition("\nhint: ")[2]
+    assert [k for k in KINDS if k in hint] == ([kind] if kind else []), message
+
+
+@pytest.mark.parametrize("X, returned, kind", [
+    (None, [0.0, 0.0, 1.0, 0.0, 1.0, 0.0], STRICT_STEP),    # 0.0 at z = 0 (rows 0 and 3)
+    (None, [0.0, 0.0, 1.0, 0.0, 0.0, 0.0], NO_BIAS),        # step(X @ w)
+    (None, [0.0, 0.0, 1.0, 0.0, 1.0, 1.0], None),
+    # one sample on the line whose X @ w < 0: z > 0 and a missing bias give the same 0.0, so neither is named
+    ([[1.0, 0.5]], [0.0], None),
+])
+def test_the_perceptrons_step_at_zero_gets_its_hint_only_when_it_is_the_one_mistake(X, returned, kind):
+    """`perceptron_predict` with 0.0 at z = 0, or with the bias left out, hears of that mistake; a value
+    both mistakes give hears of neither."""
+    item = CHECKS["a01.perceptron_predict.values"]
+    inputs = {} if X is None else {"X": np.array(X), "w": np.array([-1.5, 2.0]), "b": 0.5, "expected": np.array([1.0])}
+    caller = LocalCaller({"perceptron_predict": lambda X, w, b: np.array(returned)})
+    hint = attempt(item, caller, **inputs).partition("\nhint: ")[2]
+    assert [k for k in KINDS if k in hint] == ([kind] if kind else [])

@@ -173,3 +173,79 @@ def test_simulated_data_follow_their_recipes():
     assert np.array_equal(again[0], X1)
     X2, y2 = datasets.disc_data(100, seed=0)
     assert X2.shape == (100, 2) and 0.2 < y2.mean() < 0.9
+
+
+# ---------------------------------------------------------------- summary()
+def network_241():
+    """The chapter's 2-4-1 network (Kuo's Keras model, "Total params: 17"), with this file's layers."""
+    rng = np.random.default_rng(0)
+    return Network([Layer(linear_forward, linear_backward, {"W": rng.normal(size=(2, 4)), "b": rng.normal(size=4)},
+                          name="affine 1"),
+                    Layer(tanh_forward, tanh_backward, name="tanh 1"),
+                    Layer(linear_forward, linear_backward, {"W": rng.normal(size=(4, 1)), "b": rng.normal(size=1)},
+                          name="affine 2")],
+                   Output(mse_forward, mse_backward, predict=lambda s: s, classify=False))
+
+
+def cells(line: str) -> list[str]:
+    """A summary row's columns (they are apart by two spaces or more)."""
+    return [part.strip() for part in line.split("  ") if part.strip()]
+
+
+def assert_summary_of_241(text: str) -> None:
+    lines = text.splitlines()
+    assert cells(lines[0]) == ["Layer (type)", "Output Shape", "Param #"]
+    assert set(lines[1]) == {"="} and lines[-3] == lines[1] and len(lines[1]) >= max(map(len, lines[:-2]))
+    assert [cells(line) for line in lines[2:-3]] == [["affine_1 (linear_forward)", "(None, 4)", "12"],
+                                                      ["tanh_1 (tanh_forward)", "(None, 4)", "0"],
+                                                      ["affine_2 (linear_forward)", "(None, 1)", "5"]]
+    assert {line.index("(None") for line in lines[2:-3]} == {lines[0].index("Output Shape")}
+    assert lines[-2:] == ["Total params: 17", "Trainable params: 17"]
+
+
+def test_summary_shows_each_layer_and_the_total(capsys):
+    """Does summary() print, and return, each layer's name, output shape and parameter count, then
+    the chapter's total of 17, without changing a parameter?"""
+    net = network_241()
+    before = {key: value.copy() for key, value in net.params.items()}
+    text = net.summary(2)
+    assert_summary_of_241(text)
+    assert capsys.readouterr().out == text + "\n"
+    assert net.summary() == text  # the input width read from the first layer's W, of shape (2, 4)
+    assert all(np.array_equal(net.params[key], value) for key, value in before.items())
+
+
+def test_a_wrong_count_fails_the_summary_test(monkeypatch):
+    """Planted: a summary that counts the weights but forgets the biases (8 + 4 = 12 in all). Would
+    the test above fail on it?"""
+    import dlkit.nn
+
+    monkeypatch.setattr(dlkit.nn, "_parameter_count",
+                        lambda layer: sum(v.size for k, v in layer.params.items() if k != "b"))
+    text = network_241().summary(2)
+    assert "Total params: 12" in text
+    with pytest.raises(AssertionError):
+        assert_summary_of_241(text)
+
+
+def test_summary_of_a_wide_network_uses_thousands_separators():
+    """Kuo's MNIST model, 784-256-256-256-10: 200,960 parameters in its first layer, 335,114 in all."""
+    sizes = [784, 256, 256, 256, 10]
+    layers = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        layers += [Layer(linear_forward, linear_backward, {"W": np.zeros((n_in, n_out)), "b": np.zeros(n_out)},
+                         name=f"dense {k}"), Layer(tanh_forward, tanh_backward)]
+    text = Network(layers[:-1], Output(mse_forward, mse_backward, predict=lambda s: s)).summary()
+    rows = [cells(line) for line in text.splitlines()[2:-3]]
+    assert rows[0] == ["dense_1 (linear_forward)", "(None, 256)", "200,960"]
+    assert rows[1] == ["layer_2 (tanh_forward)", "(None, 256)", "0"] and rows[-1][1:] == ["(None, 10)", "2,570"]
+    assert text.splitlines()[-2:] == ["Total params: 335,114", "Trainable params: 335,114"]
+
+
+def test_summary_asks_for_the_input_width_when_the_first_layer_has_no_weights():
+    """A network that starts with an activation: no W to read D from, so summary() says to give it."""
+    net = network_241()
+    net.layers = [Layer(tanh_forward, tanh_backward, name="tanh 0"), *net.layers]
+    with pytest.raises(ValueError, match=r"summary\(input_dim=2\)"):
+        net.summary()
+    assert cells(net.summary(input_dim=(2,)).splitlines()[2]) == ["tanh_0 (tanh_forward)", "(None, 2)", "0"]

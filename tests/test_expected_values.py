@@ -55,8 +55,17 @@ def lesson_trajectory(coeffs, x0, lr, n_steps):
     return np.array([float(x) for x in xs])
 
 
+def perceptron_packed(p):
+    """(w, b, mistakes) of the perceptron rule as one array, the form of the training checks' `expected`."""
+    w, b, mistakes = ref.perceptron_rule(p["X"], p["y"], p["lr"], p["max_epochs"])
+    return np.array([float(v) for v in (*w, b)] + [float(m) for m in mistakes])
+
+
 RECOMPUTE = {
     "a01.gradient_descent.lesson": lambda p: lesson_trajectory(p["coeffs"], p["x0"], p["lr"], p["n_steps"]),
+    "a01.perceptron_predict.values": lambda p: np.array(ref.perceptron_outputs(p["X"], p["w"], p["b"]), dtype=float),
+    "a01.perceptron_train.converges": lambda p: perceptron_packed(p),
+    "a01.perceptron_train.max_epochs": lambda p: perceptron_packed(p),
     "a01.sigmoid.values": lambda p: elementwise(ref.sigmoid, p["z"]),
     "a01.sigmoid_grad.values": lambda p: elementwise(lambda v: ref.sigmoid(v) * (1 - ref.sigmoid(v)), p["z"]),
     "a01.dense_sigmoid.values": lambda p: dense(p["X"], p["W"], p["b"]),

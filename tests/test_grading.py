@@ -39,7 +39,7 @@ def test_demo_writes_feedback_csv_and_table(demo):
     rows = list(csv.DictReader(demo.csv.open()))
     assert {(r["student_id"], r["assignment"]) for r in rows} == set(demo.grades)
     table = format_table(demo)
-    assert all(s in table for s in STUDENTS) and "12 / 12" in table
+    assert all(s in table for s in STUDENTS) and "16 / 16" in table
 
 
 def test_grading_skips_exactly_the_tagged_cells_and_the_rest_runs_clean(demo):
@@ -146,7 +146,7 @@ def test_demo_index_renders_in_chromium(demo):
         assert "feedback" in first and browser.find_elements(By.TAG_NAME, "body")
 
 
-def _fake_run_demo(root, workdir, progress=False):
+def _fake_run_demo(root, workdir, progress=False, language="en"):
     """What run_demo returns, without grading: one assignment, one feedback page, an index."""
     workdir.mkdir(parents=True, exist_ok=True)
     a = "a01_<odd & name>"

@@ -130,7 +130,7 @@ def test_a_source_that_is_not_text_breaks_the_submission_with_the_cell_named(one
 
 def test_honest_student_keeps_full_marks_beside_them(one_run):
     course, verdicts = one_run
-    assert verdicts["honest"].status == "graded" and verdicts["honest"].score == 12
+    assert verdicts["honest"].status == "graded" and verdicts["honest"].score == 16
     assert set(_gradebook(course, "honest").values()) == {(1.0, False), (2.0, False)}
 
 

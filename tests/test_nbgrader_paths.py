@@ -77,7 +77,7 @@ def both_paths(tmp_path_factory):
 def test_the_verdict_decides_under_deepgrad(both_paths):
     _, verdicts, (scores, _), _, _ = both_paths
     assert {s: v.status for s, v in verdicts.items()} == dict.fromkeys(CLASS, "graded")
-    assert sum(scores["honest"].values()) == 12
+    assert sum(scores["honest"].values()) == 16
     assert scores["cheater"]["test_sigmoid"] == 0 and scores["buggy"]["test_sigmoid"] == 0
     assert sum(scores["stub"].values()) == 0
 
@@ -130,7 +130,7 @@ def test_nbgrader_in_process_leaves_no_worker_behind(both_paths):
     course = both_paths[0]
     result = Nbgrader(course, cell_timeout=10).api.autograde(A01, "honest", force=True, create=True)
     assert result["success"], result.get("error")
-    assert sum(_scores(course)["honest"].values()) == 12
+    assert sum(_scores(course)["honest"].values()) == 16
     assert not processes_left_by_this_test_run()
 
 
@@ -306,7 +306,7 @@ def test_deepgrad_grades_into_the_gradebook_the_config_names(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     with Gradebook(f"sqlite:///{elsewhere}") as gradebook:
         scores = {s: gradebook.find_submission(A01, s).score for s in ("honest", "cheater")}
-    assert scores["honest"] == 12 and scores["cheater"] == 12 - 2 - 1 - 2
+    assert scores["honest"] == 16 and scores["cheater"] == 16 - 2 - 1 - 2
     assert (course / "gradebook.db").read_bytes() == b"stale"
 
 

@@ -84,9 +84,9 @@ def serial(tmp_path_factory):
 def test_the_serial_run_grades_the_mixed_class(serial):
     """The reference point is itself right: honest full marks, the rest as they deserve."""
     by_student = {v[0]: v for v in serial[1]["verdicts"]}
-    assert by_student["honest"][1:3] == ("graded", 12)
-    assert by_student["hostile"][1:3] == ("graded", 12)  # its kill reached no grader process
-    assert by_student["cheater"][2] < 12 and by_student["buggy"][2] < 12 and by_student["stub"][2] == 0
+    assert by_student["honest"][1:3] == ("graded", 16)
+    assert by_student["hostile"][1:3] == ("graded", 16)  # its kill reached no grader process
+    assert by_student["cheater"][2] < 16 and by_student["buggy"][2] < 16 and by_student["stub"][2] == 0
     assert by_student["junk"][1] == by_student["link"][1] == "broken"
 
 
@@ -188,7 +188,7 @@ def test_jobs_started_early_stand_only_for_the_snapshot_they_were_made_of(serial
     right = next(v for v in expected["verdicts"] if v[0] == "honest")
     got = _outcome(course, verdicts)["verdicts"]
     assert got[0] == right
-    assert got[1][:3] == ("buggy", "graded", 12)  # graded as the notebook it handed in last
+    assert got[1][:3] == ("buggy", "graded", 16)  # graded as the notebook it handed in last
     assert not processes_left_by_this_test_run()
 
 

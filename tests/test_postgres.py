@@ -76,15 +76,15 @@ def test_every_deepgrad_command_works_on_a_postgresql_gradebook(postgres_url, tm
     for student, changes in (("honest", {}), ("cheater", {"ans_sigmoid": PATCHED_NUMPY_SIGMOID})):
         write(answered(release, {**ref, **changes}), course / "submitted" / student / A01 / f"{A01}.ipynb")
     graded = _command(course, "deepgrad.commands.cli", "autograde", A01, "--jobs", "2")  # side by side, one writer
-    assert f"{'honest':<20} 12 / 12" in graded.stdout
+    assert f"{'honest':<20} 16 / 16" in graded.stdout
     _command(course, "nbgrader", "generate_feedback", A01)
     _command(course, "deepgrad.commands.cli", "report", A01)
     _command(course, "nbgrader", "export")
     with Gradebook(postgres_url) as gradebook:
         scores = {s: gradebook.find_submission(A01, s).score for s in ("honest", "cheater")}
-    assert scores == {"honest": 12, "cheater": 12 - 2 - 1 - 2}
+    assert scores == {"honest": 16, "cheater": 16 - 2 - 1 - 2}
     assert (course / "feedback" / "cheater" / A01 / f"{A01}.html").is_file()
     assert (course / f"class_report_{A01}.html").is_file()
-    assert any(line.startswith(f"{A01},") and ",honest," in line and ",12.0," in line
+    assert any(line.startswith(f"{A01},") and ",honest," in line and ",16.0," in line
                for line in (course / "grades.csv").read_text().splitlines())
     assert not (course / "gradebook.db").exists()

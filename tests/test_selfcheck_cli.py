@@ -228,6 +228,6 @@ def test_student_output_cannot_pass_for_the_score_line(tmp_path):
     assert done.returncode == 1 and "nothing to see" in done.stdout
     scores = [line for line in done.stdout.splitlines() if line.startswith('{"score"')]
     assert len(scores) == 1 and json.loads(scores[0]) == json.loads((tmp_path / "score.json").read_text())
-    assert json.loads(scores[0])["score"] < 12
+    assert json.loads(scores[0])["score"] < 16
     assert not any(ch in done.stdout for ch in "\x1b\x07\r\u202e")
     assert "\\x1b[2J" in done.stdout

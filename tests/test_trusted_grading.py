@@ -55,14 +55,14 @@ def graded(tmp_path_factory):
 def test_honest_submission_keeps_full_marks(graded):
     """Does the reference still get every point once the verdict replaces nbgrader's?"""
     verdicts, scores, _, _, _ = graded
-    assert verdicts["honest"].status == "graded" and scores["honest"] == 12
+    assert verdicts["honest"].status == "graded" and scores["honest"] == 16
 
 
 def test_patched_numpy_gains_no_point(graded):
     """Does monkeypatching numpy's comparisons in an answer cell leave a wrong sigmoid at 0?"""
     verdicts, scores, sigmoid_scores, _, _ = graded
     assert sigmoid_scores["patcher"] == 0
-    assert scores["patcher"] == 12 - 2 - 1 - 2  # sigmoid, and what builds on it: sigmoid_grad, dense
+    assert scores["patcher"] == 16 - 2 - 1 - 2  # sigmoid, and what builds on it: sigmoid_grad, dense
     sigmoid = next(t for t in verdicts["patcher"].tasks if t.grade_id == "test_sigmoid")
     assert sigmoid.status == "failed" and "`sigmoid` returned a wrong value" in " ".join(sigmoid.messages)
 
@@ -95,7 +95,7 @@ def test_endless_loop_costs_only_its_task(graded):
     assert "longer than" in " ".join(looper["test_squared_error"].messages)
     # its gradient is checked against the reference's squared_error: the loop costs only its task
     assert looper["test_squared_error_grad"].score == 1
-    assert scores["looper"] == 12 - 1
+    assert scores["looper"] == 16 - 1
 
 
 @pytest.mark.parametrize("student, words", [("renamed", "no notebook"), ("corrupt", "not a readable notebook")])
@@ -114,7 +114,7 @@ def test_report_has_a_row_per_submission_and_per_task_with_status(graded):
     verdicts, _, _, report, _ = graded
     rows = list(csv.DictReader(report.open()))
     honest = [r for r in rows if r["student"] == "honest"]
-    assert (honest[0]["task"], honest[0]["status"], float(honest[0]["score"])) == ("", "graded", 12.0)
+    assert (honest[0]["task"], honest[0]["status"], float(honest[0]["score"])) == ("", "graded", 16.0)
     assert len(honest) == 1 + len(verdicts["honest"].tasks) and {r["status"] for r in honest[1:]} == {"passed"}
     assert {r["student"] for r in rows if not r["task"]} == set(verdicts)
     patcher = next(r for r in rows if r["student"] == "patcher" and r["task"] == "test_sigmoid")
@@ -171,7 +171,7 @@ def test_hidden_tests_never_reach_the_students_kernel(graded):
     assert f"KERNEL {bubblewrap.SANDBOX_ID} False False ['lo']" in autograded
     for text in (autograded, page):
         assert not [line for line in hidden if line in text] and "BEGIN HIDDEN" not in text
-    assert verdict.status == "graded" and verdict.score == 12
+    assert verdict.status == "graded" and verdict.score == 16
 
 
 def test_no_sandbox_refuses_unless_told_and_marks_every_row(graded, monkeypatch, tmp_path):
@@ -189,7 +189,7 @@ def test_no_sandbox_refuses_unless_told_and_marks_every_row(graded, monkeypatch,
     verdicts = module.autograde(course, A01, ["honest"], grader=Nbgrader(course, cell_timeout=5), sandboxed=False)
     rows = list(csv.DictReader(write_report(verdicts, tmp_path / "report.csv").open()))
     assert rows and all(r["sandbox"] == module.NO_SANDBOX for r in rows)
-    assert verdicts[0].score == 12
+    assert verdicts[0].score == 16
     sandboxed = list(csv.DictReader(graded[3].open()))
     assert sandboxed and all(r["sandbox"] == "bubblewrap" for r in sandboxed)
 
@@ -332,9 +332,9 @@ def test_notebook_cap_stops_nbgrader_and_the_verdict_still_grades(graded):
     _submit(course, "sleeper", slow)
     grader = Nbgrader(course, cell_timeout=3, notebook_seconds=4)
     (verdict,) = autograde(course, A01, ["sleeper"], grader=grader)
-    assert verdict.status == "graded" and verdict.score == 12
+    assert verdict.status == "graded" and verdict.score == 16
     feedback_source = (course / "autograded" / "sleeper" / A01 / f"{A01}.ipynb").read_text()
     assert "nbgrader's run of the notebook was stopped after 4 s" in feedback_source
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        assert gradebook.find_submission(A01, "sleeper").score == 12
+        assert gradebook.find_submission(A01, "sleeper").score == 16
     assert not processes_left_by_this_test_run()

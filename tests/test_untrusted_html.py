@@ -348,7 +348,7 @@ def test_a_submission_with_invalid_metadata_is_run_and_gets_feedback(tmp_path):
     write(_with_invalid_metadata(answered(release, answers)), course / "submitted" / "kim" / name / f"{name}.ipynb")
     grader = Nbgrader(course)
     (verdict,) = autograde(course, name, ["kim"], grader=grader)
-    assert verdict.status == "graded" and verdict.score == 12, verdict.reason
+    assert verdict.status == "graded" and verdict.score == 16, verdict.reason
     assert "nbgrader could not run" not in (course / "autograded" / "kim" / name / f"{name}.ipynb").read_text()
     grader.generate_feedback(name, "kim")
     assert (course / "feedback" / "kim" / name / f"{name}.html").is_file()

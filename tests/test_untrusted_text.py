@@ -317,9 +317,9 @@ def test_a_pathological_notebook_is_graded_and_gets_feedback_beside_an_honest_on
     for student in verdicts:
         grader.generate_feedback(A01, student)
     assert time.perf_counter() - start < SUBMISSION_SECONDS + 60
-    assert (verdicts["sam"].status, verdicts["sam"].score) == ("review", 12) and "duplicate cell ids" in \
+    assert (verdicts["sam"].status, verdicts["sam"].score) == ("review", 16) and "duplicate cell ids" in \
         verdicts["sam"].reason
-    assert (verdicts["kim"].status, verdicts["kim"].score) == ("graded", 12)
+    assert (verdicts["kim"].status, verdicts["kim"].score) == ("graded", 16)
     for student in verdicts:
         assert (course / "feedback" / student / A01 / f"{A01}.html").is_file()
     assert "nbgrader could not run" not in (course / "autograded" / "sam" / A01 / f"{A01}.ipynb").read_text()

@@ -65,13 +65,13 @@ def test_the_walkthrough_takes_a_submission_from_release_to_export(tmp_path):
     said = "\n".join(printed.values())
     for words in ("Released as: deepgrad a01_gradient_descent", "Fetched as: deepgrad a01_gradient_descent",
                   "Submitted as: deepgrad a01_gradient_descent", f"Collecting submission: {name} {A01}",
-                  f"{name:<20} 12 / 12", "student bundle written to"):
+                  f"{name:<20} 16 / 16", "student bundle written to"):
         assert words in said, words
     assert "warning: other users" not in printed[f"deepgrad autograde {A01}"]  # the chmod did it
     assert (tmp_path / "deepgrad-student" / "autograder").is_dir()
     (page,) = (student / A01 / "feedback").rglob(f"{A01}.html")
     assert "every check passed, hidden ones included" in html.unescape(page.read_text())
     grades = (course / "grades.csv").read_text().splitlines()
-    assert any(row.startswith(f"{A01},") and f",{name}," in row and ",12.0,0.0,12.0,12.0" in row
+    assert any(row.startswith(f"{A01},") and f",{name}," in row and ",16.0,0.0,16.0,16.0" in row
                for row in grades), grades
     assert not processes_left_by_this_test_run()

@@ -1,4 +1,4 @@
-"""Assignment 1 -- gradient descent and one neuron.
+"""Assignment 1 -- gradient descent, the perceptron and one sigmoid neuron.
 
 Expected values are fixed numbers worked out offline at 40 digits (``tests/mp_reference.py``
 recomputes each of them), properties every correct answer has, or numeric gradients. Hidden tests
@@ -10,10 +10,11 @@ import numpy as np
 
 from ..calls import CheckFailure
 from ..channel import Polynomial
-from ..compare import describe, expect_array, expect_float_array
+from ..compare import as_float, describe, expect_array, expect_float_array, expect_tuple, show
 from ..gradcheck import assert_gradient
-from ..diagnose import AT_Z, NO_BIAS, SIGN
-from ..registry import check, task
+from ..diagnose import (AT_Z, EPOCH_TOO_FEW, EPOCH_TOO_MANY, NO_BIAS, NO_BIAS_UPDATE, NO_CLEAN_EPOCH, SIGN,
+                        STRICT_STEP)
+from ..registry import check, register, task
 from .common import fixed_value, judged_slope, loss_gradient, mean_over_all
 
 EPS = 1e-12  # the clipping bound the notebook asks for
@@ -61,6 +62,147 @@ def _gd_recurrence(call, coeffs, x0, lr, n_steps):
     expect_array(got[1:], steps, fn="gradient_descent",
                  what="step x_t = x_{t-1} - lr * grad(x_{t-1})", where=where, rtol=1e-10)
 
+
+# ---------------------------------------------------------------- the perceptron
+# Every perceptron input is made of whole numbers and halves (lr a power of 2): X @ w + b is then
+# exact in float64 whatever order a student adds in, so z = 0 happens exactly where the inputs put
+# it, and the threshold's own point (step(0) = 1) is tested.
+perceptron_predict = task("a01.perceptron_predict", points=2)
+
+
+def _unambiguous(mistakes: list[tuple[str, object]], same) -> tuple[tuple[str, object], ...]:
+    """The mistakes whose values no other mistake of the list shares: a value two mistakes give
+    cannot say which one was made, so neither is named."""
+    return tuple((said, value) for i, (said, value) in enumerate(mistakes)
+                 if not any(same(value, other) for j, (_, other) in enumerate(mistakes) if j != i))
+
+
+def _step_mistakes(expected, X, w, b):
+    """A threshold z > 0 (the one value that changes is at z = 0 exactly) and the bias left out."""
+    found = [(f"it matches 1.0 only where X @ w + b > 0: {STRICT_STEP} (step(0) = 1: a sample exactly on "
+              "the line gets 1.0)", np.where(X @ w + b > 0, 1.0, 0.0)),
+             (f"it matches step(X @ w): {NO_BIAS}, the perceptron thresholds X @ w + b", np.where(X @ w >= 0, 1.0, 0.0))]
+    return _unambiguous(found, lambda a, c: np.array_equal(a, c))
+
+
+fixed_value(perceptron_predict, "values", "perceptron_predict", ("X", "w", "b"), mistakes=_step_mistakes,
+            X=np.array([[1.0, 0.5], [3.0, 1.0], [-2.0, 1.5], [-1.0, -1.0], [0.5, 0.25], [2.5, 0.0]]),
+            w=np.array([-1.5, 2.0]), b=0.5,  # X @ w + b = [0, -2, 6.5, 0, 0.25, -3.25]
+            expected=np.array([1.0, 0.0, 1.0, 1.0, 1.0, 0.0]))
+
+
+perceptron_train = task("a01.perceptron_train", points=2)
+
+
+def _counts(value, where: str) -> list[int]:
+    """``mistakes``: a list (or tuple, or 1-D integer array) of whole numbers, one per epoch."""
+    if type(value) is np.ndarray and value.ndim == 1 and value.dtype.kind in "iu":
+        return [int(v) for v in value]
+    whole = type(value) in (list, tuple) and all(
+        (type(v) is int or isinstance(v, np.integer)) or
+        (type(v) is float or isinstance(v, np.floating)) and np.isfinite(v) and float(v).is_integer()
+        for v in value)
+    if not whole:
+        raise CheckFailure(f"`perceptron_train` should return `mistakes` as a list of ints (the number of "
+                           f"mistakes in each epoch){where}, but returned {describe(value)}: {show(value)}")
+    return [int(v) for v in value]
+
+
+def _trained(call, X, y, lr, max_epochs, where: str = "") -> tuple[np.ndarray, float, list[int]]:
+    """``perceptron_train(X, y, lr, max_epochs)`` as the notebook asks for it: (w, b, mistakes)."""
+    w, b, mistakes = expect_tuple(call("perceptron_train", X, y, lr, max_epochs), ("w", "b", "mistakes"),
+                                  fn="perceptron_train", where=where)
+    w = expect_float_array(w, (X.shape[1],), fn="perceptron_train", where=f" for w{where}")
+    return w, as_float(b, fn="perceptron_train", where=f" for b{where}"), _counts(mistakes, where)
+
+
+def _packed(w, b, mistakes) -> np.ndarray:
+    """(w, b, mistakes) as one array, w's D entries first, then b, then one count per epoch: the form of
+    a training check's ``expected``."""
+    return np.concatenate([np.asarray(w, dtype=np.float64), [b], np.asarray(mistakes, dtype=np.float64)])
+
+
+def _train_expect(judge, X, y, lr, max_epochs):
+    return _packed(*_trained(judge, X, y, lr, max_epochs))
+
+
+def _rule(X, y, lr, epochs, *, strict=False, bias=True, sign=1.0, counts_clean=True):
+    """Variants of the rule the notebook states, for the hints alone (the expected value comes from the
+    reference at grading, and is a fixed number otherwise): ``strict`` thresholds at z > 0, ``bias``
+    False never updates b, ``sign`` -1 subtracts the update, ``counts_clean`` False leaves the epoch
+    with no mistake out of the list; ``epochs`` is the most epochs run."""
+    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        wrong = 0
+        for x_i, y_i in zip(X, y):
+            z = float(x_i @ w + b)
+            y_hat = 1.0 if (z > 0 if strict else z >= 0) else 0.0
+            if y_hat != y_i:
+                w = w + sign * lr * (y_i - y_hat) * x_i
+                b = b + (sign * lr * (y_i - y_hat) if bias else 0.0)
+                wrong += 1
+        if wrong or counts_clean:
+            mistakes.append(wrong)
+        if not wrong:
+            break
+    return _packed(w, b, mistakes)
+
+
+def _training_mistakes(X, y, lr, max_epochs) -> tuple[tuple[str, np.ndarray], ...]:
+    rule = "stop after the first epoch with no mistake, or after max_epochs epochs"
+    found = [(f"it matches the rule with y_hat = 1 only where z > 0: {STRICT_STEP} (step(0) = 1, and the first "
+              "sample already has z = 0, as w = 0 and b = 0)", _rule(X, y, lr, max_epochs, strict=True)),
+             (f"it matches a run in which b stays 0: {NO_BIAS_UPDATE} (after a mistake, b <- b + lr * (y - y_hat) "
+              "as well)", _rule(X, y, lr, max_epochs, bias=False)),
+             (f"it matches w <- w - lr * (y - y_hat) * x: {SIGN} of the update", _rule(X, y, lr, max_epochs, sign=-1.0)),
+             (f"w and b are right, and `mistakes` misses its last entry: {NO_CLEAN_EPOCH} (that epoch is run and "
+              "counted, its 0 ends the list)", _rule(X, y, lr, max_epochs, counts_clean=False)),
+             (f"it matches the rule run for max_epochs + 1 epochs: {EPOCH_TOO_MANY} ({rule})",
+              _rule(X, y, lr, max_epochs + 1))]
+    if max_epochs > 1:
+        found.append((f"it matches the rule run for max_epochs - 1 epochs: {EPOCH_TOO_FEW} ({rule})",
+                      _rule(X, y, lr, max_epochs - 1)))
+    # a run back at its start, w = 0 and b = 0, is where many other mistakes end too: it names none
+    d = X.shape[1]
+    return _unambiguous([(said, value) for said, value in found if np.any(value[:d + 1])], _same_training)
+
+
+def _same_training(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+
+
+def _shown(packed: np.ndarray, d: int) -> str:
+    w, b, mistakes = packed[:d], float(packed[d]), [int(m) for m in packed[d + 1:]]
+    return f"w={show(w)}, b={b!r}, mistakes={mistakes}"
+
+
+def _training_check(call, X, y, lr, max_epochs, expected):
+    where = f" for X={X.tolist()}, y={y.tolist()}, lr={lr}, max_epochs={max_epochs}"
+    got = _packed(*_trained(call, X, y, lr, max_epochs, where))
+    expected = np.asarray(expected, dtype=np.float64)
+    if _same_training(got, expected):
+        return
+    d = X.shape[1]
+    wrong = [name for name, a, b in (("w", got[:d], expected[:d]), ("b", got[d:d + 1], expected[d:d + 1]),
+                                     ("mistakes", got[d + 1:], expected[d + 1:])) if not _same_training(a, b)]
+    hint = next((f"\nhint: {said}" for said, value in _training_mistakes(X, y, lr, max_epochs)
+                 if _same_training(got, value) and not _same_training(value, expected)), "")
+    raise CheckFailure(f"`perceptron_train` returned a wrong {', '.join(wrong)}{where}: got {_shown(got, d)}; "
+                       f"expected {_shown(expected, d)}{hint}")
+
+
+# The worked example: the AND gate, a mistake-free sixth epoch. On it the threshold z > 0, a bias never
+# updated, the update's sign flipped, an update on every sample, shuffled samples and the clean epoch
+# left out of the list all give different results.
+register(perceptron_train, "converges", _training_check, expect=_train_expect,
+         X=np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), y=np.array([0.0, 0.0, 0.0, 1.0]),
+         lr=0.5, max_epochs=20, expected=np.array([1.0, 0.5, -1.5, 2, 3, 3, 2, 1, 0]))
+# XOR, in an order of its four points where none of the hinted mistakes ends back at w = 0, b = 0 (as
+# shuffled samples do here): no epoch is free of mistakes, so max_epochs ends it (one epoch more or
+# fewer changes the result).
+register(perceptron_train, "max_epochs", _training_check, expect=_train_expect,
+         X=np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]), y=np.array([1.0, 1.0, 0.0, 0.0]),
+         lr=0.5, max_epochs=4, expected=np.array([-0.5, -0.5, -0.5, 1, 4, 4, 4]))
 
 # ---------------------------------------------------------------- sigmoid
 sigmoid = task("a01.sigmoid", points=2)

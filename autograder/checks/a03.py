@@ -6,15 +6,17 @@ A forward's hidden values come from the reference solution, on inputs drawn for 
 The six named gradients of ``backprop_one_hidden`` are six tasks. Each one passes when it is the
 local step from the student's own upstream gradient (checked numerically through the layer that
 step differentiates), or when it is the true gradient of the loss; so one slip costs one task,
-not every task downstream of it.
+not every task downstream of it. ``parameter_count`` is judged on the Keras lecture's 2-4-1 network and
+a wider one whose every usual slip (biases left out, ...) gives a count of its own.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..calls import CheckFailure, reference_of
-from ..compare import as_float, describe, expect_array, expect_float_array, expect_tuple
-from ..diagnose import AT_Z, BIAS_ROW, NO_BIAS, MEAN_FOR_SUM, NEXT_STEP, SIGMOID_SLOPE, SUM_FOR_MEAN, value_hint
+from ..compare import as_float, describe, expect_array, expect_float_array, expect_tuple, show
+from ..diagnose import (AT_Z, BIAS_ROW, MEAN_FOR_SUM, NEXT_STEP, NO_BIAS, ONE_STEP_SHORT, SIGMOID_SLOPE, SUM_FOR_MEAN,
+                        value_hint)
 from ..gradcheck import assert_gradient, known_mistakes
 from ..registry import check, register, task
 from .common import _describe_inputs, forward_out, judged_gradient, judged_slope, layer_gradient
@@ -306,3 +308,52 @@ LAYERS = ("affine_forward", "sigmoid_forward", "sigmoid_ce_forward")
 for _name in GRAD_NAMES:
     register(task(f"a03.{_name}", points=1), "numeric", _chain_check(_name), uses=LAYERS,
              X=CHAIN_X, y=CHAIN_Y, W1=CHAIN_W1, W2=CHAIN_W2)
+
+
+# ---------------------------------------------------------------- counting parameters
+parameter_count = task("a03.parameter_count", points=1)
+
+
+def _count_mistakes(sizes) -> tuple[tuple[str | None, int], ...]:
+    """What the usual slips give for the layer widths ``sizes``: (the hint, None where no words of
+    autograder.diagnose name it; the count that slip gives). Said only when one slip gives it."""
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    return ((f"it is the number of weights alone: {NO_BIAS} (one per unit after the inputs)",
+             sum(a * b for a, b in pairs)),
+            (None, sum(a * b + a for a, b in pairs)),                  # a bias per input, not per unit
+            (f"it leaves out the last layer's weights and biases: the sum over the layers stops {ONE_STEP_SHORT}",
+             sum(a * b + b for a, b in pairs[:-1])),
+            (None, sum(a * b + b for a, b in pairs[1:])),             # the first layer left out
+            (None, (sizes[0] + 1) * sizes[1]),                         # the first (hidden) layer only
+            (None, sum(sizes)))                                        # the units, not the parameters
+
+
+def _count_hint(got: int, expected: int, sizes) -> str:
+    found = [(said, value) for said, value in _count_mistakes(sizes) if value == got]
+    return f"\nhint: {found[0][0]}" if got != expected and len(found) == 1 and found[0][0] else ""
+
+
+def _as_count(got, where: str = "") -> int:
+    if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
+        return int(got)
+    raise CheckFailure(f"`parameter_count` should return an int{where}, but returned {describe(got)}: "
+                       f"{show(got)}. Count with whole numbers (e.g. `int(...)` around a numpy result).")
+
+
+def _count_values(call, sizes, expected):
+    where = f" for sizes={list(sizes)}"
+    got = _as_count(call("parameter_count", sizes), where)
+    if got != expected:
+        raise CheckFailure(f"`parameter_count` returned {got}{where}; expected {expected} (difference "
+                           f"{got - expected:+d})." + _count_hint(got, expected, sizes))
+
+
+def _count_expected(judge, sizes):
+    return _as_count(judge("parameter_count", sizes))
+
+
+# the Keras lecture's first model ("Total params: 17"), then its MNIST model ("Total params: 335,114"):
+# on the wider one every slip of _count_mistakes gives a count of its own
+register(parameter_count, "chapter", _count_values, expect=_count_expected, sizes=[2, 4, 1], expected=17)
+register(parameter_count, "wider", _count_values, expect=_count_expected, sizes=[784, 256, 256, 256, 10],
+         expected=335114)

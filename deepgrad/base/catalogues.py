@@ -57,7 +57,8 @@ def updated(old: polib.POFile, found: list[Unit], assignment: str, language: str
                      "MIME-Version": "1.0", "Content-Type": "text/plain; charset=UTF-8",
                      "Content-Transfer-Encoding": "8bit"}
     known = {entry.msgid: entry for entry in old if not entry.obsolete}
-    gone = [msgid for msgid in known if msgid not in {unit.text for unit in found}]
+    present = {unit.text for unit in found}
+    gone = [msgid for msgid in known if msgid not in present]
     entries: dict[str, polib.POEntry] = {}
     for unit in found:
         place = (f"{assignment}.ipynb", f"cell-{unit.cell}")

@@ -9,6 +9,8 @@ SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 BLOCKS = (SOLUTION, HIDDEN)
 STUDENT_FOLDERS = ("assignments", "assignments-zh-TW", "autograder", "dlkit", "source_data")
+# Released only when the instructor releases that edition (`deepgrad release --lang zh-TW`, or all)
+OPTIONAL_STUDENT_FOLDERS = ("assignments-zh-TW",)
 MIN_LENGTH = 24  # shorter lines (`return s`) are too common to mean anything
 
 

@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from ..base.errors import CourseError
-from ..base.leaks import STUDENT_FOLDERS, scan, secret_lines
+from ..base.leaks import OPTIONAL_STUDENT_FOLDERS, STUDENT_FOLDERS, scan, secret_lines
 
 STUDENT_PYPROJECT = '''\
 [build-system]
@@ -64,11 +64,11 @@ def make_bundle(root: Path, out: Path) -> Path:
     out = Path(out).resolve()
     if out.exists() and any(out.iterdir()):
         raise CourseError(f"{out} exists and is not empty; choose a new folder for the bundle")
-    missing = [name for name in STUDENT_FOLDERS if not (root / name).is_dir()]
+    missing = [name for name in STUDENT_FOLDERS if not (root / name).is_dir() and name not in OPTIONAL_STUDENT_FOLDERS]
     if missing:
-        raise CourseError(f"cannot bundle: {', '.join(missing)} missing (run `deepgrad release --lang all` first?)")
+        raise CourseError(f"cannot bundle: {', '.join(missing)} missing (run `deepgrad release` first?)")
     out.mkdir(parents=True, exist_ok=True)
-    for name in STUDENT_FOLDERS:
+    for name in (n for n in STUDENT_FOLDERS if (root / n).is_dir()):
         shutil.copytree(root / name, out / name,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc"))
     (out / "pyproject.toml").write_text(STUDENT_PYPROJECT, encoding="utf-8")

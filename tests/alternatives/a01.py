@@ -1,5 +1,6 @@
-"""Correct alternatives to the reference answers of assignment 1: gradient descent, the sigmoid
-and its gradient, the dense layer, binary cross-entropy and squared error with their gradients."""
+"""Correct alternatives to the reference answers of assignment 1: gradient descent, the perceptron,
+the sigmoid and its gradient, the dense layer, binary cross-entropy and squared error with their
+gradients."""
 from .catalogue import alternative
 
 alternative("a01.gradient_descent", "python list", r'''
@@ -20,6 +21,52 @@ def gradient_descent(grad, x0, lr, n_steps):
         x = x - lr * grad(x)
         path[t + 1] = x
     return path
+''')
+
+alternative("a01.perceptron_predict", "a boolean cast to float", r'''
+def perceptron_predict(X, w, b):
+    return (X @ w + b >= 0).astype(np.float64)
+''')
+alternative("a01.perceptron_predict", "heaviside, 1 at 0", r'''
+def perceptron_predict(X, w, b):
+    return np.heaviside(np.dot(X, w) + b, 1.0)
+''')
+alternative("a01.perceptron_predict", "one row at a time", r'''
+def perceptron_predict(X, w, b):
+    return np.array([1.0 if float(np.sum(x * w)) + b >= 0 else 0.0 for x in X])
+''')
+
+alternative("a01.perceptron_train", "a while loop, each row through perceptron_predict", r'''
+def perceptron_train(X, y, lr, max_epochs):
+    w, b = np.zeros(X.shape[1]), 0.0
+    mistakes, epoch = [], 0
+    while epoch < max_epochs and (not mistakes or mistakes[-1] > 0):
+        wrong = 0
+        for x, label in zip(X, y):
+            error = label - perceptron_predict(x[np.newaxis, :], w, b)[0]
+            if error:
+                w += lr * error * x
+                b += lr * error
+                wrong += 1
+        mistakes.append(wrong)
+        epoch += 1
+    return w, float(b), mistakes
+''')
+alternative("a01.perceptron_train", "the bias as a weight on a column of ones", r'''
+def perceptron_train(X, y, lr, max_epochs):
+    augmented = np.hstack([X, np.ones((len(X), 1))])
+    theta = np.zeros(augmented.shape[1])
+    mistakes = []
+    for _ in range(max_epochs):
+        wrong = 0
+        for row, label in zip(augmented, y):
+            y_hat = float(row @ theta >= 0)
+            theta = theta + lr * (label - y_hat) * row
+            wrong += int(y_hat != label)
+        mistakes.append(wrong)
+        if wrong == 0:
+            break
+    return theta[:-1], float(theta[-1]), mistakes
 ''')
 
 # The textbook formula: exp(1000) overflows to inf with a warning, and 1 / (1 + inf) is exactly 0.0,

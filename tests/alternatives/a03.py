@@ -103,3 +103,20 @@ def backprop_one_hidden(X, y, W1, W2):
     return {"grad_o": grad_o, "grad_l2": grad_l2, "grad_W2": np.vstack([db2, dW2]),
             "grad_h1": grad_h1, "grad_l1": grad_l1, "grad_W1": np.vstack([db1, dW1])}
 ''')
+
+alternative("a03.parameter_count", "the lesson's matrices with their bias row, (n_in + 1) x n_out", r'''
+def parameter_count(sizes):
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+''')
+alternative("a03.parameter_count", "numpy arrays, a numpy integer returned", r'''
+def parameter_count(sizes):
+    widths = np.array(sizes)
+    return (widths[:-1] * widths[1:] + widths[1:]).sum()
+''')
+alternative("a03.parameter_count", "the sizes of arrays shaped like W and b", r'''
+def parameter_count(sizes):
+    total = 0
+    for k in range(1, len(sizes)):
+        total += np.empty((sizes[k - 1], sizes[k])).size + np.empty(sizes[k]).size
+    return total
+''')
