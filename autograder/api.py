@@ -1,13 +1,36 @@
 """What a notebook's test cells call: ``check("a01.sigmoid")``.
 
 The checks run on the notebook's own functions through the same encoding as the self-check, so
-there is one copy of every check. A failure raises AssertionError with the check's message.
+there is one copy of every check. A failure raises AssertionError with the check's message, said
+in the notebook's language where the kernel knows its notebook (Jupyter's ``JPY_SESSION_NAME``,
+VS Code's ``__vsc_ipynb_file__``), or in ``DEEPGRAD_LANG``'s; else in English.
 """
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import numpy as np
+
+from .messages import SOURCE_LANGUAGE, overridden, say, speaking
+
+
+def kernel_language(namespace: dict) -> str:
+    """The language of the notebook whose kernel this is: ``DEEPGRAD_LANG``'s if set, else the
+    notebook's own (its metadata, read from its file where the kernel is told which it is), else English."""
+    try:
+        chosen = overridden()
+    except ValueError:  # no language of the course: the notebook's own, as if unset
+        chosen = None
+    if chosen:
+        return chosen
+    from .notebook import notebook_language
+
+    for path in (namespace.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME")):
+        if isinstance(path, str) and path.endswith(".ipynb") and os.path.isfile(path):
+            return notebook_language(Path(path))
+    return SOURCE_LANGUAGE
 
 
 def check(target: str, /, **params) -> None:
@@ -20,12 +43,15 @@ def check(target: str, /, **params) -> None:
     from .registry import attempt, planned
 
     selected = planned(target, params)
-    caller = LocalCaller(sys._getframe(1).f_globals)
-    for item in selected:
-        message = attempt(item, caller, **params)
-        if message is not None:
-            raise CheckFailure(f"{item.id}: {message}")
-    print(f"✓ {target}: {len(selected)} check{'s' if len(selected) != 1 else ''} passed")
+    namespace = sys._getframe(1).f_globals
+    caller = LocalCaller(namespace)
+    with speaking(kernel_language(namespace)):
+        for item in selected:
+            message = attempt(item, caller, **params)
+            if message is not None:
+                raise CheckFailure(f"{item.id}: {message}")
+        print(say("✓ {target}: 1 check passed", target=target) if len(selected) == 1
+              else say("✓ {target}: {count} checks passed", target=target, count=len(selected)))
 
 
 NOTEBOOK_SEED = 20251123

@@ -7,6 +7,8 @@ the terminal, so it is cut where it is made, with a note saying how much was lef
 """
 from __future__ import annotations
 
+from .messages import N_, say, speaking
+
 # A message of a check or a reason of a submission: a long traceback fits (the longest honest ones
 # are about 2,000 characters); a flood does not.
 MESSAGE_CHARS = 4000
@@ -14,8 +16,17 @@ MESSAGE_CHARS = 4000
 TAIL_CHARS = 1000
 
 
-def cut_note(left_out: int) -> str:
-    return f" … (cut: {left_out} characters more) … "
+# The note left where a text was cut.
+CUT = N_(" … (cut: {left_out} characters more) … ")
+
+
+def cut_note(left_out: int, lang: str | None = None) -> str:
+    """The note left where ``left_out`` characters were cut, in ``lang`` (by default the current
+    language: a text is cut as the message holding it is made)."""
+    if lang is None:
+        return say(CUT, left_out=left_out)
+    with speaking(lang):
+        return say(CUT, left_out=left_out)
 
 
 def bounded(text: str, limit: int = MESSAGE_CHARS) -> str:

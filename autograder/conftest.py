@@ -1,15 +1,24 @@
-"""The pytest plugin behind ``pytest autograder``: options, markers, workers and the score table."""
+"""The pytest plugin behind ``pytest autograder``: options, markers, workers and the score table.
+
+It speaks the language of the notebooks it checks (:mod:`autograder.messages`): each check says
+its messages in its notebook's language (``metadata.deepgrad.language``, which each edition's
+release writes; English where there is none), and the score table is said in the language of the
+notebooks checked (English where they differ). ``--lang en`` or ``--lang zh-TW``, or else the
+``DEEPGRAD_LANG`` environment variable, says every message in that language instead.
+"""
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from .calls import WorkerCaller
 from .host import WorkerHost
+from .messages import ENVIRONMENT, LANGUAGES, SOURCE_LANGUAGE, N_, overridden, say, speaking
 from .sandbox import sandbox_missing
-from .notebook import NotebookError, carried_tasks
+from .notebook import NotebookError, carried_tasks, notebook_language
 from .registry import (CHECKS, NOT_CHECKED_YET, NOT_PASTED_YET, TASKS, carried_id, checks_for, load_all,
                        split_carried)
 from .submission import SubmissionError, find_notebooks
@@ -17,23 +26,109 @@ from .submission import SubmissionError, find_notebooks
 COURSE_ROOT = Path(__file__).resolve().parents[1]
 
 
+AUTO = "auto"  # --lang's default: each notebook's own language
+
+
+def _environment_language() -> str:
+    """``DEEPGRAD_LANG``'s language, English if it names none (or none the course has: said at configure)."""
+    try:
+        return overridden() or SOURCE_LANGUAGE
+    except ValueError:
+        return SOURCE_LANGUAGE
+
+
 def pytest_addoption(parser):
-    parser.addoption("--submission", default=None, metavar="PATH",
-                     help="folder of notebooks, or one notebook, to check (default: assignments/)")
-    parser.addoption("--score-file", default=None, metavar="PATH",
-                     help="also write the score summary (JSON) to PATH: the one place a program should read "
-                          "it from, since the terminal shows what the checked code printed too")
+    with speaking(_environment_language()):  # (no notebook read yet)
+        parser.addoption("--submission", default=None, metavar="PATH",
+                         help=say("folder of notebooks, or one notebook, to check (default: assignments/)"))
+        parser.addoption("--score-file", default=None, metavar="PATH",
+                         help=say("also write the score summary (JSON) to PATH: the one place a program should read "
+                                  "it from, since the terminal shows what the checked code printed too"))
+        parser.addoption("--lang", default=AUTO, choices=(AUTO, *LANGUAGES),
+                         help=say("the language of the messages: {auto} (the default: each notebook's own, or "
+                                  "${variable} if set) or one of {languages}", auto=AUTO, variable=ENVIRONMENT,
+                                  languages=", ".join(LANGUAGES)))
+
+
+def override(config) -> str | None:
+    """The language every message is said in, whatever the notebooks' (``--lang``, else
+    ``DEEPGRAD_LANG``), or None: each notebook's own."""
+    chosen = config.getoption("--lang", AUTO)
+    return chosen if chosen != AUTO else overridden()
 
 
 def pytest_configure(config):
+    try:
+        chosen = override(config)
+    except ValueError as exc:  # DEEPGRAD_LANG names no language of the course
+        raise pytest.UsageError(str(exc)) from None
     load_all()
-    for assignment in sorted({t.assignment for t in TASKS.values()}):
-        config.addinivalue_line("markers", f"{assignment}: checks of assignment {assignment}")
-    for task in TASKS.values():
-        config.addinivalue_line("markers", f"{task.id.replace('.', '_')}: checks of task {task.id}")
-    config.addinivalue_line("markers", "carried: earlier assignments' checks of the functions pasted into "
-                                       "a later notebook (no points)")
+    with speaking(chosen or SOURCE_LANGUAGE):  # `pytest --markers` (no notebook read yet)
+        for assignment in sorted({t.assignment for t in TASKS.values()}):
+            config.addinivalue_line("markers", f"{assignment}: " + say("checks of assignment {assignment}",
+                                                                       assignment=assignment))
+        for task in TASKS.values():
+            config.addinivalue_line("markers", f"{task.id.replace('.', '_')}: " + say("checks of task {task}",
+                                                                                    task=task.id))
+        config.addinivalue_line("markers", "carried: " + say("earlier assignments' checks of the functions pasted "
+                                                             "into a later notebook (no points)"))
     config._deepgrad_outcomes = {}
+    config._deepgrad_override = chosen
+
+
+def notebook_languages(config) -> dict[str, str]:
+    """Each notebook's language (``{"a01": "zh-TW"}``), read once from the submission's notebooks'
+    metadata (:func:`autograder.notebook.notebook_language`); none where they cannot be found."""
+    found = getattr(config, "_deepgrad_languages", None)
+    if found is None:
+        try:
+            notebooks = find_notebooks(submission_target(config))
+        except SubmissionError:
+            notebooks = {}
+        found = config._deepgrad_languages = {a: notebook_language(path) for a, path in notebooks.items()}
+    return found
+
+
+def _common_language(languages) -> str:
+    """The one language of ``languages``, English if they are several or none."""
+    spoken = set(languages)
+    return spoken.pop() if len(spoken) == 1 else SOURCE_LANGUAGE
+
+
+def language_of_notebook(config, notebook: str | None) -> str:
+    """The language a check on ``notebook`` ("a04") speaks: the override's, else the notebook's own
+    (a notebook the submission lacks: that of the notebooks it has)."""
+    chosen = getattr(config, "_deepgrad_override", None)
+    if chosen:
+        return chosen
+    languages = notebook_languages(config)
+    return languages[notebook] if notebook in languages else _common_language(languages.values())
+
+
+def summary_language(config, outcomes: dict[str, str]) -> str:
+    """The language of the score table: the override's, else that of the notebooks checked (of
+    every notebook found, if no check ran on one), English where they differ."""
+    chosen = getattr(config, "_deepgrad_override", None)
+    if chosen:
+        return chosen
+    languages = notebook_languages(config)
+    checked = {_notebook_of(test_id) for test_id in outcomes} & set(languages) or set(languages)
+    return _common_language(languages[notebook] for notebook in checked)
+
+
+def _notebook_of(test_id: str) -> str | None:
+    """The notebook a check runs on: the one it was carried into, else its own assignment's."""
+    carried_into, check_id = split_carried(test_id)
+    return carried_into or (CHECKS[check_id].task.assignment if check_id in CHECKS else None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Each check runs (and says its messages) in its notebook's language."""
+    callspec = getattr(item, "callspec", None)
+    test_id = callspec.params.get("check_id") if callspec is not None else None
+    with speaking(language_of_notebook(item.config, _notebook_of(test_id) if isinstance(test_id, str) else None)):
+        return (yield)
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: the plugin may be absent or not loaded
@@ -98,7 +193,7 @@ class Submission:
 
     def caller(self, assignment: str) -> WorkerCaller:
         if assignment not in self.notebooks:
-            pytest.skip(f"no notebook for {assignment} in {self.target}")
+            pytest.skip(say("no notebook for {assignment} in {target}", assignment=assignment, target=self.target))
         if assignment not in self.callers:
             self.callers[assignment] = WorkerCaller(self.notebooks[assignment], host=self.host)
         return self.callers[assignment]
@@ -113,7 +208,8 @@ class Submission:
 @pytest.fixture(scope="session")
 def submission(request):
     try:
-        sub = Submission(submission_target(request.config))
+        with speaking(getattr(request.config, "_deepgrad_override", None) or SOURCE_LANGUAGE):
+            sub = Submission(submission_target(request.config))
     except SubmissionError as exc:
         pytest.exit(str(exc), returncode=4)
     yield sub
@@ -128,10 +224,11 @@ def pytest_runtest_makereport(item, call):
         return
     if report.when == "call" or report.outcome != "passed":
         outcome = "skipped" if report.skipped else report.outcome
-        if report.skipped and NOT_CHECKED_YET in str(report.longrepr):
+        # the check's own word for how it ended (autograder.test_selfcheck), if it said one
+        said = getattr(item, "deepgrad_outcome", None) if report.when == "call" else None
+        if report.skipped and said == NOT_CHECKED_YET:
             outcome = NOT_CHECKED_YET
-        elif report.failed and split_carried(callspec.params["check_id"])[0] and \
-                f"{NOT_PASTED_YET}: " in str(report.longrepr):
+        elif report.failed and split_carried(callspec.params["check_id"])[0] and said == NOT_PASTED_YET:
             outcome = NOT_PASTED_YET
         item.config._deepgrad_outcomes[callspec.params["check_id"]] = outcome
 
@@ -150,9 +247,10 @@ def points_table(outcomes: dict[str, str]) -> tuple[list[tuple], dict]:
         waiting = sum(o == NOT_CHECKED_YET for o in ran)
         complete = len(ran) == len(ids)
         earned = task.points if complete and passed == len(ids) else 0.0
-        note = f"{passed}/{len(ids)} checks passed" + ("" if complete else f" ({len(ran)} run)")
+        note = say("{passed}/{total} checks passed", passed=passed, total=len(ids)) + (
+            "" if complete else say(" ({count} run)", count=len(ran)))
         if waiting:
-            note += f", {waiting} not checked yet (another function fails first)"
+            note += say(", {count} not checked yet (another function fails first)", count=waiting)
         rows.append((task.assignment, task.name, earned, task.points, note))
         earned_total += earned
         possible_total += task.points
@@ -161,7 +259,8 @@ def points_table(outcomes: dict[str, str]) -> tuple[list[tuple], dict]:
                "public_checks_passed": sum(o == "passed" for o in checked),
                "public_checks_total": len(checked),
                "public_checks_not_checked_yet": sum(o == NOT_CHECKED_YET for o in outcomes.values()),
-               "hidden_checks": "run at grading"}
+               # the JSON line is for programs: its words are the same in every language (N_: said nowhere)
+               "hidden_checks": N_("run at grading")}
     return rows, summary
 
 
@@ -177,11 +276,11 @@ def carried_table(outcomes: dict[str, str]) -> dict[str, list[tuple]]:
     for (notebook, task_id), results in sorted(ran.items(), key=lambda item: item[0][0]):
         task = TASKS[task_id]
         passed, waiting = results.count("passed"), results.count(NOT_CHECKED_YET)
-        verdict = ("not pasted" if NOT_PASTED_YET in results else "failed" if "failed" in results
-                   else "not checked" if waiting else "passed")
-        note = f"{passed}/{len(results)} checks passed"
+        verdict = (say("not pasted") if NOT_PASTED_YET in results else say("failed") if "failed" in results
+                   else say("not checked") if waiting else say("passed"))
+        note = say("{passed}/{total} checks passed", passed=passed, total=len(results))
         if waiting:
-            note += f", {waiting} not checked yet (another function fails first)"
+            note += say(", {count} not checked yet (another function fails first)", count=waiting)
         blocks.setdefault(task.assignment, []).append((notebook, task.name, verdict, note))
     return dict(sorted(blocks.items()))
 
@@ -194,10 +293,11 @@ def _nothing_selected(terminalreporter, config) -> None:
         return
     assignments = sorted({t.assignment for t in TASKS.values()})
     example = next(iter(CHECKS.values()))
-    terminalreporter.write_line(
-        f"deepgrad self-check: no check matched {' and '.join(chosen)}. Markers are the assignments "
-        f"({', '.join(assignments)}) and the tasks ({example.task.id.replace('.', '_')}, ...; all of them: "
-        f"`pytest autograder --markers`); -k matches parts of check names such as {example.id}.")
+    terminalreporter.write_line(say(
+        "deepgrad self-check: no check matched {chosen}. Markers are the assignments ({assignments}) and the "
+        "tasks ({task}, ...; all of them: `pytest autograder --markers`); -k matches parts of check names such "
+        "as {example}.", chosen=say(" and ").join(chosen), assignments=", ".join(assignments),
+        task=example.task.id.replace(".", "_"), example=example.id))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -211,30 +311,52 @@ def pytest_sessionfinish(session, exitstatus):
     return result
 
 
+def _width(text: str) -> int:
+    """How many columns ``text`` takes on a terminal (a Chinese character: two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
+
+
 def _write_score(terminalreporter, config):
     outcomes = getattr(config, "_deepgrad_outcomes", {})
+    with speaking(summary_language(config, outcomes)):
+        _write_table(terminalreporter, config, outcomes)
+
+
+def _write_table(terminalreporter, config, outcomes):
     rows, summary = points_table(outcomes)
     if score_file := config.getoption("--score-file"):
-        Path(score_file).write_text(json.dumps(summary) + "\n", encoding="utf-8")
+        Path(score_file).write_text(json.dumps(summary, ensure_ascii=False) + "\n", encoding="utf-8")
     if not outcomes:
         _nothing_selected(terminalreporter, config)
         return
     tr = terminalreporter
-    tr.section("deepgrad self-check")
-    tr.write_line(f"{'assignment':<11}{'task':<30}{'points':>10}   checks")
+    tr.section(say("deepgrad self-check"))
+    tr.write_line(_left(say("assignment"), 11) + _left(say("task"), 30) + _right(say("points"), 10) + "   "
+                  + say("checks"))
     for assignment, task, earned, possible, note in rows:
         tr.write_line(f"{assignment:<11}{task:<30}{earned:>5g} / {possible:<4g}  {note}")
-    tr.write_line(f"{'total':<41}{summary['score']:>5g} / {summary['max_score']:<4g}")
+    tr.write_line(_left(say("total"), 41) + f"{summary['score']:>5g} / {summary['max_score']:<4g}")
     for source, carried_rows in carried_table(outcomes).items():
-        n = int(source[1:])
-        tr.write_line(f"carried from assignment {n} (no points: Assignment {n}'s public checks on what you pasted)")
+        tr.write_line(say("carried from assignment {n} (no points: Assignment {n}'s public checks on what you pasted)",
+                          n=int(source[1:])))
         for notebook, task, verdict, note in carried_rows:
-            tr.write_line(f"{notebook:<11}{task:<30}{verdict:>12}  {note}")
+            tr.write_line(f"{notebook:<11}{task:<30}" + _right(verdict, 12) + f"  {note}")
     waiting = summary["public_checks_not_checked_yet"]
-    tr.write_line(f"public checks: {summary['public_checks_passed']}/{summary['public_checks_total']} "
-                  "passed" + (f" ({waiting} not checked yet: fix the functions they wait on first)" if waiting else "")
-                  + "; hidden checks run at grading")
+    passed, total = summary["public_checks_passed"], summary["public_checks_total"]
+    tr.write_line(say("public checks: {passed}/{total} passed ({waiting} not checked yet: fix the functions they "
+                      "wait on first); hidden checks run at grading", passed=passed, total=total, waiting=waiting)
+                  if waiting else
+                  say("public checks: {passed}/{total} passed; hidden checks run at grading", passed=passed,
+                      total=total))
     missing = sandbox_missing()
     if missing:  # said once: the checks still ran, under time and memory limits only
-        tr.write_line(f"note: your code ran without the sandbox ({missing}); time and memory limits only")
-    tr.write_line(json.dumps(summary))
+        tr.write_line(say("note: your code ran without the sandbox ({why}); time and memory limits only", why=missing))
+    tr.write_line(json.dumps(summary, ensure_ascii=False))

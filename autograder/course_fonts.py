@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKtc-Regular-subset.otf"
-FAMILY = "Noto Sans CJK TC"
 FONT_MANAGER = "matplotlib.font_manager"
 
 
@@ -28,12 +27,14 @@ def register(font_manager) -> None:
     if not FONT.is_file():
         return
     font_manager.fontManager.addfont(str(FONT))
+    # its family's name, as the font itself gives it (Noto Sans CJK TC)
+    family = next(f.name for f in font_manager.fontManager.ttflist if f.fname == str(FONT))
     matplotlib = sys.modules["matplotlib"]  # loaded already: the font manager is part of it
     # A family named after the generic one (matplotlib falls back glyph by glyph from one named
     # family to the next, but a generic family stands for its first font only).
     families = list(matplotlib.rcParams["font.family"])
-    if FAMILY not in families:
-        matplotlib.rcParams["font.family"] = [*families, FAMILY]
+    if family not in families:
+        matplotlib.rcParams["font.family"] = [*families, family]
 
 
 class _AfterFontManager(importlib.abc.MetaPathFinder):

@@ -28,12 +28,24 @@ def register_source(filename: str, source: str) -> None:
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
 
 
+def _python_header() -> str:
+    """The line Python starts a traceback with, in Python's own words (a traceback is Python's
+    text, the same in every edition of the course), taken from Python rather than spelt here."""
+    try:
+        raise RuntimeError
+    except RuntimeError as exc:
+        return traceback.format_exception(exc)[0]
+
+
+TRACEBACK_HEADER = _python_header()
+
+
 def student_traceback(exc: BaseException) -> str:
     """The traceback from the first frame outside the autograder package on."""
     frames = traceback.extract_tb(exc.__traceback__)
     start = next((i for i, f in enumerate(frames) if not f.filename.startswith(_PACKAGE_DIR)),
                  len(frames))
-    lines = ["Traceback (most recent call last):\n"]
+    lines = [TRACEBACK_HEADER]
     lines += traceback.format_list(frames[start:])
     lines += traceback.format_exception_only(type(exc), exc)
     return "".join(lines).rstrip()
@@ -87,7 +99,7 @@ def execute_call(namespace: dict, fn_name: str, encoded_args: list) -> dict:
     try:
         encoded = encode(result)
     except Exception as exc:  # noqa: BLE001 -- a value whose own methods fail to describe it
-        encoded = {"kind": "foreign", "type": type(result).__name__, "detail": f"unreadable: {exc}"}
+        encoded = {"kind": "foreign", "type": type(result).__name__, "why": "unreadable", "error": str(exc)[:2000]}
     numeric = sorted({f"{w.category.__name__}: {w.message}" for w in caught
                       if issubclass(w.category, RuntimeWarning)})
     return {"status": "ok", "result": encoded, "mutated": mutated, "warnings": numeric[:5]}

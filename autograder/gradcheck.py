@@ -11,6 +11,7 @@ import numpy as np
 
 from .calls import CheckFailure
 from .diagnose import value_hint
+from .messages import say
 from .registry import SealedStudent
 
 H = 1e-5
@@ -63,22 +64,25 @@ def _refuse_non_finite(analytic: np.ndarray, numeric: np.ndarray, fn: str, label
     size = max(analytic.size, 1)
     if not np.all(np.isfinite(analytic)):
         index, count = _first_bad(analytic)
-        raise CheckFailure(
-            f"gradient check failed for `{fn}` with respect to `{label(index)}`{_at(index)}: the analytic "
-            f"gradient is {analytic[index]} ({count} of {size} entries not finite). Return finite numbers: "
-            "look for a division by zero or a log of 0 in the gradient's formula.")
+        raise CheckFailure(say(
+            "gradient check failed for `{fn}` with respect to `{wrt}`{at}: the analytic gradient is {value} ({count} "
+            "of {size} entries not finite). Return finite numbers: look for a division by zero or a log of 0 in the "
+            "gradient's formula.", fn=fn, wrt=label(index), at=_at(index), value=analytic[index], count=count,
+            size=size))
     if not np.all(np.isfinite(numeric)):
         index, count = _first_bad(numeric)
-        source = f"`{loss}`" if loss else "the function it is taken of"
-        raise CheckFailure(
-            f"gradient check for `{fn}` with respect to `{label(index)}`{_at(index)}: the numeric gradient "
-            f"is not finite ({numeric[index]}; {count} of {size} entries): {source} returned NaN or inf "
-            "near these inputs (or overflowed over the small step), so no gradient can be checked there. "
-            "Make it finite for such inputs, e.g. clip before a log or use a numerically stable form.")
+        source = f"`{loss}`" if loss else say("the function it is taken of")
+        raise CheckFailure(say(
+            "gradient check for `{fn}` with respect to `{wrt}`{at}: the numeric gradient is not finite ({value}; "
+            "{count} of {size} entries): {source} returned NaN or inf near these inputs (or overflowed over the small "
+            "step), so no gradient can be checked there. Make it finite for such inputs, e.g. clip before a log or "
+            "use a numerically stable form.", fn=fn, wrt=label(index), at=_at(index), value=numeric[index],
+            count=count, size=size, source=source))
 
 
 def _at(index: tuple[int, ...]) -> str:
-    return f" at index {index}" if index else ""
+    """" at index (1, 2)", said in the current language (nothing for a scalar)."""
+    return say(" at index {index}", index=index) if index else ""
 
 
 def assert_gradient(analytic, numeric, *, fn: str, wrt: str, rtol: float = 1e-6, atol: float = 1e-8,
@@ -92,13 +96,14 @@ def assert_gradient(analytic, numeric, *, fn: str, wrt: str, rtol: float = 1e-6,
     the numeric gradient is taken of, for that message; ``samples``, how many samples the inputs
     hold, where the check knows (for the hint "a sum where the mean belongs"); ``mistakes``, the
     check's own known mistakes as a function giving ((hint, gradient), ...), called only on failure
-    (it may cost more numeric gradients).
+    (it may cost more numeric gradients), each hint already said in the current language
+    (``say(...)``). ``fn``, ``wrt``, ``names`` and ``loss`` are names, shown as they are.
     """
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
     if analytic.shape != numeric.shape:
-        raise CheckFailure(f"gradient check for `{fn}`: analytic gradient has shape {analytic.shape}, "
-                           f"`{wrt}` has shape {numeric.shape}")
+        raise CheckFailure(say("gradient check for `{fn}`: analytic gradient has shape {got_shape}, `{wrt}` has shape "
+                               "{shape}", fn=fn, got_shape=analytic.shape, wrt=wrt, shape=numeric.shape))
 
     def label(index: tuple[int, ...]) -> str:
         return names[int(np.ravel_multi_index(index, analytic.shape)) if index else 0] if names else wrt
@@ -112,11 +117,11 @@ def assert_gradient(analytic, numeric, *, fn: str, wrt: str, rtol: float = 1e-6,
     worst = np.unravel_index(int(np.argmax(np.where(off, error, -1.0))), error.shape) if error.shape else ()
     worst = tuple(int(i) for i in worst)
     raise CheckFailure(
-        f"gradient check failed for `{fn}` with respect to `{label(worst)}`{_at(worst)}: "
-        f"analytic {analytic[worst]:.10g}, numeric {numeric[worst]:.10g}, "
-        f"relative error {error[worst]:.3g} (allowed {rtol:g}; "
-        f"{int(np.count_nonzero(off))} of {max(error.size, 1)} entries off)"
-        + value_hint(analytic, numeric, rtol, atol, what="the numeric gradient", samples=samples,
+        say("gradient check failed for `{fn}` with respect to `{wrt}`{at}: analytic {analytic:.10g}, numeric "
+            "{numeric:.10g}, relative error {error:.3g} (allowed {rtol:g}; {off} of {size} entries off)",
+            fn=fn, wrt=label(worst), at=_at(worst), analytic=analytic[worst], numeric=numeric[worst],
+            error=error[worst], rtol=rtol, off=int(np.count_nonzero(off)), size=max(error.size, 1))
+        + value_hint(analytic, numeric, rtol, atol, what=say("the numeric gradient"), samples=samples,
                      mistakes=known_mistakes(mistakes)))
 
 

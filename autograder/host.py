@@ -37,6 +37,7 @@ from pathlib import Path
 
 from . import bubblewrap
 from .channel import dumps
+from .messages import say
 from .resources import ResourceGroup
 from .sandbox import (PACKAGE_ROOT, WORKER_SCRIPT, Limits, Worker, WorkerGone, kill_sandbox, set_limits,
                       toolkit_paths)
@@ -73,10 +74,10 @@ class WorkerHost:
         self.current = worker
         worker._proc, worker._buffer = self._proc, b""
         if not self._ready:
-            report = worker._read(self.limits.start_seconds, "loading the notebook")
+            report = worker._read(self.limits.start_seconds, say("loading the notebook"))
             if report.get("status") != "ready":
                 self.kill()
-                raise WorkerGone("the process running your code sent something unreadable")
+                raise WorkerGone(say("the process running your code sent something unreadable"))
             self._ready = True
         for old in self.folder.iterdir():
             old.unlink()

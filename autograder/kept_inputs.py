@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .messages import N_, phrase, say
+
 
 @dataclass(frozen=True)
 class Kept:
     signature: tuple[str, ...]  # the parameters, as the notebook's signature names them, in order
     kept: tuple[str, ...]       # those the notebook says the function leaves unchanged
-    rule: str                   # the notebook's rule and its reason, as the failure quotes it
+    rule: str                   # the notebook's rule and its reason, as the failure quotes it (N_: said there)
 
     @property
     def positions(self) -> frozenset[int]:
@@ -24,12 +26,12 @@ class Kept:
         return frozenset(self.signature.index(name) for name in self.kept)
 
 
-UPDATE_RULE = ("an update returns a new `w` and a new `state` and leaves the ones it was given unchanged "
-               "(the caller keeps them, e.g. to compare or retry a step)")
-FORWARD_RULE = ("a layer's forward leaves its inputs unchanged (`x` may be your data, or the previous "
-                "layer's output that its cache holds; the other inputs are the network's)")
-TRAIN_RULE = ("`train` leaves `w0` unchanged and starts from a copy (the caller keeps `w0`, e.g. to "
-              "train again from the same start)")
+UPDATE_RULE = N_("an update returns a new `w` and a new `state` and leaves the ones it was given unchanged "
+                 "(the caller keeps them, e.g. to compare or retry a step)")
+FORWARD_RULE = N_("a layer's forward leaves its inputs unchanged (`x` may be your data, or the previous "
+                  "layer's output that its cache holds; the other inputs are the network's)")
+TRAIN_RULE = N_("`train` leaves `w0` unchanged and starts from a copy (the caller keeps `w0`, e.g. to "
+                "train again from the same start)")
 
 _UPDATES = ("momentum_update", "sgd_update", "nesterov_update", "adagrad_update", "rmsprop_update",
             "adam_update")
@@ -69,4 +71,5 @@ def broken_rule(fn: str, changed: list[tuple[int, str]]) -> str | None:
     if not names:
         return None
     listed = ", ".join(f"`{name}`" for name in dict.fromkeys(names))
-    return f"`{fn}` changed its input {listed} in place; the notebook's rule: {kept.rule}."
+    return say("`{fn}` changed its input {listed} in place; the notebook's rule: {rule}.", fn=fn, listed=listed,
+               rule=phrase(kept.rule))

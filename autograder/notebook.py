@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .messages import SOURCE_LANGUAGE, language_of, say
 from .uses import forbidden_functions
 
 _ASSIGNMENT = re.compile(r"^(a\d\d)_")
@@ -29,7 +30,13 @@ class CodeCell:
 
     @property
     def label(self) -> str:
-        return f"cell {self.index} ({self.grade_id})"
+        """"cell 3 (ans_sigmoid)", in the current language (in the worker: English, as its tracebacks name cells)."""
+        return cell_label(self.index, self.grade_id)
+
+
+def cell_label(index: int, grade_id: str) -> str:
+    """A cell as messages name it: its position among all cells and its grade id."""
+    return say("cell {index} ({grade_id})", index=index, grade_id=grade_id)
 
 
 def assignment_of(path: Path) -> str | None:
@@ -64,7 +71,7 @@ def cell_id(cell) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def cell_source(cell, label: str = "a cell") -> str:
+def cell_source(cell, label: str | None = None) -> str:
     """The cell's code as one string (nbformat allows a string or a list of strings); anything
     else is a NotebookError, since running something other than what the student wrote is no answer."""
     src = cell.get("source", "") if isinstance(cell, dict) else ""
@@ -72,9 +79,10 @@ def cell_source(cell, label: str = "a cell") -> str:
         return src
     if isinstance(src, list) and all(isinstance(line, str) for line in src):
         return "".join(src)
-    raise NotebookError(f"{label} has a `source` that is a {type(src).__name__}, not text, so its code "
-                        "cannot be read. Was the notebook edited outside Jupyter? Restore it from your "
-                        "last checkpoint (File > Revert) or copy your answers into a fresh download.")
+    raise NotebookError(say("{cell} has a `source` that is a {type_name}, not text, so its code cannot be read. "
+                            "Was the notebook edited outside Jupyter? Restore it from your last checkpoint "
+                            "(File > Revert) or copy your answers into a fresh download.",
+                            cell=say("a cell") if label is None else label, type_name=type(src).__name__))
 
 
 def _without_magics(source: str) -> str:
@@ -90,14 +98,14 @@ def parse_notebook(data: bytes | str, shown: str) -> dict:
     try:
         nb = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
-        raise NotebookError(
-            f"{shown} is not a readable notebook ({why}). If you edited it outside Jupyter, "
-            "restore it from your last checkpoint (File > Revert) or re-download the assignment."
-        ) from None
+        why = say("nested too deeply") if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise NotebookError(say(
+            "{notebook} is not a readable notebook ({why}). If you edited it outside Jupyter, "
+            "restore it from your last checkpoint (File > Revert) or re-download the assignment.",
+            notebook=shown, why=why)) from None
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
-        raise NotebookError(f"{shown} has no list of cells; it is not a Jupyter notebook")
+        raise NotebookError(say("{notebook} has no list of cells; it is not a Jupyter notebook", notebook=shown))
     return nb
 
 
@@ -105,8 +113,20 @@ def read_cells(path: Path) -> list:
     """The notebook's cells, as stored: a list, each entry of any JSON type (see the accessors)."""
     path = Path(path)
     if not path.is_file():
-        raise NotebookError(f"notebook not found: {path}")
+        raise NotebookError(say("notebook not found: {path}", path=path))
     return parse_notebook(path.read_bytes(), str(path))["cells"]
+
+
+def notebook_language(path: Path) -> str:
+    """The language the notebook at ``path`` is in: its metadata's (``metadata.deepgrad.language``,
+    which each edition's release writes), one of the course's languages; English where it names
+    none, or none the course has (the metadata is the student's file's), or the file cannot be
+    read (its checks say why)."""
+    try:
+        nb = parse_notebook(Path(path).read_bytes(), str(path))
+    except (NotebookError, OSError):
+        return SOURCE_LANGUAGE
+    return language_of(nb.get("metadata"))
 
 
 def loadable_cells(path: Path) -> list[CodeCell]:

@@ -10,11 +10,14 @@ reference computes what the student's function must return on them (see :func:`a
 """
 from __future__ import annotations
 
+import re
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from .messages import N_, phrase, say
 
 
 @dataclass(frozen=True)
@@ -103,13 +106,15 @@ def planned(target: str, params: dict) -> list[Check]:
     return selected
 
 
-NOT_CHECKED_YET = "not checked yet"  # the self-check's word for a check waiting on another function
+# The self-check's word for a check waiting on another function: an outcome's name (the same in
+# every language) and, said with phrase(), what a student reads.
+NOT_CHECKED_YET = N_("not checked yet")
 
 # A later notebook *carries* functions pasted from earlier assignments (its test cells run their
 # public checks: see autograder.notebook.carried_tasks). The self-check runs those checks on that
 # notebook, for no points, as "a04/carried/a03.affine_forward.values".
 CARRIED = "/carried/"
-NOT_PASTED_YET = "not pasted yet"  # a carried function still a stub
+NOT_PASTED_YET = N_("not pasted yet")  # a carried function still a stub (an outcome's name, as NOT_CHECKED_YET)
 
 
 def carried_id(notebook: str, check_id: str) -> str:
@@ -124,12 +129,21 @@ def split_carried(self_check_id: str) -> tuple[str | None, str]:
 
 
 def carried_message(message: str, task_: Task) -> str:
-    """A carried check's failure, said as one: a stub is "not pasted yet"."""
-    source = f"Assignment {int(task_.assignment[1:])}"
-    if message.startswith("not implemented yet: "):
-        what = message.removeprefix("not implemented yet: ").split(" Replace `raise", 1)[0]
-        return f"{NOT_PASTED_YET}: {what} Paste your code from {source} in its place."
-    return f"pasted from {source} (checked by its public checks, for no points here): {message}"
+    """A carried check's failure, said as one in the current language: a stub is "not pasted yet".
+    A stub's message is known by :func:`autograder.calls.not_implemented`, in any language; the
+    functions it names are its code spans (```f``` and, where the stub is a function ``f`` calls,
+    ```g```), never its words."""
+    from .calls import not_implemented
+
+    source = say("Assignment {number}", number=int(task_.assignment[1:]))
+    if not_implemented(message):
+        fn, *others = re.findall(r"`([A-Za-z_]\w*)`", message) or [""]
+        via = say(" (it calls `{origin}`, which)", origin=others[0]) if others else ""
+        return say("{not_pasted_yet}: {what} Paste your code from {source} in its place.",
+                   not_pasted_yet=phrase(NOT_PASTED_YET), source=source,
+                   what=say("`{fn}`{via} still raises NotImplementedError.", fn=fn, via=via))
+    return say("pasted from {source} (checked by its public checks, for no points here): {message}",
+               source=source, message=message)
 
 
 def blocked_by(item: Check, call, cache: dict[str, bool]) -> list[str]:
@@ -206,8 +220,8 @@ class StudentCalls:
 
     def __call__(self, fn: str, *args):
         if self.seals:
-            raise SealedStudent(f"the check asked the student's `{fn}` for a value while taking a numeric "
-                                "gradient, which at grading comes from the reference solution alone")
+            raise SealedStudent(say("the check asked the student's `{fn}` for a value while taking a numeric "
+                                    "gradient, which at grading comes from the reference solution alone", fn=fn))
         return self.call(fn, *args)
 
 
@@ -229,13 +243,17 @@ def exception_summary(exc: BaseException) -> str:
     """``TypeError at autograder/checks/a01.py:95: ...``: the type, where it was raised (the last
     frame, relative to the folder holding the package) and the message, on one line."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = ""
+    kind, place = type(exc).__name__, None
     if frames:
         path = Path(frames[-1].filename)
         shown = path.relative_to(_PACKAGES) if path.is_relative_to(_PACKAGES) else path.name
-        where = f" at {shown}:{frames[-1].lineno}"
+        place = f"{shown}:{frames[-1].lineno}"
     message = " ".join(str(exc).split())[:300]
-    return f"{type(exc).__name__}{where}" + (f": {message}" if message else "")
+    if place is None:
+        return f"{kind}: {message}" if message else kind
+    if message:
+        return say("{kind} at {place}: {message}", kind=kind, place=place, message=message)
+    return say("{kind} at {place}", kind=kind, place=place)
 
 
 _PACKAGES = Path(__file__).resolve().parents[1]
@@ -253,8 +271,8 @@ def _expected(item: Check, call, params: dict):
     except Exception as exc:  # noqa: BLE001 -- the reference's value, not the student's
         if judge is call:  # no separate reference (self-check): the caller's own function failed
             raise
-        raise ReferenceFailure(f"the expected value could not be made from the reference solution's "
-                               f"({exception_summary(exc)})") from None
+        raise ReferenceFailure(say("the expected value could not be made from the reference solution's ({summary})",
+                                   summary=exception_summary(exc))) from None
 
 
 def _graded_elsewhere(item: Check, fn: str) -> bool:
@@ -282,6 +300,8 @@ def attempt(item: Check, call, **inputs) -> str | None:
     grader: so the message names its type and the line that raised it, for the instructor who
     reads the report (grader bugs on correct answers are caught by the reference runs in the
     tests). BaseExceptions (KeyboardInterrupt, SystemExit) still stop the run.
+
+    The message is said in the current language (:func:`autograder.messages.speaking`).
     """
     from .calls import CheckFailure, ReferenceFailure, StudentProblem, with_broken_rules, with_warnings
 
@@ -306,8 +326,9 @@ def attempt(item: Check, call, **inputs) -> str | None:
     except CheckFailure as failure:
         outcome = with_warnings(str(failure), warned[before:])
     except Exception as exc:  # noqa: BLE001 -- see the docstring
-        outcome = (f"the check could not judge the value your function returned ({exception_summary(exc)}). "
-                   "Return what the task asks for (its type and shape); if it does, tell your instructor.")
+        outcome = say("the check could not judge the value your function returned ({summary}). Return what the "
+                      "task asks for (its type and shape); if it does, tell your instructor.",
+                      summary=exception_summary(exc))
     finally:
         broken = [note for fn, note in broke[broke_before:] if not _graded_elsewhere(item, fn)]
         del warned[before:], broke[broke_before:]  # noted for this check only

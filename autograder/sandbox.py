@@ -27,6 +27,8 @@ from pathlib import Path
 
 from . import bubblewrap
 from .channel import MAX_MESSAGE_BYTES, dumps, loads
+from .messages import say
+from .notebook import cell_label
 from .resources import ResourceGroup
 
 WORKER_SCRIPT = Path(__file__).resolve().parent / "worker.py"
@@ -82,11 +84,21 @@ def _describe_exit(code: int, limits: Limits, sandboxed: bool) -> str:
         code = -(code - 128)  # bwrap reports its command's death by signal N as 128 + N
     if code < 0:
         sig = signal.Signals(-code).name
-        hint = {"SIGKILL": " (often: it used too much memory or time)",
-                "SIGXCPU": f" (it used more than {limits.cpu_seconds} s of CPU time)",
-                "SIGSEGV": " (a crash inside a library, often from running out of memory)"}
-        return f"the process running your code was killed by {sig}{hint.get(sig, '')}"
-    return f"the process running your code exited with status {code} (sys.exit or os._exit?)"
+        why = (say(" (often: it used too much memory or time)") if sig == "SIGKILL"
+               else say(" (it used more than {seconds} s of CPU time)", seconds=limits.cpu_seconds) if sig == "SIGXCPU"
+               else say(" (a crash inside a library, often from running out of memory)") if sig == "SIGSEGV"
+               else "")
+        return say("the process running your code was killed by {signal}{why}", signal=sig, why=why)
+    return say("the process running your code exited with status {code} (sys.exit or os._exit?)", code=code)
+
+
+def _loading_cell(report: dict) -> str:
+    """The cell a worker's "loading" report names, said here from its position and grade id (the
+    report is data: its own label, cut, if the grade id is not a string)."""
+    grade_id = report.get("grade_id")
+    if type(grade_id) is str:
+        return cell_label(report["cell"], grade_id[:200])
+    return str(report.get("label"))[:200]
 
 
 def set_limits(limits: Limits, group: ResourceGroup | None) -> None:
@@ -164,7 +176,7 @@ class Worker:
         while report.get("status") == "loading":
             loading = report
             try:
-                report = self._read(max(deadline - time.monotonic(), 0.0), "loading the notebook",
+                report = self._read(max(deadline - time.monotonic(), 0.0), say("loading the notebook"),
                                     limit=self.limits.start_seconds)
             except WorkerGone as gone:
                 if (not gone.timed_out or type(loading.get("cell")) is not int  # a forged one: data only
@@ -172,15 +184,15 @@ class Worker:
                     raise
                 # One cell never finished (an endless loop at load time): load again without it,
                 # so that only the functions it defines are missing.
-                self.skipped[loading["cell"]] = (f"{str(loading.get('label'))[:200]} did not finish loading within "
-                                                 f"{self.limits.start_seconds:g} s and was left out "
-                                                 "(an endless loop outside any function?)")
+                self.skipped[loading["cell"]] = say(
+                    "{cell} did not finish loading within {seconds:g} s and was left out (an endless loop "
+                    "outside any function?)", cell=_loading_cell(loading), seconds=self.limits.start_seconds)
                 return self.start()
         if isinstance(report.get("message"), str):  # name the student's file, not the private copy
             report["message"] = report["message"].replace(str(copy), str(self.notebook))
         if not isinstance(report.get("load_errors", []), list):  # a forged report: data, not trusted
             self.stop()
-            raise WorkerGone("the process running your code sent something unreadable")
+            raise WorkerGone(say("the process running your code sent something unreadable"))
         report["load_errors"] = [*report.get("load_errors", []),
                                  *({"cell": "", "traceback": why} for why in self.skipped.values())]
         self.load_report = report
@@ -203,7 +215,7 @@ class Worker:
             raise WorkerGone(self._ended()) from None
         deadline = time.monotonic() + self.limits.call_seconds
         while True:
-            reply = self._read(max(deadline - time.monotonic(), 0.0), "this call",
+            reply = self._read(max(deadline - time.monotonic(), 0.0), say("this call"),
                                limit=self.limits.call_seconds)
             if reply.get("id") == request_id:
                 return reply
@@ -218,21 +230,21 @@ class Worker:
                 left = deadline - time.monotonic()
                 if left <= 0 or not sel.select(left):
                     self.stop()
-                    raise WorkerGone(f"{what} took longer than {limit:g} s "
-                                     "(an endless loop?) and was stopped", timed_out=True)
+                    raise WorkerGone(say("{what} took longer than {limit:g} s (an endless loop?) and was stopped",
+                                         what=what, limit=limit), timed_out=True)
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
                     raise WorkerGone(self._ended())
                 self._buffer += chunk
                 if len(self._buffer) > MAX_MESSAGE_BYTES:
                     self.stop()
-                    raise WorkerGone("the value returned was too large to check")
+                    raise WorkerGone(say("the value returned was too large to check"))
         line, _, self._buffer = self._buffer.partition(b"\n")
         try:
             return loads(line)
         except ValueError:
             self.stop()
-            raise WorkerGone("the process running your code sent something unreadable") from None
+            raise WorkerGone(say("the process running your code sent something unreadable")) from None
 
     def _ended(self) -> str:
         code = self._proc.wait(timeout=5)

@@ -30,6 +30,7 @@ from autograder.channel import dumps, loads  # noqa: E402
 from autograder.execute import (cell_filename, execute_call, register_source,  # noqa: E402
                                 student_traceback)
 from autograder.lazy_imports import install as lazy_imports  # noqa: E402
+from autograder.messages import say  # noqa: E402
 from autograder.notebook import NotebookError, loadable_cells  # noqa: E402
 
 
@@ -85,7 +86,8 @@ def load_module(notebook: Path, skip: set[int], announce) -> tuple[types.ModuleT
         try:
             exec(compile(cell.source, filename, "exec"), module.__dict__)  # noqa: S102
         except BaseException as exc:  # noqa: BLE001 -- report it and keep loading later cells
-            errors.append({"cell": cell.label, "traceback": student_traceback(exc)[-4000:]})
+            errors.append({"cell": cell.label, "index": cell.index, "grade_id": cell.grade_id,
+                           "traceback": student_traceback(exc)[-4000:]})
         restore_builtins()
     return module, errors
 
@@ -101,7 +103,8 @@ def serve(notebook: Path, skip: set[int], channel_in, channel_out, handback: int
 
     try:
         module, errors = load_module(
-            notebook, skip, lambda cell: send({"status": "loading", "cell": cell.index, "label": cell.label}))
+            notebook, skip, lambda cell: send({"status": "loading", "cell": cell.index, "grade_id": cell.grade_id,
+                                               "label": cell.label}))
     except NotebookError as exc:
         send({"status": "unreadable", "message": str(exc)})
         return 0
@@ -232,7 +235,7 @@ def host(output: str) -> int:
     """Serve notebooks one after another, each in a fresh copy of this process (see the module's
     docstring); exits when the channel ends, or as a copy that ended unasked did."""
     if not _in_own_sandbox():
-        print("worker.py --host runs only as a sandbox's first process", file=sys.stderr)
+        print(say("worker.py --host runs only as a sandbox's first process"), file=sys.stderr)
         return 2
     sys.meta_path.insert(0, _NoShortcuts())
     lazy_imports()

@@ -127,10 +127,13 @@ NOT_IN_THE_REPO = {
     "class_report_ASSIGNMENT.html": "deepgrad report's page",
     "class_report_ASSIGNMENT.csv": "deepgrad report's table",
     "class_report_*.csv": "deepgrad report's tables",
+    "similar_ASSIGNMENT.html": "deepgrad similar's page",
+    "similar_ASSIGNMENT.csv": "deepgrad similar's table of pairs",
     "site/": "the documentation site, when `mkdocs build` builds it in place (git-ignored)",
     # made at run time outside the course folder
     "/srv/nbgrader/exchange": "nbgrader's exchange, made once per server (the walkthrough's first line)",
     "../deepgrad-student": "the bundle the walkthrough writes beside the course",
+    "../known-solutions": "an instructor's folder of known public solutions, beside the course (deepgrad similar --against)",
     "a01_gradient_descent/": "the student's folder, made by nbgrader fetch_assignment where they work",
     "a01_gradient_descent/feedback/": "made there by nbgrader fetch_feedback",
     # the host's folders, as the sandbox sees or hides them
@@ -164,7 +167,12 @@ def named_paths(text: str) -> set[str]:
 
 
 def expanded(path: str) -> list[str]:
-    """A path with placeholders, as every real path it stands for: <assignment>, aNN."""
+    """A path with placeholders, as every real path it stands for: <assignment>, aNN; <locale> and
+    <module> (a message catalogue: autograder/locale/<locale>/<module>.po) as one that must exist, and a
+    glob (tests/bugs_*.py) as its first match."""
+    if "*" in path:
+        return [str(next(iter(sorted(ROOT.glob(path))), path))]
+    path = path.replace("<locale>", "zh_TW").replace("<module>", "autograder.compare")
     names = sorted(NOTEBOOKS.values())
     if "<assignment>" in path:
         return [path.replace("<assignment>", name) for name in names]

@@ -1,5 +1,5 @@
-"""Do the benchmarks (bench/grading.py, bench/cpu.py, bench/selfcheck.py) run end to end? Functional checks,
-not timing ones."""
+"""Do the benchmarks (bench/grading.py, bench/cpu.py, bench/selfcheck.py, bench/editions.py,
+bench/similar.py) run end to end? Functional checks, not timing ones."""
 from __future__ import annotations
 
 import importlib.util
@@ -118,3 +118,21 @@ def test_cpu_benchmark_measures_every_side_in_both_modes_with_the_same_scores(tm
     assert json.loads(out.read_text())["modes"].keys() == result["modes"].keys()
     shown = capsys.readouterr().out
     assert "marginal deepgrad" in " ".join(shown.split()) and "command  jobs" in shown
+
+
+def test_similarity_benchmark_times_each_size_and_keeps_the_measurement(tmp_path, capsys):
+    """Does a small run of bench/similar.py time each step of `deepgrad similar` at each class size,
+    and the command, say how the time grows, and find every planted copy above every pair of
+    independent students? (One run: a functional check, not a timing one.)"""
+    out = tmp_path / "similar.json"
+    result = _bench("similar").main(["--sizes", "20", "30", "--runs", "1", "--workdir", str(tmp_path / "work"),
+                                     "--json", str(out)])
+    rows = result["rows"]
+    assert [row["size"] for row in rows] == [20, 30] and result["problems"] == []
+    for row in rows:
+        assert all(row[step]["wall"] > 0 and row[step]["cpu"] >= 0 for step in ("read", "compare", "write"))
+        assert row["command_wall"] > 0 and row["pairs"] == row["size"] * (row["size"] - 1) // 2
+        assert row["listed"] >= 7 and row["planted_lowest"] > row["independent_highest"]
+    assert math.isfinite(rows[1]["growth"]) and "growth" not in rows[0]
+    assert json.loads(out.read_text())["rows"] == rows
+    assert "planted ≥ / independent ≤" in capsys.readouterr().out

@@ -228,3 +228,31 @@ def test_every_section_is_displayed_in_chromium(course):
         assert all(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)
                    for img in images)  # the embedded PNGs decode
         assert browser.find_element(By.CSS_SELECTOR, "#students a").text == "feedback"
+
+
+def test_a_hint_said_in_chinese_counts_as_the_same_mistake():
+    """A class may mix the editions: a 繁體中文 hint counts under the mistake's English name, and a
+    message with no hint in either language counts under none."""
+    from autograder.diagnose import SIGN, hint
+    from autograder.messages import phrase, speaking
+    from deepgrad.commands.class_report import _hint_kind
+
+    with speaking("zh-TW"):
+        said = "a01.sigmoid.values: `sigmoid` 回傳了錯誤的值" + hint("它正好是應有的值的 −1 倍：" + phrase(SIGN))
+    assert "提示" in said and _hint_kind(" ".join(said.split())) == SIGN
+    assert _hint_kind("a01.sigmoid.values: `sigmoid` 回傳了錯誤的值") is None
+
+
+def test_the_page_speaks_the_language_asked_for(course):
+    """`deepgrad report --lang zh-TW`: the page's own words in 繁體中文 (headings, tables, summary, the
+    hints' names), its numbers and ids as in English; the CSV's columns, for programs, unchanged."""
+    english = write_class_report(course, A)[0].read_text(encoding="utf-8")
+    html_path, csv_path = write_class_report(course, A, language="zh-TW")
+    page = html_path.read_text(encoding="utf-8")
+    assert '<html lang="zh-TW">' in page and "<h2>各題通過率</h2>" in page and "<h2>Scores</h2>" not in page
+    assert "成績簿中有 5 份作業；平均 1.80，中位數 2，最低 0，最高 3（滿分 3）。" in page
+    assert "<tr><td>test_sigmoid</td><td>2</td><td>5</td><td>3</td><td>60 %</td><td>1.20</td></tr>" in page
+    assert "請檢查正負號" in page and "check the sign" in english  # the hint's mistake, by its name in each
+    assert csv_path.read_text(encoding="utf-8").splitlines()[0] == ",".join(
+        ["task", "max_points", "submissions", "passed", "pass_rate", "mean_score"])
+    assert main(["report", A, "--lang", "zh-TW"]) in (None, 0) and "全班報告" in html_path.read_text(encoding="utf-8")

@@ -24,7 +24,8 @@ from autograder.notebook import NotebookError, forbidden_uses, loadable_cells, r
 from deepgrad.grading import verdict as verdict_module
 from deepgrad.runs.autograde import write_unexecuted
 from deepgrad.base.snapshot import Snapshots, SnapshotError
-from deepgrad.grading.verdict import grade_submission, rewrite_for_feedback, submission_problem
+from deepgrad.grading.shown_verdict import rewrite_for_feedback
+from deepgrad.grading.verdict import grade_submission, submission_problem
 from mutated_submissions import A01, SOURCE, honest_notebook, mutate
 
 SECRET = bytes(32)

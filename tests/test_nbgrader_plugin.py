@@ -132,7 +132,7 @@ def test_feedback_pages_are_the_stock_exporters_pages():
 
     from deepgrad.adapters import feedback_html
     from deepgrad.adapters.feedback_html import NO_ALT, FeedbackHTMLExporter
-    from deepgrad.grading.verdict import VERDICT_MARK
+    from deepgrad.grading.shown_verdict import VERDICT_MARK
 
     png = base64.b64encode(bytes.fromhex("89504e470d0a1a0a")).decode()
     # (an image in markdown: a data: one, the only kind the feedback's second layer keeps)

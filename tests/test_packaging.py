@@ -45,3 +45,19 @@ def test_a_package_left_out_of_the_list_is_noticed(tmp_path):
     old = {"tool": {"setuptools": {"packages": ["autograder", "autograder.checks", "dlkit"]}}}
     assert listed(old, tmp_path) != packages_in(tmp_path, ("autograder", "dlkit"))
     assert listed(tomllib.loads(STUDENT_PYPROJECT), tmp_path) == packages_in(tmp_path, ("autograder", "dlkit"))
+
+
+@pytest.mark.parametrize("pyproject", [ROOT / "pyproject.toml", STUDENT_PYPROJECT], ids=["course", "student-bundle"])
+def test_every_file_the_student_package_reads_is_installed(pyproject):
+    """Files beside autograder's modules that it reads (pytest.ini, the font, the messages'
+    catalogues) are package data of the install: a pattern that misses one leaves a non-editable
+    install without it (a 繁體中文 student would read English)."""
+    import fnmatch
+
+    text = pyproject.read_text(encoding="utf-8") if isinstance(pyproject, Path) else pyproject
+    patterns = tomllib.loads(text)["tool"]["setuptools"]["package-data"]["autograder"]
+    data = [p.relative_to(ROOT / "autograder").as_posix() for p in (ROOT / "autograder").rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert any(d.startswith("locale/") for d in data)
+    assert [d for d in data if not any(fnmatch.fnmatch(d, pattern) for pattern in patterns)] == []
+    assert "polib" in text  # what reads the catalogues

@@ -40,10 +40,12 @@ BLOCKS = {
         "(test_quickstart_is_what_ci_runs)"),
     "pytest autograder": ("e0a743f5", "run by tests/test_readme.py::test_self_check_line_does_what_the_readme_says"),
     "solutions/<assignment>/<assignment>.ipynb": (
-        "ad39e0cd", "not run: the course layout, a listing (test_every_path_named_exists checks its paths)"),
+        "3afc1668", "not run: the course layout, a listing (test_every_path_named_exists checks its paths)"),
     "walkthrough": (
         "575a4f6a",
         "run by tests/test_walkthrough.py::test_the_walkthrough_takes_a_submission_from_release_to_export"),
+    "deepgrad similar a01_gradient_descent": (
+        "10234e56", "run by tests/test_similar.py::test_a_class_graded_by_nbgraders_own_autograde"),
 }
 
 

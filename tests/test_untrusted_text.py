@@ -35,7 +35,8 @@ from deepgrad.base.safe_text import FIELD_CHARS, csv_cell, csv_value
 from deepgrad.base.snapshot import Snapshots
 from deepgrad.grading.grading_report import REPORT_COLUMNS, write_report
 from deepgrad.commands.submissions import answered, read, reference_answers, write
-from deepgrad.grading.verdict import (SUBMISSION_SECONDS, SubmissionVerdict, TaskVerdict, grade_submission, show_verdict, submission_problem)
+from deepgrad.grading.shown_verdict import show_verdict
+from deepgrad.grading.verdict import (SUBMISSION_SECONDS, SubmissionVerdict, TaskVerdict, grade_submission, submission_problem)
 
 A01 = NOTEBOOKS["a01"]
 SOURCE = ROOT / "solutions" / A01 / f"{A01}.ipynb"

@@ -11,16 +11,24 @@ import numpy as np
 from ..calls import CheckFailure
 from ..channel import Polynomial
 from ..compare import as_float, describe, expect_array, expect_float_array, expect_tuple, show
-from ..gradcheck import assert_gradient
 from ..diagnose import (AT_Z, EPOCH_TOO_FEW, EPOCH_TOO_MANY, NO_BIAS, NO_BIAS_UPDATE, NO_CLEAN_EPOCH, SIGN,
-                        STRICT_STEP)
+                        STRICT_STEP, hint)
+from ..gradcheck import assert_gradient
+from ..messages import N_, phrase, say
 from ..registry import check, register, task
 from .common import fixed_value, judged_slope, loss_gradient, mean_over_all
 
 EPS = 1e-12  # the clipping bound the notebook asks for
+# A note is said by fixed_value when its check runs (in the student's language): a constant, EPS written in.
+CLIP_NOTE = N_(" (clip p into [1e-12, 1 - 1e-12])")
+assert CLIP_NOTE == f" (clip p into [{EPS:g}, 1 - {EPS:g}])"
 
 # ---------------------------------------------------------------- gradient descent
 gradient_descent = task("a01.gradient_descent", points=2)
+
+
+def _gd_where(grad, x0, lr, n_steps) -> str:
+    return say(" for grad = {grad!r}, x0={x0}, lr={lr}, n_steps={n_steps}", grad=grad, x0=x0, lr=lr, n_steps=n_steps)
 
 
 def _gd_path(judge, coeffs, x0, lr, n_steps):
@@ -33,9 +41,10 @@ def _gd_path(judge, coeffs, x0, lr, n_steps):
        expected=(10.0, 8.9, 7.91, 7.019, 6.2171, 5.49539))
 def _gd_lesson(call, coeffs, x0, lr, n_steps, expected):
     got = call("gradient_descent", Polynomial(coeffs), x0, lr, n_steps)
-    expect_array(got, expected, fn="gradient_descent", what="trajectory",
-                 where=f" for grad = {Polynomial(coeffs)!r}, x0={x0}, lr={lr}, n_steps={n_steps}",
-                 rtol=1e-12, mistakes=((f"it matches gradient ascent, x + lr * grad(x): {SIGN} of the step",
+    expect_array(got, expected, fn="gradient_descent", what=say("trajectory"),
+                 where=_gd_where(Polynomial(coeffs), x0, lr, n_steps),
+                 rtol=1e-12, mistakes=((say("it matches gradient ascent, x + lr * grad(x): {sign} of the step",
+                                            sign=phrase(SIGN)),
                                         _ascent(Polynomial(coeffs), x0, lr, n_steps)),))
 
 
@@ -51,16 +60,16 @@ def _ascent(grad, x0, lr, n_steps) -> np.ndarray:
 @check(gradient_descent, "recurrence", coeffs=(0.0, 4.0, 9.0, 4.0), x0=0.5, lr=0.05, n_steps=30)
 def _gd_recurrence(call, coeffs, x0, lr, n_steps):
     grad = Polynomial(coeffs)
-    where = f" for grad = {grad!r}, x0={x0}, lr={lr}, n_steps={n_steps}"
+    where = _gd_where(grad, x0, lr, n_steps)
     got = call("gradient_descent", grad, x0, lr, n_steps)
     if type(got) is not np.ndarray or got.shape != (n_steps + 1,):
-        raise CheckFailure(f"`gradient_descent` should return {n_steps + 1} values (x0 and one per "
-                           f"step){where}; it returned {describe(got)}")
-    expect_array(got[:1], [x0], fn="gradient_descent", what="first entry (x0)", where=where)
+        raise CheckFailure(say("`gradient_descent` should return {count} values (x0 and one per step){where}; it "
+                               "returned {described}", count=n_steps + 1, where=where, described=describe(got)))
+    expect_array(got[:1], [x0], fn="gradient_descent", what=say("first entry (x0)"), where=where)
     with np.errstate(all="ignore"):  # a diverging path is judged below, not warned about here
         steps = got[:-1] - lr * grad(got[:-1])
     expect_array(got[1:], steps, fn="gradient_descent",
-                 what="step x_t = x_{t-1} - lr * grad(x_{t-1})", where=where, rtol=1e-10)
+                 what=say("step x_t = x_{t-1} - lr * grad(x_{t-1})"), where=where, rtol=1e-10)
 
 
 # ---------------------------------------------------------------- the perceptron
@@ -79,9 +88,10 @@ def _unambiguous(mistakes: list[tuple[str, object]], same) -> tuple[tuple[str, o
 
 def _step_mistakes(expected, X, w, b):
     """A threshold z > 0 (the one value that changes is at z = 0 exactly) and the bias left out."""
-    found = [(f"it matches 1.0 only where X @ w + b > 0: {STRICT_STEP} (step(0) = 1: a sample exactly on "
-              "the line gets 1.0)", np.where(X @ w + b > 0, 1.0, 0.0)),
-             (f"it matches step(X @ w): {NO_BIAS}, the perceptron thresholds X @ w + b", np.where(X @ w >= 0, 1.0, 0.0))]
+    found = [(say("it matches 1.0 only where X @ w + b > 0: {strict_step} (step(0) = 1: a sample exactly on "
+                  "the line gets 1.0)", strict_step=phrase(STRICT_STEP)), np.where(X @ w + b > 0, 1.0, 0.0)),
+             (say("it matches step(X @ w): {no_bias}, the perceptron thresholds X @ w + b", no_bias=phrase(NO_BIAS)),
+              np.where(X @ w >= 0, 1.0, 0.0))]
     return _unambiguous(found, lambda a, c: np.array_equal(a, c))
 
 
@@ -103,8 +113,9 @@ def _counts(value, where: str) -> list[int]:
         (type(v) is float or isinstance(v, np.floating)) and np.isfinite(v) and float(v).is_integer()
         for v in value)
     if not whole:
-        raise CheckFailure(f"`perceptron_train` should return `mistakes` as a list of ints (the number of "
-                           f"mistakes in each epoch){where}, but returned {describe(value)}: {show(value)}")
+        raise CheckFailure(say("`perceptron_train` should return `mistakes` as a list of ints (the number of "
+                               "mistakes in each epoch){where}, but returned {described}: {shown}", where=where,
+                               described=describe(value), shown=show(value)))
     return [int(v) for v in value]
 
 
@@ -112,8 +123,8 @@ def _trained(call, X, y, lr, max_epochs, where: str = "") -> tuple[np.ndarray, f
     """``perceptron_train(X, y, lr, max_epochs)`` as the notebook asks for it: (w, b, mistakes)."""
     w, b, mistakes = expect_tuple(call("perceptron_train", X, y, lr, max_epochs), ("w", "b", "mistakes"),
                                   fn="perceptron_train", where=where)
-    w = expect_float_array(w, (X.shape[1],), fn="perceptron_train", where=f" for w{where}")
-    return w, as_float(b, fn="perceptron_train", where=f" for b{where}"), _counts(mistakes, where)
+    w = expect_float_array(w, (X.shape[1],), fn="perceptron_train", where=say(" for w{where}", where=where))
+    return w, as_float(b, fn="perceptron_train", where=say(" for b{where}", where=where)), _counts(mistakes, where)
 
 
 def _packed(w, b, mistakes) -> np.ndarray:
@@ -149,19 +160,22 @@ def _rule(X, y, lr, epochs, *, strict=False, bias=True, sign=1.0, counts_clean=T
 
 
 def _training_mistakes(X, y, lr, max_epochs) -> tuple[tuple[str, np.ndarray], ...]:
-    rule = "stop after the first epoch with no mistake, or after max_epochs epochs"
-    found = [(f"it matches the rule with y_hat = 1 only where z > 0: {STRICT_STEP} (step(0) = 1, and the first "
-              "sample already has z = 0, as w = 0 and b = 0)", _rule(X, y, lr, max_epochs, strict=True)),
-             (f"it matches a run in which b stays 0: {NO_BIAS_UPDATE} (after a mistake, b <- b + lr * (y - y_hat) "
-              "as well)", _rule(X, y, lr, max_epochs, bias=False)),
-             (f"it matches w <- w - lr * (y - y_hat) * x: {SIGN} of the update", _rule(X, y, lr, max_epochs, sign=-1.0)),
-             (f"w and b are right, and `mistakes` misses its last entry: {NO_CLEAN_EPOCH} (that epoch is run and "
-              "counted, its 0 ends the list)", _rule(X, y, lr, max_epochs, counts_clean=False)),
-             (f"it matches the rule run for max_epochs + 1 epochs: {EPOCH_TOO_MANY} ({rule})",
-              _rule(X, y, lr, max_epochs + 1))]
+    rule = say("stop after the first epoch with no mistake, or after max_epochs epochs")
+    found = [(say("it matches the rule with y_hat = 1 only where z > 0: {strict_step} (step(0) = 1, and the first "
+                  "sample already has z = 0, as w = 0 and b = 0)", strict_step=phrase(STRICT_STEP)),
+              _rule(X, y, lr, max_epochs, strict=True)),
+             (say("it matches a run in which b stays 0: {no_bias_update} (after a mistake, b <- b + lr * (y - y_hat) "
+                  "as well)", no_bias_update=phrase(NO_BIAS_UPDATE)), _rule(X, y, lr, max_epochs, bias=False)),
+             (say("it matches w <- w - lr * (y - y_hat) * x: {sign} of the update", sign=phrase(SIGN)),
+              _rule(X, y, lr, max_epochs, sign=-1.0)),
+             (say("w and b are right, and `mistakes` misses its last entry: {no_clean_epoch} (that epoch is run and "
+                  "counted, its 0 ends the list)", no_clean_epoch=phrase(NO_CLEAN_EPOCH)),
+              _rule(X, y, lr, max_epochs, counts_clean=False)),
+             (say("it matches the rule run for max_epochs + 1 epochs: {epoch_too_many} ({rule})",
+                  epoch_too_many=phrase(EPOCH_TOO_MANY), rule=rule), _rule(X, y, lr, max_epochs + 1))]
     if max_epochs > 1:
-        found.append((f"it matches the rule run for max_epochs - 1 epochs: {EPOCH_TOO_FEW} ({rule})",
-                      _rule(X, y, lr, max_epochs - 1)))
+        found.append((say("it matches the rule run for max_epochs - 1 epochs: {epoch_too_few} ({rule})",
+                          epoch_too_few=phrase(EPOCH_TOO_FEW), rule=rule), _rule(X, y, lr, max_epochs - 1)))
     # a run back at its start, w = 0 and b = 0, is where many other mistakes end too: it names none
     d = X.shape[1]
     return _unambiguous([(said, value) for said, value in found if np.any(value[:d + 1])], _same_training)
@@ -177,7 +191,8 @@ def _shown(packed: np.ndarray, d: int) -> str:
 
 
 def _training_check(call, X, y, lr, max_epochs, expected):
-    where = f" for X={X.tolist()}, y={y.tolist()}, lr={lr}, max_epochs={max_epochs}"
+    where = say(" for X={X}, y={y}, lr={lr}, max_epochs={max_epochs}", X=X.tolist(), y=y.tolist(), lr=lr,
+                max_epochs=max_epochs)
     got = _packed(*_trained(call, X, y, lr, max_epochs, where))
     expected = np.asarray(expected, dtype=np.float64)
     if _same_training(got, expected):
@@ -185,10 +200,11 @@ def _training_check(call, X, y, lr, max_epochs, expected):
     d = X.shape[1]
     wrong = [name for name, a, b in (("w", got[:d], expected[:d]), ("b", got[d:d + 1], expected[d:d + 1]),
                                      ("mistakes", got[d + 1:], expected[d + 1:])) if not _same_training(a, b)]
-    hint = next((f"\nhint: {said}" for said, value in _training_mistakes(X, y, lr, max_epochs)
-                 if _same_training(got, value) and not _same_training(value, expected)), "")
-    raise CheckFailure(f"`perceptron_train` returned a wrong {', '.join(wrong)}{where}: got {_shown(got, d)}; "
-                       f"expected {_shown(expected, d)}{hint}")
+    named = next((hint(said) for said, value in _training_mistakes(X, y, lr, max_epochs)
+                  if _same_training(got, value) and not _same_training(value, expected)), "")
+    raise CheckFailure(say("`perceptron_train` returned a wrong {wrong}{where}: got {got}; expected {expected}",
+                           wrong=", ".join(wrong), where=where, got=_shown(got, d), expected=_shown(expected, d))
+                       + named)
 
 
 # The worked example: the AND gate, a mistake-free sixth epoch. On it the threshold z > 0, a bias never
@@ -218,8 +234,8 @@ def _logit(p: np.ndarray, fn: str, where: str) -> np.ndarray:
     outside = (p <= 0) | (p >= 1)
     if np.any(outside):
         index = tuple(int(i) for i in np.argwhere(outside)[0])
-        raise CheckFailure(f"`{fn}` returned {float(p[index])!r} at index {index}{where}: a sigmoid's "
-                           "values lie strictly between 0 and 1")
+        raise CheckFailure(say("`{fn}` returned {value!r} at index {index}{where}: a sigmoid's values lie strictly "
+                               "between 0 and 1", fn=fn, value=float(p[index]), index=index, where=where))
     return np.log(p) - np.log1p(-p)
 
 
@@ -227,9 +243,10 @@ def _logit(p: np.ndarray, fn: str, where: str) -> np.ndarray:
 def _sigmoid_logit_inverse(call, z):
     """log(s / (1 - s)) recovers z: true of the sigmoid and of no other function."""
     s = call("sigmoid", z)
-    expect_float_array(s, z.shape, fn="sigmoid", where=f" for z of shape {z.shape}")
-    expect_array(_logit(s, "sigmoid", f" for z of shape {z.shape}"), z, fn="sigmoid", what="value (its logit is not z)",
-                 where=f" for z of shape {z.shape}", rtol=1e-6, atol=1e-6)
+    where = say(" for z of shape {shape}", shape=z.shape)
+    expect_float_array(s, z.shape, fn="sigmoid", where=where)
+    expect_array(_logit(s, "sigmoid", where), z, fn="sigmoid", subject=say("value (its logit is not z)"),
+                 where=where, rtol=1e-6, atol=1e-6)
 
 
 @check(sigmoid, "extremes", z=np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0]))
@@ -239,7 +256,7 @@ def _sigmoid_extremes(call, z):
     within an absolute 1e-15, as a03's sigmoid_forward is."""
     s = call("sigmoid", z)  # an overflow warning fails here already
     expect_array(s, [0.0, 4.248354255291589e-18, 0.5, 1.0, 1.0], fn="sigmoid",
-                 where=" for very large |z|", rtol=1e-9, atol=1e-15)
+                 where=say(" for very large |z|"), rtol=1e-9, atol=1e-15)
 
 
 # ---------------------------------------------------------------- sigmoid_grad
@@ -250,8 +267,10 @@ def _sigmoid_grad_at_z(expected, z):
     """s * (1 - s) with z in place of s = sigmoid(z), and s * (1 + s)."""
     z = np.asarray(z, dtype=float)
     s = np.exp(-np.logaddexp(0.0, -z))
-    return ((f"it matches s * (1 - s) {AT_Z} s = sigmoid(z): compute s = sigmoid(z) first", z * (1.0 - z)),
-            (f"it matches s * (1 + s): {SIGN} inside, the derivative is s * (1 - s)", s * (1.0 + s)))
+    return ((say("it matches s * (1 - s) {at_z} s = sigmoid(z): compute s = sigmoid(z) first", at_z=phrase(AT_Z)),
+             z * (1.0 - z)),
+            (say("it matches s * (1 + s): {sign} inside, the derivative is s * (1 - s)", sign=phrase(SIGN)),
+             s * (1.0 + s)))
 
 
 fixed_value(sigmoid_grad, "values", "sigmoid_grad", ("z",), mistakes=_sigmoid_grad_at_z,
@@ -268,7 +287,7 @@ def _sigmoid_grad_numeric(call, z):
 
     def sigmoid_at(judge, v):  # checked for form before any arithmetic on it
         return expect_float_array(judge("sigmoid", v), z.shape, fn="sigmoid",
-                                  where=" (near z, for the numeric slope)")
+                                  where=say(" (near z, for the numeric slope)"))
 
     numeric = judged_slope(call, sigmoid_at, z)
     assert_gradient(analytic, numeric, fn="sigmoid_grad", wrt="z", rtol=1e-6, loss="sigmoid")
@@ -279,7 +298,8 @@ dense_sigmoid = task("a01.dense_sigmoid", points=2)
 
 
 def _dense_without_bias(expected, X, W, b):
-    return ((f"it matches sigmoid(X @ W): {NO_BIAS}, the logit is X @ W + b", np.exp(-np.logaddexp(0.0, -(X @ W)))),)
+    return ((say("it matches sigmoid(X @ W): {no_bias}, the logit is X @ W + b", no_bias=phrase(NO_BIAS)),
+             np.exp(-np.logaddexp(0.0, -(X @ W)))),)
 
 
 fixed_value(dense_sigmoid, "values", "dense_sigmoid", ("X", "W", "b"), mistakes=_dense_without_bias,
@@ -298,9 +318,10 @@ def _dense_logit_affine(call, X, W, b):
     """The logit of each output is the affine map X @ W + b."""
     n, m = X.shape[0], W.shape[1]
     out = expect_float_array(call("dense_sigmoid", X, W, b), (n, m), fn="dense_sigmoid",
-                             where=f" for X {X.shape}, W {W.shape}, b {b.shape}")
+                             where=say(" for X {x_shape}, W {w_shape}, b {b_shape}", x_shape=X.shape,
+                                       w_shape=W.shape, b_shape=b.shape))
     expect_array(_logit(out, "dense_sigmoid", ""), X @ W + b, fn="dense_sigmoid",
-                 what="value (its logit is not X @ W + b)", rtol=1e-7, atol=1e-9)
+                 subject=say("value (its logit is not X @ W + b)"), rtol=1e-7, atol=1e-9)
 
 
 # ---------------------------------------------------------------- binary cross-entropy
@@ -309,9 +330,9 @@ RAIN_Y, RAIN_P = np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.2, 0.4])
 
 
 fixed_value(bce, "values", "binary_cross_entropy", ("y", "p"), scalar=True, samples="y",
-            note=" (the mean over samples)", y=RAIN_Y, p=RAIN_P, expected=0.41493159961539705)
+            note=N_(" (the mean over samples)"), y=RAIN_Y, p=RAIN_P, expected=0.41493159961539705)
 fixed_value(bce, "clipped", "binary_cross_entropy", ("y", "p"), scalar=True, rtol=1e-4, samples="y",
-            note=f" (clip p into [{EPS:g}, 1 - {EPS:g}])", y=np.array([1.0, 0.0, 1.0, 0.0]),
+            note=CLIP_NOTE, y=np.array([1.0, 0.0, 1.0, 0.0]),
             p=np.array([0.0, 1.0, 1.0, 0.0]), expected=13.815510557964775)
 
 
@@ -331,7 +352,7 @@ loss_gradient(bce_grad, "numeric", "binary_cross_entropy_grad", "binary_cross_en
 # by 1 - p = 0 or by less than EPS. rtol 1e-4: correct clips differ there by 2.2e-5 (the float
 # 1 - (1 - EPS) is 0.99998e-12, a floor max(1 - p, EPS) gives EPS itself), as for the loss above.
 fixed_value(bce_grad, "clipped", "binary_cross_entropy_grad", ("y", "p"), rtol=1e-4, samples="y",
-            note=f" (clip p into [{EPS:g}, 1 - {EPS:g}])", y=np.array([1.0, 0.0, 1.0, 0.0, 0.0, 1.0]),
+            note=CLIP_NOTE, y=np.array([1.0, 0.0, 1.0, 0.0, 0.0, 1.0]),
             p=np.array([0.0, 1.0, 1.0, 0.0, 1.0 - 1e-13, 1e-13]),
             expected=np.array([-166666666666.66666, 166666666666.66666, -0.16666666666683333,
                                0.16666666666683333, 166666666666.66666, -166666666666.66666]))
@@ -351,8 +372,8 @@ def _mean_over_all(expected, output, label):  # fixed_value's mistakes(expected,
 
 
 fixed_value(squared_error, "values", "squared_error", ("output", "label"), scalar=True, samples="output",
-            mistakes=_mean_over_all,
-            note=" (sum over the last axis, mean over samples)", output=SE_OUT, label=SE_LABEL, expected=0.21833333333333332)
+            mistakes=_mean_over_all, note=N_(" (sum over the last axis, mean over samples)"),
+            output=SE_OUT, label=SE_LABEL, expected=0.21833333333333332)
 
 
 squared_error_grad = task("a01.squared_error_grad", points=1)

@@ -13,6 +13,7 @@ import numpy as np
 from ..calls import CheckFailure, reference_of
 from ..compare import as_float, expect_array, expect_float_array, expect_tuple
 from ..gradcheck import assert_gradient
+from ..messages import N_, say
 from ..registry import check, register, task
 from .common import fixed_value, judged_gradient
 
@@ -43,7 +44,7 @@ def _forward_expected(judge, X, w):
                  (0.9933071490757152, 0.9999962733607158, 0.01798620996209156),
                  (0.06485213647716792, 0.12949617934159827, 0.9796496561500811)))
 def _forward_values(call, X, w, expected):
-    where = f" for X of shape {X.shape} and w = {w.tolist()}"
+    where = say(" for X of shape {shape} and w = {w}", shape=X.shape, w=w.tolist())
     got = expect_tuple(call("forward", X, w), ("h1", "h2", "o"), fn="forward", where=where)
     for name, value, exp in zip(("h1", "h2", "o"), got, expected):
         expect_array(value, exp, fn="forward", what=f"`{name}`", where=where, rtol=1e-9, atol=1e-15)
@@ -53,7 +54,7 @@ def _forward_values(call, X, w, expected):
 loss = task("a02.loss", points=1)
 
 
-fixed_value(loss, "values", "loss", ("X", "y", "w"), scalar=True, note=" (mean cross-entropy)", samples="X",
+fixed_value(loss, "values", "loss", ("X", "y", "w"), scalar=True, note=N_(" (mean cross-entropy)"), samples="X",
             X=X3, y=Y3, w=LESSON_W, expected=0.9649629398529214)
 
 
@@ -85,21 +86,22 @@ def _train_first_step(call, X, y, w0, lr):
     """One step of full-batch gradient descent moves w by -lr times the gradient of `loss` (the
     reference's at grading, so a wrong `loss` costs only its own point)."""
     w1, losses = expect_tuple(call("train", X, y, w0, lr, 1), ("w", "losses"), fn="train")
-    expect_float_array(w1, (9,), fn="train", where=" (the trained weights)")
-    expect_float_array(losses, (1,), fn="train", where=" (losses, one per iteration, for n_iter=1)")
+    expect_float_array(w1, (9,), fn="train", where=say(" (the trained weights)"))
+    expect_float_array(losses, (1,), fn="train", where=say(" (losses, one per iteration, for n_iter=1)"))
     grad = judged_gradient(call, lambda judge, v: as_float(judge("loss", X, y, v), fn="loss"), w0)
     expect_array(losses, [as_float(reference_of(call)("loss", X, y, w0), fn="loss")], fn="train",
-                 what="losses[0] (the loss at w0, before the update)", rtol=1e-9)
-    expect_array(w1, w0 - lr * grad, fn="train", what="weights after one step",
-                 where=f" (expected w0 - lr * gradient, lr={lr})", rtol=1e-6, atol=1e-8)
+                 what=say("losses[0] (the loss at w0, before the update)"), rtol=1e-9)
+    expect_array(w1, w0 - lr * grad, fn="train", what=say("weights after one step"),
+                 where=say(" (expected w0 - lr * gradient, lr={lr})", lr=lr), rtol=1e-6, atol=1e-8)
 
 
 @check(train, "decreases", uses=("loss",), X=X_CHECK, y=Y_CHECK, w0=W_CHECK, lr=0.5, n_iter=300)
 def _train_decreases(call, X, y, w0, lr, n_iter):
     w, losses = expect_tuple(call("train", X, y, w0, lr, n_iter), ("w", "losses"), fn="train")
     expect_float_array(w, (9,), fn="train")
-    expect_float_array(losses, (n_iter,), fn="train", where=f" (losses for n_iter={n_iter})")
+    expect_float_array(losses, (n_iter,), fn="train", where=say(" (losses for n_iter={n_iter})", n_iter=n_iter))
     final = as_float(reference_of(call)("loss", X, y, w), fn="loss")
     if not final < losses[0] or np.any(np.diff(losses) > 1e-9):
-        raise CheckFailure(f"`train` did not steadily decrease the loss with lr={lr}: losses went "
-                           f"{losses[0]:.6g} -> {losses[-1]:.6g}, final loss {final:.6g}")
+        raise CheckFailure(say("`train` did not steadily decrease the loss with lr={lr}: losses went {first:.6g} -> "
+                               "{last:.6g}, final loss {final:.6g}", lr=lr, first=losses[0], last=losses[-1],
+                               final=final))

@@ -16,8 +16,9 @@ import numpy as np
 from ..calls import CheckFailure, reference_of
 from ..compare import as_float, describe, expect_array, expect_float_array, expect_tuple, show
 from ..diagnose import (AT_Z, BIAS_ROW, MEAN_FOR_SUM, NEXT_STEP, NO_BIAS, ONE_STEP_SHORT, SIGMOID_SLOPE, SUM_FOR_MEAN,
-                        value_hint)
+                        hint, hint_of, value_hint)
 from ..gradcheck import assert_gradient, known_mistakes
+from ..messages import N_, phrase, say
 from ..registry import check, register, task
 from .common import _describe_inputs, forward_out, judged_gradient, judged_slope, layer_gradient
 
@@ -38,7 +39,8 @@ def _affine_values(call, x, W, b, expected):
     where = _describe_inputs({"x": x, "W": W, "b": b})
     out, _ = forward_out(call, "affine_forward", (x, W, b), where)
     expect_array(out, expected, fn="affine_forward", what="out", where=where, rtol=1e-12, atol=1e-14,
-                 mistakes=((f"it matches x @ W: {NO_BIAS}, out = x @ W + b", expected - b),))
+                 mistakes=((say("it matches x @ W: {no_bias}, out = x @ W + b", no_bias=phrase(NO_BIAS)),
+                            expected - b),))
 
 
 affine_backward = task("a03.affine_backward", points=2)
@@ -51,7 +53,9 @@ sigmoid_forward = task("a03.sigmoid_forward", points=1)
 
 
 def _sigmoid_values(call, x, expected, note="", atol=1e-15):
-    where = (f" for x of shape {np.shape(x)}" if np.size(x) > 12 else _describe_inputs({"x": x})) + note
+    """``note``: a constant marked with N_, said here in the student's language."""
+    where = (say(" for x of shape {shape}", shape=np.shape(x)) if np.size(x) > 12
+             else _describe_inputs({"x": x})) + phrase(note)
     out, _ = forward_out(call, "sigmoid_forward", (x,), where)
     expect_array(out, expected, fn="sigmoid_forward", what="out", where=where, rtol=1e-12, atol=atol)
 
@@ -65,7 +69,7 @@ register(sigmoid_forward, "values", _sigmoid_values, expect=_sigmoid_expected,
          expected=np.array([[0.11920292202211756, 0.37754066879814546, 0.5],
                             [0.6224593312018546, 0.8807970779778824, 0.9933071490757152]]))
 register(sigmoid_forward, "extremes", _sigmoid_values, expect=_sigmoid_expected,
-         note=" (large |x| must not overflow)", x=np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0]),
+         note=N_(" (large |x| must not overflow)"), x=np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0]),
          expected=np.array([0.0, 4.248354255291589e-18, 0.5, 1.0, 1.0]))
 
 sigmoid_backward = task("a03.sigmoid_backward", points=1)
@@ -80,15 +84,17 @@ def _ce_loss(call, scores, y, where: str = "") -> tuple[float, object]:
     """``sigmoid_ce_forward(scores, y) -> (loss, cache)``, the loss one float."""
     loss, cache = expect_tuple(call("sigmoid_ce_forward", scores, y), ("loss", "cache"),
                                fn="sigmoid_ce_forward", where=where)
-    return as_float(loss, fn="sigmoid_ce_forward", where=f" (its loss){where}"), cache
+    return as_float(loss, fn="sigmoid_ce_forward", where=say(" (its loss){where}", where=where)), cache
 
 
 def _ce_values(call, scores, y, expected, note=""):
-    where = _describe_inputs({"scores": scores, "y": y}) + note
+    """``note``: a constant marked with N_, said here in the student's language."""
+    where = _describe_inputs({"scores": scores, "y": y}) + phrase(note)
     loss, _ = _ce_loss(call, scores, y, where)
     if not np.isclose(loss, expected, rtol=1e-10, atol=1e-14):
-        raise CheckFailure(f"`sigmoid_ce_forward` returned the loss {loss!r}{where}; expected {expected!r} "
-                           f"(difference {loss - expected:.3g})."
+        raise CheckFailure(say("`sigmoid_ce_forward` returned the loss {loss!r}{where}; expected {expected!r} "
+                               "(difference {difference:.3g}).", loss=loss, where=where, expected=expected,
+                               difference=loss - expected)
                            + value_hint(np.float64(loss), np.float64(expected), 1e-10, 1e-14, samples=len(scores)))
 
 
@@ -96,11 +102,11 @@ def _ce_expected(judge, scores, y, **_):
     return _ce_loss(judge, scores, y)[0]
 
 
-register(sigmoid_ce_forward, "values", _ce_values, expect=_ce_expected, note=" (the mean over samples)",
+register(sigmoid_ce_forward, "values", _ce_values, expect=_ce_expected, note=N_(" (the mean over samples)"),
          scores=np.array([[-2.0], [0.5], [3.0], [-0.25]]), y=np.array([[0.0], [1.0], [1.0], [0.0]]),
          expected=0.3063829416689162)
 register(sigmoid_ce_forward, "extremes", _ce_values, expect=_ce_expected,
-         note=" (large logits: work with the logits, never take the log of a rounded probability)",
+         note=N_(" (large logits: work with the logits, never take the log of a rounded probability)"),
          scores=np.array([[800.0], [-800.0], [35.0], [-35.0]]), y=np.array([[0.0], [1.0], [1.0], [0.0]]),
          expected=400.0)
 
@@ -111,10 +117,10 @@ sigmoid_ce_backward = task("a03.sigmoid_ce_backward", points=1)
        y=np.array([[1.0], [0.0], [0.0], [1.0], [1.0]]))
 def _ce_backward_numeric(call, scores, y):
     """The student's backward, on their own forward's cache, against the judge's loss."""
-    where = f" for scores of shape {scores.shape}"
+    where = say(" for scores of shape {shape}", shape=scores.shape)
     _, cache = _ce_loss(call, scores, y, where)
     dscores = expect_float_array(call("sigmoid_ce_backward", cache), scores.shape, fn="sigmoid_ce_backward",
-                                 where=f" (dscores, shaped like `scores`){where}")
+                                 where=say(" (dscores, shaped like `scores`){where}", where=where))
     numeric = judged_gradient(call, lambda judge, s: _ce_loss(judge, s, y)[0], scores)
     assert_gradient(dscores, numeric, fn="sigmoid_ce_backward", wrt="scores", rtol=1e-6, atol=1e-9,
                     loss="sigmoid_ce_forward", samples=len(scores))
@@ -124,12 +130,13 @@ def _ce_backward_numeric(call, scores, y):
 # One hidden layer of any width, in the lesson's notation: W1 of shape (D + 1, H) and W2 of shape
 # (H + 1, 1), row 0 holding the biases (X^E, the inputs with a column of ones, times W1).
 GRAD_NAMES = ("grad_o", "grad_l2", "grad_W2", "grad_h1", "grad_l1", "grad_W1")
-# name: (the quantity it is the gradient of, its upstream gradient, the lesson's formula of the step)
+# name: (the quantity it is the gradient of, its upstream gradient, the lesson's formula of the step, said
+# with phrase(): the one with words is marked for the catalogue)
 STEPS = {
     "grad_o": ("o", None, "grad.o = dloss/do"),
     "grad_l2": ("l2", "grad_o", "grad.l2 = grad.o * o (1 - o)"),
     "grad_W2": ("W2", "grad_l2", "grad.W2 = (h1^E)^T grad.l2"),
-    "grad_h1": ("h1", "grad_l2", "grad.h1 = grad.l2 W2^T, without W2's bias row"),
+    "grad_h1": ("h1", "grad_l2", N_("grad.h1 = grad.l2 W2^T, without W2's bias row")),
     "grad_l1": ("l1", "grad_h1", "grad.l1 = grad.h1 * h1 (1 - h1)"),
     "grad_W1": ("W1", "grad_l1", "grad.W1 = (X^E)^T grad.l1"),
 }
@@ -212,31 +219,33 @@ def _chain_mistakes(name: str, net: _Net, true: np.ndarray) -> tuple[tuple[str, 
     taken at the logit, grad.o already multiplied by the sigmoid's derivative, and the bias row
     (row 0 of W1 and W2) left out, put last, or kept in grad.h1."""
     n = net.X.shape[0]
-    found = [(f"it is exactly N = {n} times the gradient: {SUM_FOR_MEAN}? Every gradient here is a derivative "
-              "of the *mean* loss, so each one carries the 1/N (the lesson brings the 1/n in only at grad.W)",
-              n * true),
-             (f"it is exactly 1/N of the gradient, N = {n}: {MEAN_FOR_SUM}? The 1/N is already inside "
-              "grad.l2; do not divide by N again", true / n)]
+    found = [(say("it is exactly N = {n} times the gradient: {sum_for_mean}? Every gradient here is a derivative "
+                  "of the *mean* loss, so each one carries the 1/N (the lesson brings the 1/n in only at grad.W)",
+                  n=n, sum_for_mean=phrase(SUM_FOR_MEAN)), n * true),
+             (say("it is exactly 1/N of the gradient, N = {n}: {mean_for_sum}? The 1/N is already inside "
+                  "grad.l2; do not divide by N again", n=n, mean_for_sum=phrase(MEAN_FOR_SUM)), true / n)]
     with np.errstate(all="ignore"):
         if name in ("grad_l2", "grad_l1"):
             h, logit = (net.o, net.l2) if name == "grad_l2" else (net.h1, net.l1)
             upstream = true / (h * (1.0 - h))
-            found += [(f"{SIGMOID_SLOPE} h (1 − h) with h = σ(l): the (1 − h) is missing", upstream * h),
-                      (f"it matches the sigmoid's derivative {AT_Z} σ(z): use h (1 − h) with h the sigmoid's "
-                       "output, not the logit", upstream * logit * (1.0 - logit))]
+            found += [(say("{sigmoid_slope} h (1 − h) with h = σ(l): the (1 − h) is missing",
+                           sigmoid_slope=phrase(SIGMOID_SLOPE)), upstream * h),
+                      (say("it matches the sigmoid's derivative {at_z} σ(z): use h (1 − h) with h the sigmoid's "
+                           "output, not the logit", at_z=phrase(AT_Z)), upstream * logit * (1.0 - logit))]
         if name == "grad_o":
-            found.append((f"it matches grad.l2, {NEXT_STEP}: grad.o is dloss/do, before the sigmoid's "
-                          "derivative o (1 − o)", true * net.o * (1.0 - net.o)))
+            found.append((say("it matches grad.l2, {next_step}: grad.o is dloss/do, before the sigmoid's "
+                              "derivative o (1 − o)", next_step=phrase(NEXT_STEP)), true * net.o * (1.0 - net.o)))
     if name in ("grad_W2", "grad_W1"):
-        found += [(f"it matches the gradient without its bias row: {BIAS_ROW}, so grad.W has one row more "
-                   "(the column of ones in x^E)", true[1:]),
-                  (f"it matches the gradient with the bias row last: {BIAS_ROW}", np.roll(true, -1, axis=0))]
+        found += [(say("it matches the gradient without its bias row: {bias_row}, so grad.W has one row more "
+                       "(the column of ones in x^E)", bias_row=phrase(BIAS_ROW)), true[1:]),
+                  (say("it matches the gradient with the bias row last: {bias_row}", bias_row=phrase(BIAS_ROW)),
+                   np.roll(true, -1, axis=0))]
     if name == "grad_h1":
         grad_l2 = net.numeric_loss("l2")
-        found += [(f"it matches grad.l2 W2^T with W2's bias row kept: {BIAS_ROW}, and it has no h1 behind it: "
-                   "drop it (W2[1:])", grad_l2 @ net.W2.T),
-                  (f"it matches grad.l2 W2^T without W2's last row: {BIAS_ROW}, so drop row 0 (W2[1:])",
-                   grad_l2 @ net.W2[:-1].T)]
+        found += [(say("it matches grad.l2 W2^T with W2's bias row kept: {bias_row}, and it has no h1 behind it: "
+                       "drop it (W2[1:])", bias_row=phrase(BIAS_ROW)), grad_l2 @ net.W2.T),
+                  (say("it matches grad.l2 W2^T without W2's last row: {bias_row}, so drop row 0 (W2[1:])",
+                       bias_row=phrase(BIAS_ROW)), grad_l2 @ net.W2[:-1].T)]
     return tuple(found)
 
 
@@ -253,21 +262,25 @@ def _chain_check(name: str):
     quantity, upstream_name, formula = STEPS[name]
 
     def run(call, X, y, W1, W2):
-        where = f" for X of shape {X.shape} and H = {W1.shape[1]} hidden units"
+        where = say(" for X of shape {shape} and H = {hidden} hidden units", shape=X.shape, hidden=W1.shape[1])
         got = call("backprop_one_hidden", X, y, W1, W2)
         if type(got) is not dict or name not in got:
-            keys = f" with keys {sorted(got)}" if type(got) is dict else ""
-            raise CheckFailure(f"`backprop_one_hidden` should return a dict with the keys "
-                               f"{', '.join(GRAD_NAMES)}{where}; it returned {describe(got)}{keys}")
+            keys = say(" with keys {keys}", keys=sorted(got)) if type(got) is dict else ""
+            raise CheckFailure(say("`backprop_one_hidden` should return a dict with the keys {names}{where}; it "
+                                   "returned {described}{keys}", names=", ".join(GRAD_NAMES), where=where,
+                                   described=describe(got), keys=keys))
         shapes = _shapes(X, W1)
         grad = got[name]
         if type(grad) is np.ndarray and grad.dtype == np.float64 and grad.shape != shapes[name]:
-            hint = _shape_slip(name, grad, call, X, y, W1, W2)
-            if hint:  # a shape the lesson's usual slip leaves
-                raise CheckFailure(f"`backprop_one_hidden` returned an array of shape {grad.shape} as `{name}` "
-                                   f"(shaped like `{quantity}`){where}; expected shape {shapes[name]}.{hint}")
+            slip = _shape_slip(name, grad, call, X, y, W1, W2)
+            if slip:  # a shape the lesson's usual slip leaves
+                raise CheckFailure(say("`backprop_one_hidden` returned an array of shape {got_shape} as `{name}` "
+                                       "(shaped like `{quantity}`){where}; expected shape {shape}.",
+                                       got_shape=grad.shape, name=name, quantity=quantity, where=where,
+                                       shape=shapes[name]) + slip)
         grad = expect_float_array(grad, shapes[name], fn="backprop_one_hidden",
-                                  where=f" as `{name}` (shaped like `{quantity}`){where}")
+                                  where=say(" as `{name}` (shaped like `{quantity}`){where}", name=name,
+                                            quantity=quantity, where=where))
         net = _Net(call, X, y, W1, W2)
         upstream = got.get(upstream_name) if upstream_name else None
         usable = (type(upstream) is np.ndarray and upstream.dtype == np.float64
@@ -288,13 +301,14 @@ def _chain_check(name: str):
             return
         except CheckFailure as failure:
             detail = str(first or failure)
-        also = (f"neither the step from your own `{upstream_name}` ({formula}) nor the gradient of "
-                f"the loss with respect to `{quantity}`" if first else
-                f"not the gradient of the mean loss with respect to `{quantity}` ({formula})")
-        hint = "" if "\nhint: " in detail else value_hint(grad, numeric, 1e-6, 1e-8,
-                                                          mistakes=known_mistakes(lambda: _chain_mistakes(name, net, numeric)))
-        raise CheckFailure(f"`backprop_one_hidden` returned a wrong `{name}`{where}: it is {also}.\n"
-                           f"{detail}{hint}")
+        also = (say("neither the step from your own `{upstream}` ({formula}) nor the gradient of the loss with "
+                    "respect to `{quantity}`", upstream=upstream_name, formula=phrase(formula), quantity=quantity)
+                if first else say("not the gradient of the mean loss with respect to `{quantity}` ({formula})",
+                                  quantity=quantity, formula=phrase(formula)))
+        named = "" if hint_of(detail) is not None else value_hint(
+            grad, numeric, 1e-6, 1e-8, mistakes=known_mistakes(lambda: _chain_mistakes(name, net, numeric)))
+        raise CheckFailure(say("`backprop_one_hidden` returned a wrong `{name}`{where}: it is {also}.\n{detail}",
+                               name=name, where=where, also=also, detail=detail) + named)
     return run
 
 
@@ -318,11 +332,11 @@ def _count_mistakes(sizes) -> tuple[tuple[str | None, int], ...]:
     """What the usual slips give for the layer widths ``sizes``: (the hint, None where no words of
     autograder.diagnose name it; the count that slip gives). Said only when one slip gives it."""
     pairs = list(zip(sizes[:-1], sizes[1:]))
-    return ((f"it is the number of weights alone: {NO_BIAS} (one per unit after the inputs)",
-             sum(a * b for a, b in pairs)),
+    return ((say("it is the number of weights alone: {no_bias} (one per unit after the inputs)",
+                 no_bias=phrase(NO_BIAS)), sum(a * b for a, b in pairs)),
             (None, sum(a * b + a for a, b in pairs)),                  # a bias per input, not per unit
-            (f"it leaves out the last layer's weights and biases: the sum over the layers stops {ONE_STEP_SHORT}",
-             sum(a * b + b for a, b in pairs[:-1])),
+            (say("it leaves out the last layer's weights and biases: the sum over the layers stops {one_step_short}",
+                 one_step_short=phrase(ONE_STEP_SHORT)), sum(a * b + b for a, b in pairs[:-1])),
             (None, sum(a * b + b for a, b in pairs[1:])),             # the first layer left out
             (None, (sizes[0] + 1) * sizes[1]),                         # the first (hidden) layer only
             (None, sum(sizes)))                                        # the units, not the parameters
@@ -330,22 +344,24 @@ def _count_mistakes(sizes) -> tuple[tuple[str | None, int], ...]:
 
 def _count_hint(got: int, expected: int, sizes) -> str:
     found = [(said, value) for said, value in _count_mistakes(sizes) if value == got]
-    return f"\nhint: {found[0][0]}" if got != expected and len(found) == 1 and found[0][0] else ""
+    return hint(found[0][0]) if got != expected and len(found) == 1 and found[0][0] else ""
 
 
 def _as_count(got, where: str = "") -> int:
     if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
         return int(got)
-    raise CheckFailure(f"`parameter_count` should return an int{where}, but returned {describe(got)}: "
-                       f"{show(got)}. Count with whole numbers (e.g. `int(...)` around a numpy result).")
+    raise CheckFailure(say("`parameter_count` should return an int{where}, but returned {described}: {shown}. "
+                           "Count with whole numbers (e.g. `int(...)` around a numpy result).", where=where,
+                           described=describe(got), shown=show(got)))
 
 
 def _count_values(call, sizes, expected):
-    where = f" for sizes={list(sizes)}"
+    where = say(" for sizes={sizes}", sizes=list(sizes))
     got = _as_count(call("parameter_count", sizes), where)
     if got != expected:
-        raise CheckFailure(f"`parameter_count` returned {got}{where}; expected {expected} (difference "
-                           f"{got - expected:+d})." + _count_hint(got, expected, sizes))
+        raise CheckFailure(say("`parameter_count` returned {got}{where}; expected {expected} (difference "
+                               "{difference:+d}).", got=got, where=where, expected=expected, difference=got - expected)
+                           + _count_hint(got, expected, sizes))
 
 
 def _count_expected(judge, sizes):

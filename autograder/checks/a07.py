@@ -16,6 +16,7 @@ from ..calls import CheckFailure
 from ..compare import as_float, a_type, expect_array, expect_float, expect_float_array, expect_tuple, show
 from ..diagnose import COMMON_EPS, EPS_WRITTEN_IN, EVAL_BATCH, UNBIASED_VAR, WEIGHTS_SWAPPED, WRONG_AXIS
 from ..gradcheck import assert_gradient
+from ..messages import phrase, say
 from ..registry import check, task
 from .common import _describe_inputs, forward_out, judged_gradient, layer_gradient
 
@@ -30,13 +31,14 @@ L2_WEIGHTS = [np.array([[1.0, -2.0], [0.5, 0.0]]), np.array([[3.0], [-1.0]])]
 def _l2_result(call, weights, lam, where):
     got = call("l2_penalty", weights, lam)
     loss, grads = expect_tuple(got, ("loss", "grads"), fn="l2_penalty", where=where)
-    loss = as_float(loss, fn="l2_penalty", where=f" (the loss){where}")
+    loss = as_float(loss, fn="l2_penalty", where=say(" (the loss){where}", where=where))
     if type(grads) not in (list, tuple) or len(grads) != len(weights):
-        length = f" of length {len(grads)}" if type(grads) in (list, tuple) else ""
-        raise CheckFailure(f"`l2_penalty` should return grads as a list with one array per weight array "
-                           f"({len(weights)}){where}; it returned {a_type(grads)}{length}")
+        length = say(" of length {length}", length=len(grads)) if type(grads) in (list, tuple) else ""
+        raise CheckFailure(say("`l2_penalty` should return grads as a list with one array per weight array "
+                               "({count}){where}; it returned {described}{length}", count=len(weights), where=where,
+                               described=a_type(grads), length=length))
     return loss, [expect_float_array(g, np.shape(w), fn="l2_penalty",
-                                     where=f" (grads[{k}], shaped like weights[{k}]){where}")
+                                     where=say(" (grads[{k}], shaped like weights[{k}]){where}", k=k, where=where))
                   for k, (w, g) in enumerate(zip(weights, grads))]
 
 
@@ -47,9 +49,10 @@ def _l2_expect(judge, weights, lam):
 
 @check(l2_penalty, "values", expect=_l2_expect, weights=L2_WEIGHTS, lam=0.1, expected=0.7625)
 def _l2_values(call, weights, lam, expected):
-    where = f" for weights = {[w.tolist() for w in weights]}, lam={lam}"
+    where = say(" for weights = {weights}, lam={lam}", weights=[w.tolist() for w in weights], lam=lam)
     loss, _ = _l2_result(call, weights, lam, where)
-    expect_float(loss, expected, fn="l2_penalty", where=f" as the loss{where} (lam/2 times the sum of squares)")
+    expect_float(loss, expected, fn="l2_penalty",
+                 where=say(" as the loss{where} (lam/2 times the sum of squares)", where=where))
 
 
 @check(l2_penalty, "numeric", uses=("l2_penalty",), weights=[np.random.default_rng(70).normal(size=(3, 2)),
@@ -58,7 +61,7 @@ def _l2_numeric(call, weights, lam):
     """Each returned gradient is the numeric gradient of the judge's loss: the reference's at grading,
     so a penalty flat near its inputs (or one that caches its answer) cannot pass zero gradients; in
     the self-check, the loss the student's own function returns."""
-    where = f" for {len(weights)} weight arrays, lam={lam}"
+    where = say(" for {count} weight arrays, lam={lam}", count=len(weights), lam=lam)
     _, grads = _l2_result(call, weights, lam, where)
     for k, (w, g) in enumerate(zip(weights, grads)):
         def loss_at(judge, value, k=k):
@@ -73,12 +76,12 @@ dropout_mask = task("a07.dropout_mask", points=1)
 
 
 def _mask(call, shape, p, rng) -> np.ndarray:
-    where = f" for shape={tuple(shape)}, p={p}, rng={rng}"
+    where = say(" for shape={shape}, p={p}, rng={rng}", shape=tuple(shape), p=p, rng=rng)
     got = expect_float_array(call("dropout_mask", shape, p, rng), tuple(shape), fn="dropout_mask", where=where)
     if not np.all((got == 0.0) | (got == 1.0)):
         bad = got[(got != 0.0) & (got != 1.0)]
-        raise CheckFailure(f"`dropout_mask` should hold only 0.0 (dropped) and 1.0 (kept){where}; "
-                           f"it returned e.g. {bad[0]!r}.\nreturned:\n{show(got)}")
+        raise CheckFailure(say("`dropout_mask` should hold only 0.0 (dropped) and 1.0 (kept){where}; it returned "
+                               "e.g. {example!r}.\nreturned:\n{shown}", where=where, example=bad[0], shown=show(got)))
     return got
 
 
@@ -94,9 +97,9 @@ def _mask_rate(call, shape, p, rng):
     kept, n = float(got.mean()), got.size
     allowed = 6.0 * np.sqrt(p * (1.0 - p) / n)
     if abs(kept - (1.0 - p)) > allowed:
-        raise CheckFailure(f"`dropout_mask` kept {kept:.2%} of {n} entries for p={p}, rng={rng}; expected "
-                           f"about {1.0 - p:.0%} (each entry is kept with probability 1 - p, and p is the "
-                           f"probability of dropping it)")
+        raise CheckFailure(say("`dropout_mask` kept {kept:.2%} of {n} entries for p={p}, rng={rng}; expected about "
+                               "{keep:.0%} (each entry is kept with probability 1 - p, and p is the probability of "
+                               "dropping it)", kept=kept, n=n, p=p, rng=rng, keep=1.0 - p))
 
 
 @check(dropout_mask, "seeded", shape=(10, 10), p=0.5, seeds=(3, 4))
@@ -104,19 +107,19 @@ def _mask_seeded(call, shape, p, seeds):
     """The same seed gives the same mask; another seed gives another mask."""
     first, again, other = (_mask(call, shape, p, s) for s in (seeds[0], seeds[0], seeds[1]))
     if not np.array_equal(first, again):
-        raise CheckFailure(f"`dropout_mask` gave two different masks for the same seed rng={seeds[0]}; draw "
-                           "from `rng` (the Generator made from it), not from np.random's global state")
+        raise CheckFailure(say("`dropout_mask` gave two different masks for the same seed rng={seed}; draw from "
+                               "`rng` (the Generator made from it), not from np.random's global state", seed=seeds[0]))
     if np.array_equal(first, other):
-        raise CheckFailure(f"`dropout_mask` gave the same mask for the seeds rng={seeds[0]} and rng={seeds[1]}; "
-                           "draw the mask from `rng`")
+        raise CheckFailure(say("`dropout_mask` gave the same mask for the seeds rng={first} and rng={second}; draw "
+                               "the mask from `rng`", first=seeds[0], second=seeds[1]))
 
 
 @check(dropout_mask, "keep_all", shape=(4, 5), p=0.0, rng=5)
 def _mask_keep_all(call, shape, p, rng):
     got = _mask(call, shape, p, rng)
     if not np.all(got == 1.0):
-        raise CheckFailure(f"`dropout_mask` dropped {int(np.sum(got == 0.0))} entries with p=0.0; "
-                           "with p = 0 every entry is kept (1.0)")
+        raise CheckFailure(say("`dropout_mask` dropped {dropped} entries with p=0.0; with p = 0 every entry is kept "
+                               "(1.0)", dropped=int(np.sum(got == 0.0))))
 
 
 # ---------------------------------------------------------------- dropout: forward
@@ -133,8 +136,8 @@ def _dropout_train(call, x, p, mask):
     out = expect_float_array(out, x.shape, fn="dropout_forward", where=where)
     wanted = np.where(mask == 1.0, x / (1.0 - p), 0.0)
     expect_array(out, wanted, fn="dropout_forward", where=where,
-                 what="output in training mode (expected 0 where the mask is 0, and x / (1 - p) where it is 1: "
-                      "inverted dropout)")
+                 subject=say("value for output in training mode (expected 0 where the mask is 0, and x / (1 - p) "
+                             "where it is 1: inverted dropout)"))
 
 
 @check(dropout_forward, "eval", x=DROP_X, p=0.5)
@@ -142,8 +145,8 @@ def _dropout_eval(call, x, p):
     """Evaluation mode: the layer is the identity, and the mask may be None."""
     where = _describe_inputs({"x": x, "p": p, "train": False, "mask": None})
     out, _ = forward_out(call, "dropout_forward", (x, p, False, None), where)
-    expect_array(out, x, fn="dropout_forward", what="output in evaluation mode (expected x unchanged)",
-                 where=where, rtol=0.0, atol=0.0)
+    expect_array(out, x, fn="dropout_forward", where=where, rtol=0.0, atol=0.0,
+                 subject=say("value for output in evaluation mode (expected x unchanged)"))
 
 
 # ---------------------------------------------------------------- dropout: backward
@@ -170,8 +173,8 @@ def _bn_args(x, gamma, beta, running, train, momentum, eps):
 
 def _bn_where(x, gamma, beta, running, train, momentum, eps):
     inputs = {"x": x, "gamma": gamma, "beta": beta, "train": train, "momentum": momentum, "eps": eps}
-    return (_describe_inputs(inputs) + f", running mean {np.asarray(running['mean']).tolist()} "
-            f"and var {np.asarray(running['var']).tolist()}")
+    return say("{inputs}, running mean {mean} and var {var}", inputs=_describe_inputs(inputs),
+               mean=np.asarray(running["mean"]).tolist(), var=np.asarray(running["var"]).tolist())
 
 
 def _bn_run(call, *args):
@@ -180,17 +183,19 @@ def _bn_run(call, *args):
     out, cache = forward_out(call, "batchnorm_forward", args, where)
     out = expect_float_array(out, np.shape(args[0]), fn="batchnorm_forward", where=where)
     if type(cache) is not dict or "running" not in cache:
-        raise CheckFailure(f"`batchnorm_forward` should return a cache dict with the key \"running\" "
-                           f"(the running statistics to keep){where}; its cache is {type(cache).__name__}"
-                           + (f" with keys {sorted(cache)}" if type(cache) is dict else ""))
+        keys = say(" with keys {keys}", keys=sorted(cache)) if type(cache) is dict else ""
+        raise CheckFailure(say("`batchnorm_forward` should return a cache dict with the key \"running\" (the running "
+                               "statistics to keep){where}; its cache is {type_name}{keys}", where=where,
+                               type_name=type(cache).__name__, keys=keys))
     running = cache["running"]
     if type(running) is not dict or not {"mean", "var"} <= set(running):
-        raise CheckFailure(f"`batchnorm_forward`'s cache[\"running\"] should be a dict with keys \"mean\" and "
-                           f"\"var\", like the `running` it was given{where}; it is {show(running)}")
+        raise CheckFailure(say("`batchnorm_forward`'s cache[\"running\"] should be a dict with keys \"mean\" and "
+                               "\"var\", like the `running` it was given{where}; it is {shown}", where=where,
+                               shown=show(running)))
     dim = np.shape(args[0])[1]
     for key in ("mean", "var"):
         expect_float_array(running[key], (dim,), fn="batchnorm_forward",
-                           where=f" (cache[\"running\"][\"{key}\"]){where}")
+                           where=say(" (cache[\"running\"][\"{key}\"]){where}", key=key, where=where))
     return out, running
 
 
@@ -212,8 +217,8 @@ def _bn_expect(train: bool, running_stats: bool = False):
 def _bn_train_values(call, x, gamma, beta, running, momentum, eps, expected):
     args = _bn_args(x, gamma, beta, running, True, momentum, eps)
     out, _ = _bn_run(call, *args)
-    expect_array(out, expected, fn="batchnorm_forward", what="output in training mode (normalised with the "
-                 "batch's own mean and variance)", where=_bn_where(*args), rtol=1e-9, atol=1e-12,
+    expect_array(out, expected, fn="batchnorm_forward", subject=say("value for output in training mode (normalised "
+                 "with the batch's own mean and variance)"), where=_bn_where(*args), rtol=1e-9, atol=1e-12,
                  mistakes=_normalised_mistakes(x, gamma, beta, eps, batch_axis=0))
 
 
@@ -228,13 +233,16 @@ def _normalised_mistakes(x, gamma, beta, eps, batch_axis: int) -> tuple:
     other axis, N - 1, and a common eps written in."""
     x = np.asarray(x, dtype=float)
     other = 1 - batch_axis
-    return ((f"it matches the output normalised with {UNBIASED_VAR} (ddof=1): use the variance dividing by "
-             "the count, as np.var does by default", _normalise(x, gamma, beta, eps, batch_axis, ddof=1)),
-            (f"it matches the output normalised {WRONG_AXIS} (axis {other}): "
-             + ("batch norm normalises each feature (column) over the batch"
-                if batch_axis == 0 else "layer norm normalises each sample (row) over its features"),
-             _normalise(x, gamma, beta, eps, other))) + tuple(
-        (f"it matches the output with eps = {hard:g} {EPS_WRITTEN_IN} (this check gives {eps:g})",
+    axis = (say("it matches the output normalised {wrong_axis} (axis {axis}): batch norm normalises each feature "
+                "(column) over the batch", wrong_axis=phrase(WRONG_AXIS), axis=other) if batch_axis == 0 else
+            say("it matches the output normalised {wrong_axis} (axis {axis}): layer norm normalises each sample (row) "
+                "over its features", wrong_axis=phrase(WRONG_AXIS), axis=other))
+    return ((say("it matches the output normalised with {unbiased_var} (ddof=1): use the variance dividing by the "
+                 "count, as np.var does by default", unbiased_var=phrase(UNBIASED_VAR)),
+             _normalise(x, gamma, beta, eps, batch_axis, ddof=1)),
+            (axis, _normalise(x, gamma, beta, eps, other))) + tuple(
+        (say("it matches the output with eps = {hard:g} {eps_written_in} (this check gives {eps:g})", hard=hard,
+             eps_written_in=phrase(EPS_WRITTEN_IN), eps=eps),
          _normalise(x, gamma, beta, hard, batch_axis)) for hard in COMMON_EPS if hard != eps)
 
 
@@ -246,19 +254,21 @@ def _bn_running_update(call, x, gamma, beta, running, momentum, eps, expected):
     args = _bn_args(x, gamma, beta, running, True, momentum, eps)
     _, new = _bn_run(call, *args)
     where = _bn_where(*args)
-    swapped = f"it matches (1 - momentum) * running + momentum * batch: {WEIGHTS_SWAPPED}; momentum weighs " \
-              "the running value"
+    swapped = say("it matches (1 - momentum) * running + momentum * batch: {weights_swapped}; momentum weighs the "
+                  "running value", weights_swapped=phrase(WEIGHTS_SWAPPED))
     batch_mean, batch_var = np.asarray(x, dtype=float).mean(axis=0), np.asarray(x, dtype=float).var(axis=0)
     expect_array(new["mean"], expected[0], fn="batchnorm_forward", where=where, rtol=1e-9, atol=1e-12,
-                 what="cache[\"running\"][\"mean\"] (expected momentum * running mean + (1 - momentum) * batch mean)",
+                 subject=say("value for cache[\"running\"][\"mean\"] (expected momentum * running mean + (1 - "
+                             "momentum) * batch mean)"),
                  mistakes=((swapped, (1 - momentum) * running["mean"] + momentum * batch_mean),))
     unbiased = np.asarray(x, dtype=float).var(axis=0, ddof=1)
     expect_array(new["var"], expected[1], fn="batchnorm_forward", where=where, rtol=1e-9, atol=1e-12,
-                 what="cache[\"running\"][\"var\"] (expected momentum * running var + (1 - momentum) * batch "
-                      "variance, the variance dividing by N that the batch was normalised with)",
+                 subject=say("value for cache[\"running\"][\"var\"] (expected momentum * running var + (1 - momentum) "
+                             "* batch variance, the variance dividing by N that the batch was normalised with)"),
                  mistakes=((swapped, (1 - momentum) * running["var"] + momentum * batch_var),
-                           (f"it matches a running variance with {UNBIASED_VAR} (ddof=1): keep the one the "
-                            "batch was normalised with", momentum * running["var"] + (1 - momentum) * unbiased)))
+                           (say("it matches a running variance with {unbiased_var} (ddof=1): keep the one the batch "
+                                "was normalised with", unbiased_var=phrase(UNBIASED_VAR)),
+                            momentum * running["var"] + (1 - momentum) * unbiased)))
 
 
 @check(batchnorm_forward, "eval_values", expect=_bn_expect(False), x=BN_X, gamma=BN_GAMMA, beta=BN_BETA,
@@ -272,14 +282,15 @@ def _bn_eval_values(call, x, gamma, beta, running, momentum, eps, expected):
     args = _bn_args(x, gamma, beta, running, False, momentum, eps)
     out, kept = _bn_run(call, *args)
     where = _bn_where(*args)
-    expect_array(out, expected, fn="batchnorm_forward", what="output in evaluation mode (normalised with the "
-                 "running mean and variance, not the batch's)", where=where, rtol=1e-9, atol=1e-12,
-                 mistakes=((f"it matches the output normalised with {EVAL_BATCH}: evaluation uses the running "
-                            "mean and variance", _normalise(np.asarray(x, dtype=float), gamma, beta, eps, 0)),))
+    expect_array(out, expected, fn="batchnorm_forward", subject=say("value for output in evaluation mode (normalised "
+                 "with the running mean and variance, not the batch's)"), where=where, rtol=1e-9, atol=1e-12,
+                 mistakes=((say("it matches the output normalised with {eval_batch}: evaluation uses the running mean "
+                                "and variance", eval_batch=phrase(EVAL_BATCH)),
+                            _normalise(np.asarray(x, dtype=float), gamma, beta, eps, 0)),))
     for key in ("mean", "var"):
         expect_array(kept[key], running[key], fn="batchnorm_forward", where=where, rtol=0.0, atol=0.0,
-                     what=f"cache[\"running\"][\"{key}\"] in evaluation mode (expected unchanged: evaluation "
-                          "learns nothing from the batch)")
+                     subject=say("value for cache[\"running\"][\"{key}\"] in evaluation mode (expected unchanged: "
+                                 "evaluation learns nothing from the batch)", key=key))
 
 
 _rng = np.random.default_rng(73)
@@ -292,12 +303,12 @@ def _bn_normalises(call, x, momentum, eps):
     running = {"mean": np.zeros(dim), "var": np.ones(dim)}
     args = _bn_args(x, np.ones(dim), np.zeros(dim), running, True, momentum, eps)
     out, _ = _bn_run(call, *args)
-    where = f" for x of shape {x.shape}, gamma = 1, beta = 0, train=True"
-    expect_array(out.mean(axis=0), np.zeros(dim), fn="batchnorm_forward", what="column means of the output "
-                 "(each feature should have mean 0 over the batch)", where=where, rtol=0.0, atol=1e-10)
+    where = say(" for x of shape {shape}, gamma = 1, beta = 0, train=True", shape=x.shape)
+    expect_array(out.mean(axis=0), np.zeros(dim), fn="batchnorm_forward", subject=say("value for column means of the "
+                 "output (each feature should have mean 0 over the batch)"), where=where, rtol=0.0, atol=1e-10)
     var = x.var(axis=0)
-    expect_array(out.var(axis=0), var / (var + eps), fn="batchnorm_forward", what="column variances of the "
-                 "output (each feature should have variance var / (var + eps), var dividing by N)",
+    expect_array(out.var(axis=0), var / (var + eps), fn="batchnorm_forward", subject=say("value for column variances "
+                 "of the output (each feature should have variance var / (var + eps), var dividing by N)"),
                  where=where, rtol=1e-9, atol=1e-12)
 
 
@@ -329,8 +340,8 @@ def _ln_expect(judge, x, gamma, beta, eps):
 def _ln_values(call, x, gamma, beta, eps, expected):
     where = _describe_inputs({"x": x, "gamma": gamma, "beta": beta, "eps": eps})
     out, _ = forward_out(call, "layernorm_forward", (x, gamma, beta, eps), where)
-    expect_array(out, expected, fn="layernorm_forward", what="output (each row normalised over its own "
-                 "features)", where=where, rtol=1e-9, atol=1e-12,
+    expect_array(out, expected, fn="layernorm_forward", subject=say("value for output (each row normalised over its "
+                 "own features)"), where=where, rtol=1e-9, atol=1e-12,
                  mistakes=_normalised_mistakes(x, gamma, beta, eps, batch_axis=1))
 
 
@@ -342,18 +353,19 @@ def _ln_per_sample(call, x, eps):
     """Each row is normalised on its own: mean 0, variance var / (var + eps), whatever the other rows."""
     dim = x.shape[1]
     gamma, beta = np.ones(dim), np.zeros(dim)
-    where = f" for x of shape {x.shape}, gamma = 1, beta = 0"
+    where = say(" for x of shape {shape}, gamma = 1, beta = 0", shape=x.shape)
     out, _ = forward_out(call, "layernorm_forward", (x, gamma, beta, eps), where)
     out = expect_float_array(out, x.shape, fn="layernorm_forward", where=where)
-    expect_array(out.mean(axis=1), np.zeros(x.shape[0]), fn="layernorm_forward", what="row means of the output "
-                 "(each sample should have mean 0 over its features)", where=where, rtol=0.0, atol=1e-10)
+    expect_array(out.mean(axis=1), np.zeros(x.shape[0]), fn="layernorm_forward", subject=say("value for row means of "
+                 "the output (each sample should have mean 0 over its features)"), where=where, rtol=0.0, atol=1e-10)
     var = x.var(axis=1)
-    expect_array(out.var(axis=1), var / (var + eps), fn="layernorm_forward", what="row variances of the output "
-                 "(each sample should have variance var / (var + eps), var dividing by D)",
+    expect_array(out.var(axis=1), var / (var + eps), fn="layernorm_forward", subject=say("value for row variances of "
+                 "the output (each sample should have variance var / (var + eps), var dividing by D)"),
                  where=where, rtol=1e-9, atol=1e-12)
-    alone, _ = forward_out(call, "layernorm_forward", (x[:1], gamma, beta, eps), " for the first row alone")
-    expect_array(alone, out[:1], fn="layernorm_forward", what="output for the first row given alone (a sample's "
-                 "layer norm must not depend on the rest of the batch)", where=where, rtol=1e-9, atol=1e-12)
+    alone, _ = forward_out(call, "layernorm_forward", (x[:1], gamma, beta, eps), say(" for the first row alone"))
+    expect_array(alone, out[:1], fn="layernorm_forward", subject=say("value for output for the first row given alone "
+                 "(a sample's layer norm must not depend on the rest of the batch)"), where=where, rtol=1e-9,
+                 atol=1e-12)
 
 
 # ---------------------------------------------------------------- layer norm: backward

@@ -20,6 +20,7 @@ from ..calls import CheckFailure
 from ..compare import as_float, a_type, expect_array, expect_float, expect_float_array, expect_tuple
 from ..diagnose import (BEFORE_TANH, CLIP_ALWAYS, CLIP_PER_ARRAY, MASK_IGNORED, NO_BIAS, NOT_CARRIED,
                         PADDING_FIRST, PADDING_ZEROED, STATE_WH_T)
+from ..messages import phrase, say
 from ..registry import check, task
 from .common import _describe_inputs, forward_out, layer_gradient
 
@@ -30,14 +31,14 @@ WORDS, ALPHABET = ["cab", "a", "bc"], "abc"
 
 def _encoded(call, words, alphabet):
     """(xs, mask) of encode_batch, checked for type and shape."""
-    where = f" for words={words!r}, alphabet={alphabet!r}"
+    where = say(" for words={words!r}, alphabet={alphabet!r}", words=words, alphabet=alphabet)
     got = expect_tuple(call("encode_batch", words, alphabet), ("xs", "mask"), fn="encode_batch", where=where)
     steps = max(len(w) for w in words)
     xs = expect_float_array(got[0], (len(words), steps, len(alphabet)), fn="encode_batch",
-                            where=f" (xs: one row per word, one step per character up to the longest, "
-                                  f"one column per letter of the alphabet){where}")
+                            where=say(" (xs: one row per word, one step per character up to the longest, one column "
+                                      "per letter of the alphabet){where}", where=where))
     mask = expect_float_array(got[1], (len(words), steps), fn="encode_batch",
-                              where=f" (mask: one row per word, one column per step){where}")
+                              where=say(" (mask: one row per word, one column per step){where}", where=where))
     return xs, mask, where
 
 
@@ -57,7 +58,9 @@ def _right_aligned(words, alphabet) -> tuple[np.ndarray, np.ndarray]:
     return xs, mask
 
 
-_PADDING_FIRST = f"it matches {PADDING_FIRST}: a word starts at step 0, and padding follows it"
+def _padding_first() -> str:
+    return say("it matches {padding_first}: a word starts at step 0, and padding follows it",
+               padding_first=phrase(PADDING_FIRST))
 
 
 @check(encode_batch, "one_hot", expect=_encode_expect(0), words=WORDS, alphabet=ALPHABET,
@@ -67,8 +70,9 @@ _PADDING_FIRST = f"it matches {PADDING_FIRST}: a word starts at step 0, and padd
 def _encode_one_hot(call, words, alphabet, expected):
     xs, _, where = _encoded(call, words, alphabet)
     expect_array(xs, expected, fn="encode_batch", where=where, rtol=0.0, atol=0.0,
-                 what="xs (xs[n, t] is the one-hot vector of word n's character t, all zeros at padding)",
-                 mistakes=((_PADDING_FIRST, _right_aligned(words, alphabet)[0]),))
+                 subject=say("value for xs (xs[n, t] is the one-hot vector of word n's character t, all zeros at "
+                             "padding)"),
+                 mistakes=((_padding_first(), _right_aligned(words, alphabet)[0]),))
 
 
 @check(encode_batch, "mask", expect=_encode_expect(1), words=WORDS, alphabet=ALPHABET,
@@ -76,8 +80,8 @@ def _encode_one_hot(call, words, alphabet, expected):
 def _encode_mask(call, words, alphabet, expected):
     _, mask, where = _encoded(call, words, alphabet)
     expect_array(mask, expected, fn="encode_batch", where=where, rtol=0.0, atol=0.0,
-                 what="mask (1.0 at each of a word's characters, 0.0 at the padding after it)",
-                 mistakes=((_PADDING_FIRST, _right_aligned(words, alphabet)[1]),))
+                 subject=say("value for mask (1.0 at each of a word's characters, 0.0 at the padding after it)"),
+                 mistakes=((_padding_first(), _right_aligned(words, alphabet)[1]),))
 
 
 # ---------------------------------------------------------------- the cell: forward
@@ -95,10 +99,13 @@ def _step_expect(judge, **inputs):
 
 
 def _step_mistakes(x, h_prev, Wx, Wh, b) -> tuple:
-    return ((f"it matches tanh(x @ Wx + h_prev @ Wh): {NO_BIAS}", np.tanh(x @ Wx + h_prev @ Wh)),
-            (f"it matches {STATE_WH_T}: rows are samples, so the state's part is h_prev @ Wh, with Wh of shape "
-             "(H, H) taking the old state's H units to the new state's", np.tanh(x @ Wx + h_prev @ Wh.T + b)),
-            (f"it matches {BEFORE_TANH}: h = tanh(x @ Wx + h_prev @ Wh + b)", x @ Wx + h_prev @ Wh + b))
+    return ((say("it matches tanh(x @ Wx + h_prev @ Wh): {no_bias}", no_bias=phrase(NO_BIAS)),
+             np.tanh(x @ Wx + h_prev @ Wh)),
+            (say("it matches {state_wh_t}: rows are samples, so the state's part is h_prev @ Wh, with Wh of shape "
+                 "(H, H) taking the old state's H units to the new state's", state_wh_t=phrase(STATE_WH_T)),
+             np.tanh(x @ Wx + h_prev @ Wh.T + b)),
+            (say("it matches {before_tanh}: h = tanh(x @ Wx + h_prev @ Wh + b)", before_tanh=phrase(BEFORE_TANH)),
+             x @ Wx + h_prev @ Wh + b))
 
 
 @check(rnn_step_forward, "values", expect=_step_expect, **STEP,
@@ -107,7 +114,8 @@ def _step_mistakes(x, h_prev, Wx, Wh, b) -> tuple:
 def _step_values(call, x, h_prev, Wx, Wh, b, expected):
     where = _describe_inputs({"x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh, "b": b})
     h, _ = forward_out(call, "rnn_step_forward", (x, h_prev, Wx, Wh, b), where)
-    expect_array(h, expected, fn="rnn_step_forward", what="h (tanh(x @ Wx + h_prev @ Wh + b))", where=where,
+    expect_array(h, expected, fn="rnn_step_forward", subject=say("value for h (tanh(x @ Wx + h_prev @ Wh + b))"),
+                 where=where,
                  rtol=1e-9, atol=1e-12, mistakes=_step_mistakes(x, h_prev, Wx, Wh, b))
 
 
@@ -132,17 +140,15 @@ SEQ = dict(xs=np.array([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
 
 
 def _seq_where(xs, h0, Wx, Wh, b, mask) -> str:
-    shown = {"xs": xs, "h0": h0, "Wx": Wx, "Wh": Wh, "b": b}
-    where = "".join(f", {k}={np.asarray(v).tolist()}" if np.size(v) <= 12 else f", {k} of shape {np.shape(v)}"
-                    for k, v in shown.items())[2:]
-    return f" for {where}, mask={'None' if mask is None else np.asarray(mask).tolist()}"
+    """The inputs of rnn_forward, the mask in full (None, if it is)."""
+    return _describe_inputs({"xs": xs, "h0": h0, "Wx": Wx, "Wh": Wh, "b": b, "mask": mask}, whole=("mask",))
 
 
 def _hs(call, xs, h0, Wx, Wh, b, mask):
     where = _seq_where(xs, h0, Wx, Wh, b, mask)
     hs, _ = forward_out(call, "rnn_forward", (xs, h0, Wx, Wh, b, mask), where)
     return expect_float_array(hs, (np.shape(xs)[0], np.shape(xs)[1], np.shape(Wh)[0]), fn="rnn_forward",
-                              where=f" (hs: one state per sequence and step){where}"), where
+                              where=say(" (hs: one state per sequence and step){where}", where=where)), where
 
 
 def _seq_expect(judge, **inputs):
@@ -163,12 +169,13 @@ def _seq_mistakes(xs, h0, Wx, Wh, b, mask) -> tuple:
         h_zero = keep[:, t:t + 1] * new + (1 - keep[:, t:t + 1]) * h_zero
         zeroed[:, t] = keep[:, t:t + 1] * new
         restarted[:, t] = np.tanh(xs[:, t] @ Wx + h0 @ Wh + b)
-    return ((f"it matches the states with the {MASK_IGNORED}: at a padded step (mask 0) the state must stay "
-             "as it was", unmasked),
-            (f"it matches {PADDING_ZEROED}: at a padded step the state is carried over unchanged "
-             "(h_t = h_{t-1}), so that hs[:, -1] is each sequence's state after its last character", zeroed),
-            (f"it matches every step started from h0: the state is {NOT_CARRIED} (each step starts from "
-             "the state the step before made)", restarted))
+    return ((say("it matches the states with the {mask_ignored}: at a padded step (mask 0) the state must stay "
+                 "as it was", mask_ignored=phrase(MASK_IGNORED)), unmasked),
+            (say("it matches {padding_zeroed}: at a padded step the state is carried over unchanged "
+                 "(h_t = h_{{t-1}}), so that hs[:, -1] is each sequence's state after its last character",
+                 padding_zeroed=phrase(PADDING_ZEROED)), zeroed),
+            (say("it matches every step started from h0: the state is {not_carried} (each step starts from "
+                 "the state the step before made)", not_carried=phrase(NOT_CARRIED)), restarted))
 
 
 # rnn_forward is built from the student's rnn_step_forward, and rnn_backward from rnn_step_backward:
@@ -186,7 +193,7 @@ STEPS_FORWARD, STEPS_BACKWARD = ("rnn_step_forward",), ("rnn_step_forward", "rnn
 def _seq_values(call, xs, h0, Wx, Wh, b, mask, expected):
     hs, where = _hs(call, xs, h0, Wx, Wh, b, mask)
     expect_array(hs, expected, fn="rnn_forward", where=where, rtol=1e-9, atol=1e-12,
-                 what="hs (hs[:, t] the state after step t; carried over unchanged at padding)",
+                 subject=say("value for hs (hs[:, t] the state after step t; carried over unchanged at padding)"),
                  mistakes=_seq_mistakes(xs, h0, Wx, Wh, b, mask))
 
 
@@ -201,7 +208,8 @@ def _seq_no_mask(call, xs, h0, Wx, Wh, b, mask, expected):
     """Without a mask (None), every step is a real one."""
     hs, where = _hs(call, xs, h0, Wx, Wh, b, mask)
     expect_array(hs, expected, fn="rnn_forward", where=where, rtol=1e-9, atol=1e-12,
-                 what="hs with mask=None (every step real)", mistakes=_seq_mistakes(xs, h0, Wx, Wh, b, mask))
+                 subject=say("value for hs with mask=None (every step real)"),
+                 mistakes=_seq_mistakes(xs, h0, Wx, Wh, b, mask))
 
 
 _rng = np.random.default_rng(81)
@@ -217,18 +225,20 @@ def _seq_padding(call, xs, h0, Wx, Wh, b, lengths):
     n, steps, _ = np.shape(xs)
     mask = (np.arange(steps) < np.array(lengths)[:, None]).astype(float)
     hs, where = _hs(call, xs, h0, Wx, Wh, b, mask)
-    where += f" (lengths {list(lengths)})"
+    where += say(" (lengths {lengths})", lengths=list(lengths))
     noisy = np.where(mask[:, :, None] > 0, xs, 100.0 * np.cos(np.asarray(xs) * 7.0))
     hs_noisy, _ = _hs(call, noisy, h0, Wx, Wh, b, mask)
     expect_array(hs_noisy, hs, fn="rnn_forward", where=where, rtol=1e-12, atol=1e-12,
-                 what="hs after changing xs at padded steps only (the inputs at padding must change nothing)")
+                 subject=say("value for hs after changing xs at padded steps only (the inputs at padding must change "
+                             "nothing)"))
     before = np.concatenate([np.asarray(h0)[:, None, :], hs[:, :-1]], axis=1)
     carried = np.where(mask[:, :, None] > 0, hs, before)
     expect_array(hs, carried, fn="rnn_forward", where=where, rtol=0.0, atol=0.0,
-                 what="hs at padded steps (each the state of the step before it, h0 before step 0)")
+                 subject=say("value for hs at padded steps (each the state of the step before it, h0 before step 0)"))
     alone, _ = _hs(call, xs[1:2], h0[1:2], Wx, Wh, b, mask[1:2])
     expect_array(alone, hs[1:2], fn="rnn_forward", where=where, rtol=1e-12, atol=1e-12,
-                 what="hs of sequence 1 given alone (a sequence's states must not depend on the others in the batch)")
+                 subject=say("value for hs of sequence 1 given alone (a sequence's states must not depend on the "
+                             "others in the batch)"))
 
 
 # ---------------------------------------------------------------- backprop through time: backward
@@ -261,11 +271,12 @@ def _bptt_padding(call, xs, h0, Wx, Wh, b, mask, dout):
     _, cache = forward_out(call, "rnn_forward", (xs, h0, Wx, Wh, b, mask), where)
     got = expect_tuple(call("rnn_backward", dout, cache), tuple(f"d{g}" for g in GRADS), fn="rnn_backward",
                        where=where)
-    dxs = expect_float_array(got[0], np.shape(xs), fn="rnn_backward", where=f" (dxs, shaped like xs){where}")
+    dxs = expect_float_array(got[0], np.shape(xs), fn="rnn_backward",
+                             where=say(" (dxs, shaped like xs){where}", where=where))
     padded = np.broadcast_to(mask[:, :, None] == 0, np.shape(xs))
     expect_array(np.where(padded, dxs, 0.0), np.zeros(np.shape(xs)), fn="rnn_backward", where=where,
-                 rtol=0.0, atol=0.0, what="dxs at padded steps (padding gets no gradient: expected 0 wherever the "
-                                          "mask is 0)")
+                 rtol=0.0, atol=0.0, subject=say("value for dxs at padded steps (padding gets no gradient: expected "
+                                                 "0 wherever the mask is 0)"))
 
 
 # ---------------------------------------------------------------- gradient clipping by global norm
@@ -274,16 +285,19 @@ clip_gradients = task("a08.clip_gradients", points=2)
 
 def _clipped(call, grads, max_norm):
     """(the returned gradients, the returned norm), checked for type and shape."""
-    where = f" for {len(grads)} gradient arrays of shapes {[np.shape(g) for g in grads]}, max_norm={max_norm}"
+    where = say(" for {count} gradient arrays of shapes {shapes}, max_norm={max_norm}", count=len(grads),
+                shapes=[np.shape(g) for g in grads], max_norm=max_norm)
     new, norm = expect_tuple(call("clip_gradients", grads, max_norm), ("grads", "norm"), fn="clip_gradients",
                              where=where)
     if type(new) not in (list, tuple) or len(new) != len(grads):
-        length = f" of length {len(new)}" if type(new) in (list, tuple) else ""
-        raise CheckFailure(f"`clip_gradients` should return grads as a list with one array per gradient "
-                           f"({len(grads)}){where}; it returned {a_type(new)}{length}")
-    new = [expect_float_array(g, np.shape(old), fn="clip_gradients", where=f" (grads[{k}], shaped like the "
-                              f"gradient it clips){where}") for k, (old, g) in enumerate(zip(grads, new))]
-    return new, as_float(norm, fn="clip_gradients", where=f" (the norm){where}"), where
+        length = say(" of length {length}", length=len(new)) if type(new) in (list, tuple) else ""
+        raise CheckFailure(say("`clip_gradients` should return grads as a list with one array per gradient ({count})"
+                               "{where}; it returned {described}{length}", count=len(grads), where=where,
+                               described=a_type(new), length=length))
+    new = [expect_float_array(g, np.shape(old), fn="clip_gradients",
+                              where=say(" (grads[{k}], shaped like the gradient it clips){where}", k=k, where=where))
+           for k, (old, g) in enumerate(zip(grads, new))]
+    return new, as_float(norm, fn="clip_gradients", where=say(" (the norm){where}", where=where)), where
 
 
 def _flat(grads, norm) -> np.ndarray:
@@ -297,18 +311,21 @@ def _clip_expect(judge, grads, max_norm):
 def _clip_mistakes(grads, max_norm) -> tuple:
     norm = np.sqrt(sum(np.sum(np.square(g)) for g in grads))
     per_array = [g * min(1.0, max_norm / n) if (n := np.sqrt(np.sum(np.square(g)))) > 0 else g for g in grads]
-    return ((f"it matches {CLIP_PER_ARRAY} to max_norm: the norm is the global one, over every entry of "
-             "every array together, and one scale applies to all", _flat(per_array, norm)),
-            (f"it matches the gradients {CLIP_ALWAYS}: below the threshold they are left as they are",
+    return ((say("it matches {clip_per_array} to max_norm: the norm is the global one, over every entry of every "
+                 "array together, and one scale applies to all", clip_per_array=phrase(CLIP_PER_ARRAY)),
+             _flat(per_array, norm)),
+            (say("it matches the gradients {clip_always}: below the threshold they are left as they are",
+                 clip_always=phrase(CLIP_ALWAYS)),
              _flat([g * max_norm / norm for g in grads], norm)))
 
 
 def _clip_values(call, grads, max_norm, expected):
     new, norm, where = _clipped(call, grads, max_norm)
     expect_float(norm, expected[-1], fn="clip_gradients", rtol=1e-9,
-                 where=f" as the norm{where} (the norm of every entry of every array together, before clipping)")
+                 where=say(" as the norm{where} (the norm of every entry of every array together, before clipping)",
+                           where=where))
     expect_array(_flat(new, norm), expected, fn="clip_gradients", where=where, rtol=1e-6, atol=1e-12,
-                 what="gradients (every array's entries in order, then the norm)",
+                 subject=say("value for gradients (every array's entries in order, then the norm)"),
                  mistakes=_clip_mistakes(grads, max_norm))
 
 
@@ -330,16 +347,17 @@ def _clip_direction(call, grads, max_norms):
         scale = max_norm / norm
         expect_array(_flat(new, max_norm), _flat([scale * np.asarray(g) for g in grads], max_norm), fn="clip_gradients",
                      where=where, rtol=1e-6, atol=1e-12,
-                     what="gradients, above the threshold (each one times max_norm / norm: the same direction, "
-                          "a global norm of max_norm)")
+                     subject=say("value for gradients, above the threshold (each one times max_norm / norm: the same "
+                                 "direction, a global norm of max_norm)"))
         expect_float(float(np.sqrt(sum(np.sum(np.square(g)) for g in new))), max_norm, fn="clip_gradients",
-                     where=f" as the global norm of the gradients it returned{where}", rtol=1e-6)
+                     where=say(" as the global norm of the gradients it returned{where}", where=where), rtol=1e-6)
 
 
 @check(clip_gradients, "zero", grads=[np.zeros((2, 3)), np.zeros(3)], max_norm=1.0)
 def _clip_zero(call, grads, max_norm):
     """All-zero gradients come back as zeros, with norm 0 (no division by zero)."""
     new, norm, where = _clipped(call, grads, max_norm)
-    expect_float(norm, 0.0, fn="clip_gradients", where=f" as the norm{where}", atol=0.0)
+    expect_float(norm, 0.0, fn="clip_gradients", where=say(" as the norm{where}", where=where), atol=0.0)
     expect_array(_flat(new, norm), np.zeros(sum(np.size(g) for g in grads) + 1), fn="clip_gradients", where=where,
-                 rtol=0.0, atol=0.0, what="gradients, all zero (expected zeros back: divide only when clipping)")
+                 rtol=0.0, atol=0.0,
+                 subject=say("value for gradients, all zero (expected zeros back: divide only when clipping)"))

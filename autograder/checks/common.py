@@ -1,12 +1,15 @@
 """Check shapes shared by every assignment."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..calls import CheckFailure, reference_of
 from ..compare import as_float, expect_array, expect_float, expect_float_array, expect_tuple
 from ..diagnose import AT_OUTPUT, GRADS_ORDER, MEAN_OVER_ALL, NO_DOUT
 from ..gradcheck import assert_gradient, numeric_derivative_elementwise, numeric_gradient, numeric_partial
+from ..messages import phrase, say
 from ..registry import Task, register, sealed
 
 
@@ -36,12 +39,28 @@ def judged_slope(call, f, z) -> np.ndarray:
         return numeric_derivative_elementwise(lambda v: f(judge, v), z)
 
 
-def _describe_inputs(inputs: dict) -> str:
-    parts = []
-    for name, value in inputs.items():
-        small = np.size(value) <= 12
-        parts.append(f"{name}={np.asarray(value).tolist()}" if small else f"{name} of shape {np.shape(value)}")
-    return " for " + ", ".join(parts)
+def _describe_inputs(inputs: dict, *, whole: tuple[str, ...] = ()) -> str:
+    """A check's inputs as a ``where`` fragment, said in the current language: " for x=[1.0, 2.0],
+    W of shape (3, 4)" (an input of more than 12 entries by its shape, unless ``whole`` names it)."""
+    parts = [describe_input(name, value, whole=name in whole) for name, value in inputs.items()]
+    return say(" for {inputs}", inputs=listed(parts))
+
+
+def describe_input(name: str, value, *, whole: bool = False) -> str:
+    """``x=[1.0, 2.0]``, or "W of shape (3, 4)" (said in the current language) for an input of more
+    than 12 entries, unless ``whole``."""
+    if whole or np.size(value) <= 12:
+        return f"{name}={np.asarray(value).tolist()}"
+    return say("{name} of shape {shape}", name=name, shape=np.shape(value))
+
+
+def listed(parts: list[str]) -> str:
+    """Fragments one after the other, separated as the current language separates the items of a
+    list ("x=[1.0], W of shape (3, 4)")."""
+    said = parts[0] if parts else ""
+    for part in parts[1:]:
+        said = say("{listed}, {one_more}", listed=said, one_more=part)
+    return said
 
 
 def _samples(inputs: dict, name: str | None) -> int | None:
@@ -56,22 +75,28 @@ def mean_over_all(expected, scores) -> tuple[tuple[str, float], ...]:
     width is 1 or equals N (the mean's own 1/N would give the same number)."""
     n, width = np.shape(scores)[0], np.shape(scores)[-1]
     return () if width in (1, n) else (
-        (f"it is {MEAN_OVER_ALL}: sum over the last axis, then take the mean over the samples", expected / width),)
+        (say("it is {mean_over_all}: sum over the last axis, then take the mean over the samples",
+             mean_over_all=phrase(MEAN_OVER_ALL)), expected / width),)
 
 
 def fixed_value(task: Task, name: str, fn: str, args: tuple[str, ...], *, scalar: bool = False,
-                note: str = "", rtol: float = 1e-7, atol: float = 1e-12, samples: str | None = None,
+                note: str | Callable[[], str] = "", rtol: float = 1e-7, atol: float = 1e-12, samples: str | None = None,
                 mistakes=None, **params):
     """Register a check: ``fn(*args)`` on the given inputs equals a fixed ``expected`` value.
 
     ``params`` holds the public inputs (named as in ``args``) and ``expected``; a hidden test calls
     the same check with other inputs only, and the reference's ``fn`` makes the expected value.
     ``samples`` names the input whose rows are the samples a mean is taken over, if any;
-    ``mistakes(expected, **inputs)`` gives the check's own known mistakes (see expect_array).
+    ``mistakes(expected, **inputs)`` gives the check's own known mistakes (see expect_array), their
+    hints said in the current language. ``note`` is a fragment joined after the inputs, made where
+    the check is registered (at import, in no student's language yet), so said when the check runs:
+    a constant marked for the catalogue, ``note=N_(" (the mean over samples)")``, is translated then
+    (:func:`autograder.messages.phrase`); a note with values is a function of no arguments that
+    says it, ``note=lambda: say(" (clip p into [{lo:g}, 1 - {hi:g}])", lo=EPS, hi=EPS)``.
     """
     def run(call, expected, **inputs):
         got = call(fn, *(inputs[a] for a in args))
-        where = _describe_inputs({a: inputs[a] for a in args}) + note
+        where = _describe_inputs({a: inputs[a] for a in args}) + (note() if callable(note) else phrase(note))
         n = _samples(inputs, samples)
         known = mistakes(expected, **inputs) if mistakes else ()
         if scalar:
@@ -104,14 +129,15 @@ def loss_gradient(task: Task, name: str, grad_fn: str, loss_fn: str, args: tuple
 
 
 def forward_out(call, forward_fn: str, args: tuple, where: str = "") -> tuple[np.ndarray, object]:
-    """``forward_fn(*args)`` under the layer contract: a tuple ``(out, cache)``, out a float64 array."""
+    """``forward_fn(*args)`` under the layer contract: a tuple ``(out, cache)``, out a float64 array.
+    ``where`` (the inputs, as :func:`_describe_inputs` says them) is already said in the current language."""
     out, cache = expect_tuple(call(forward_fn, *args), ("out", "cache"), fn=forward_fn, where=where)
     return expect_float_array(out, np.shape(out), fn=forward_fn, where=where), cache
 
 
 def backward_grads(call, backward_fn: str, dout, cache, wrt: tuple[str, ...], where: str = "") -> tuple:
     """``backward_fn(dout, cache)``: ``(dx, d<param>, ...)`` in the order of ``wrt``; a lone ``dx``
-    may come back bare or as a 1-tuple."""
+    may come back bare or as a 1-tuple. ``where`` is already said in the current language."""
     got = call(backward_fn, dout, cache)
     if len(wrt) == 1 and type(got) is np.ndarray:
         return (got,)
@@ -123,8 +149,8 @@ def _out_like_dout(call, forward_fn: str, args: tuple, dout, where: str = "") ->
     inputs of the check and at every point the numeric gradient moves them to."""
     out, cache = forward_out(call, forward_fn, args, where)
     if out.shape != np.shape(dout):
-        raise CheckFailure(f"`{forward_fn}` returned out of shape {out.shape}{where}; "
-                           f"expected shape {np.shape(dout)}")
+        raise CheckFailure(say("`{fn}` returned out of shape {got_shape}{where}; expected shape {shape}",
+                               fn=forward_fn, got_shape=out.shape, where=where, shape=np.shape(dout)))
     return out, cache
 
 
@@ -149,7 +175,7 @@ def layer_gradient(task: Task, name: str, forward_fn: str, backward_fn: str, arg
         for arg, grad in zip(wrt, grads):
             point = inputs[arg]
             grad = expect_float_array(grad, np.shape(point), fn=backward_fn,
-                                      where=f" (the gradient d{arg}, shaped like `{arg}`)")
+                                      where=say(" (the gradient d{arg}, shaped like `{arg}`)", arg=arg))
 
             def upstream_loss(judge, value, arg=arg):
                 moved = {**inputs, arg: value}
@@ -179,16 +205,17 @@ def _layer_mistakes(call, forward_fn: str, args: tuple[str, ...], wrt: tuple[str
         return judged_gradient(call, lambda judge, v: float(np.sum(out_at(judge, **{other: v}) * upstream)),
                                inputs[other])
 
-    found = [(f"it matches the gradient of sum(out): {NO_DOUT} (multiply the local derivative by `dout`)",
-              gradient_of(arg, np.ones_like(dout)))]
+    found = [(say("it matches the gradient of sum(out): {no_dout} (multiply the local derivative by `dout`)",
+                  no_dout=phrase(NO_DOUT)), gradient_of(arg, np.ones_like(dout)))]
     out = out_at(reference_of(call))
     if args == (arg,) and out.shape == np.shape(inputs[arg]) == np.shape(dout):  # elementwise
         slope = judged_slope(call, lambda judge, v: out_at(judge, **{arg: v}), out)
         if not np.allclose(slope, slope.flat[0]):  # a constant slope cannot tell output from input
-            found.append((f"it matches the derivative taken {AT_OUTPUT} instead of its input: if your cache "
-                          "holds the output, use it as it is, without applying the function again",
-                          slope * dout))
-    found += [(f"it matches the gradient with respect to `{other}`: the gradients are returned {GRADS_ORDER} "
-               f"(return them as {', '.join('d' + w for w in wrt)})", gradient_of(other, dout))
+            found.append((say("it matches the derivative taken {at_output} instead of its input: if your cache "
+                              "holds the output, use it as it is, without applying the function again",
+                              at_output=phrase(AT_OUTPUT)), slope * dout))
+    found += [(say("it matches the gradient with respect to `{other}`: the gradients are returned {grads_order} "
+                   "(return them as {names})", other=other, grads_order=phrase(GRADS_ORDER),
+                   names=", ".join("d" + w for w in wrt)), gradient_of(other, dout))
               for other in wrt if other != arg and np.shape(inputs[other]) == np.shape(inputs[arg])]
     return tuple(found)

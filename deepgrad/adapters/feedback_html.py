@@ -26,16 +26,57 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
+from html import escape
 
 from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 from traitlets import default
 
-from ..grading.verdict import VERDICT_MARK
+from autograder.messages import (
+    N_,
+    SOURCE_LANGUAGE,
+    language_of,
+    say,
+    speaking,
+    translated,
+)
+
+from ..grading.shown_verdict import VERDICT_MARK
 from .untrusted_outputs import clean_html
 
-NO_ALT = "No description has been provided for this image"  # nbconvert's own words
+NO_ALT = N_("No description has been provided for this image")  # nbconvert's own words
+
+# The words nbgrader's feedback template (nbgrader 0.9.6's feedback/index.html.j2) writes around the
+# notebook, as its markup has them: a page of another edition gets them in its language. Each is
+# found as written with its tags, so that no text of the notebook itself is taken for one.
+LABELS = (N_("Test cell"), N_("Coding free-response"), N_("Written response"), N_("Task"), N_("Comment"),
+          N_("(Top)"), N_("Student's answer"), N_("Student's task"), N_("Grade cell:"), N_("Task:"),
+          N_("Comments:"), N_("Late submission penalty"))
+_LABEL_MARKUP = ('>{}</a>', '<span class="nbgrader-label">{}</span>', '<span class="nbgrader-label">{} <code>',
+                 '<b>{}</b>', '<li class="late-penalty">{} ')
+_SCORE = re.compile(r"\(Score: (-?\d+(?:\.\d+)?) / (\d+(?:\.\d+)?)\)|(?<=\n)(\s*)Score: (-?\d+(?:\.\d+)?) / "
+                    r"(\d+(?:\.\d+)?) |\(Score: -(\d+(?:\.\d+)?)\)")
+
+
+def in_language(html: str, lang: str) -> str:
+    """The feedback page ``html`` with the template's own words in ``lang`` (the notebook's are its own)."""
+    if lang == SOURCE_LANGUAGE:
+        return html
+    with speaking(lang):
+        for label in LABELS:
+            for markup in _LABEL_MARKUP:
+                html = html.replace(markup.format(label), markup.format(escape(translated(label), quote=False)))
+        html = html.replace(f'alt="{NO_ALT}"', f'alt="{escape(translated(NO_ALT))}"')
+        return _SCORE.sub(_score_in_language, html)
+
+
+def _score_in_language(match: re.Match) -> str:
+    if match.group(1) is not None:
+        return say("(Score: {score} / {points})", score=match.group(1), points=match.group(2))
+    if match.group(4) is not None:
+        return match.group(3) + say("Score: {score} / {points} ", score=match.group(4), points=match.group(5))
+    return say("(Score: -{penalty})", penalty=match.group(6))
 _IMG = re.compile(r"<img\b", re.IGNORECASE)   # fixed strings: no backtracking anywhere
 _ALT = re.compile(r"\salt=", re.IGNORECASE)
 
@@ -149,10 +190,12 @@ class FeedbackHTMLExporter(HTMLExporter):
             resources = self._init_resources(resources)
             data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
         except (ImportError, AttributeError):  # another nbconvert: its own way, whole
-            return super().from_notebook_node(nb, resources, **kw)
+            html, resources = super().from_notebook_node(nb, resources, **kw)
+            return in_language(html, language_of(nb.get("metadata"))), resources
         self.register_filter("highlight_code", _KeptHighlighting(highlight_code))
         self.register_filter("filter_data_type", data_type)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         if "jp-Notebook" in html:  # a JupyterLab template: the stock exporter's pass is needed
-            return super().from_notebook_node(nb, resources, **kw)
-        return with_alt_text(html), resources
+            html, resources = super().from_notebook_node(nb, resources, **kw)
+            return in_language(html, language_of(nb.get("metadata"))), resources
+        return in_language(with_alt_text(html), language_of(nb.get("metadata"))), resources

@@ -33,6 +33,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from autograder.calls import WorkerCaller
+from autograder.messages import N_, language_of, phrase, speaking
 from autograder.notebook import cell_type
 from autograder.registry import exception_summary
 from autograder.sandbox import Limits
@@ -43,14 +44,13 @@ from ..base.permissions import warning
 from ..base.sandbox_rule import NO_SANDBOX, require_sandbox
 from ..base.snapshot import SnapshotError, Snapshots
 from ..grading.grading_report import write_report
+from ..grading.shown_verdict import HIDDEN_RAN, has_verdict_mark, show_verdict
 from ..grading.verdict import (
     HIDDEN_BEGIN,
     SubmissionVerdict,
     course_secret,
     grade_submission,
-    has_verdict_mark,
     reference_worker,
-    show_verdict,
     submission_seed,
 )
 from .gradebook import record, set_aside
@@ -267,8 +267,8 @@ class ExecuteWithoutTests(BoundedOutputs, Execute):
 # them) are not run when nbgrader grades: nbgrader_config.py sets it as nbclient's
 # ``c.Execute.skip_cells_with_tag``, nbgrader's documented way to leave slow cells out of grading.
 SKIP_WHEN_GRADING = "skip-when-grading"
-SKIPPED_NOTE = (f"Not run when grading: this cell is tagged \"{SKIP_WHEN_GRADING}\" (an experiment or a "
-                "figure; no score depends on it). Run it in your own notebook to see its output.\n")
+SKIPPED_NOTE = N_("Not run when grading: this cell is tagged \"skip-when-grading\" (an experiment or a figure; no "
+                  "score depends on it). Run it in your own notebook to see its output.\n")
 
 
 def skipped_when_grading(cell) -> bool:
@@ -283,10 +283,22 @@ class NoteSkippedCells(NbGraderPreprocessor):
     autograded notebook and the feedback, instead of showing no output at all."""
 
     def preprocess(self, nb, resources):
+        note = phrase_in(SKIPPED_NOTE, nb)
         for cell in nb.cells:
             if skipped_when_grading(cell):
-                cell["outputs"] = [nbformat.v4.new_output("stream", name="stdout", text=SKIPPED_NOTE)]
+                cell["outputs"] = [nbformat.v4.new_output("stream", name="stdout", text=note)]
         return nb, resources
+
+
+def phrase_in(constant: str, nb) -> str:
+    """``constant`` in the language of the notebook's edition (its metadata is the student's: only a
+    language of the course's is taken, else English)."""
+    with speaking(language_of(nb.get("metadata"))):
+        return phrase(constant)
+
+
+NOT_SHOWN = N_("This check's result is not shown: the notebook was not graded by deepgrad's verdict. Ask your "
+               "instructor.\n")
 
 
 class VerdictOnlyFeedback(NbGraderPreprocessor):
@@ -301,11 +313,9 @@ class VerdictOnlyFeedback(NbGraderPreprocessor):
                 continue
             source = cell.get("source") if isinstance(cell.get("source"), str) else ""
             if HIDDEN_BEGIN in source:
-                cell["source"] = source.split(HIDDEN_BEGIN)[0].rstrip() + "\n# hidden checks ran at grading"
+                cell["source"] = source.split(HIDDEN_BEGIN)[0].rstrip() + "\n# " + phrase_in(HIDDEN_RAN, nb)
             if not has_verdict_mark(json.loads(json.dumps(cell)), secret):
-                cell.outputs = [{"output_type": "stream", "name": "stdout",
-                                 "text": "This check's result is not shown: the notebook was not graded "
-                                         "by deepgrad's verdict. Ask your instructor.\n"}]
+                cell.outputs = [{"output_type": "stream", "name": "stdout", "text": phrase_in(NOT_SHOWN, nb)}]
         return nbformat.from_dict(nb), resources
 
 

@@ -31,6 +31,7 @@ import nh3
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder.messages import language, language_of, say, speaking
 from autograder.notebook import cell_type, nbgrader_meta
 
 from ..base.notebook_metadata import make_valid
@@ -86,10 +87,10 @@ def cut(text: str, cap: int) -> str:
     if len(text) * 4 <= cap or utf8_bytes(text) <= cap:
         return text
     more = utf8_bytes(text)
-    note = f"\n… (cut: {more} bytes more)\n"  # `more` is at most this many bytes too
+    note = say("\n… (cut: {count} bytes more)\n", count=more)  # `more` is at most this many bytes too
     room = max(0, cap - len(note.encode()))
     head = text[:room].encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
-    return f"{head}\n… (cut: {more - len(head.encode('utf-8', 'surrogatepass'))} bytes more)\n"
+    return head + say("\n… (cut: {count} bytes more)\n", count=more - len(head.encode("utf-8", "surrogatepass")))
 
 
 def _text(value) -> str:
@@ -157,8 +158,8 @@ def safe_output(out) -> dict | None:
         else:
             dropped.append(mime if isinstance(mime, str) else "?")
     if dropped and "text/plain" not in kept:
-        kept["text/plain"] = cut(f"(not shown: output of type {', '.join(dropped)}; only text and "
-                                 "PNG/JPEG images are)", 1024)
+        kept["text/plain"] = cut(say("(not shown: output of type {kinds}; only text and PNG/JPEG images are)",
+                                     kinds=", ".join(dropped)), 1024)
     if not kept:
         return None
     made = nbformat.v4.new_output(kind, data=kept, metadata={m: v for m, v in meta.items() if v})
@@ -176,8 +177,9 @@ def output_bytes(out) -> int:
 
 
 def over_cap_note(more: int) -> dict:
-    return nbformat.v4.new_output("stream", name="stdout", text=(
-        f"… (cut: {more} bytes more: this notebook's outputs are over {MAX_NOTEBOOK_OUTPUT_BYTES // 2**20} MiB)\n"))
+    return nbformat.v4.new_output("stream", name="stdout", text=say(
+        "… (cut: {count} bytes more: this notebook's outputs are over {cap} MiB)\n", count=more,
+        cap=MAX_NOTEBOOK_OUTPUT_BYTES // 2**20))
 
 
 # Markdown: live HTML comes from raw HTML, from any link whose scheme is not plainly safe
@@ -249,7 +251,7 @@ def inert_markdown(source: str, attachments: dict | None = None) -> str:
     else with its tags escaped, else shown whole as a code block."""
     source = cut(source, MAX_SOURCE_BYTES)
     if not attachments and len(source) <= CACHED_SOURCE_CHARS:
-        return _inert_markdown_of(source)
+        return _inert_markdown_of(source, language())
     return _inert_markdown(source, attachments or {})
 
 
@@ -261,7 +263,8 @@ CACHED_SOURCE_CHARS = 16 * 2**10
 
 
 @functools.lru_cache(maxsize=1024)
-def _inert_markdown_of(source: str) -> str:
+def _inert_markdown_of(source: str, lang: str) -> str:
+    """(``lang``: the answer's note, where a cell cannot be shown, is said in it)"""
     return _inert_markdown(source, {})
 
 
@@ -273,7 +276,7 @@ def _inert_markdown(source: str, attachments: dict) -> str:
         return escaped
     fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", source)), default=0))
     shown = f"{fence}text\n" + _MATH_LINK.sub(r"\\mathrm{\1}", source) + f"\n{fence}"
-    return shown if _renders_inert(shown, {}) else "(this cell is not shown: it could not be made safe to display)"
+    return shown if _renders_inert(shown, {}) else say("(this cell is not shown: it could not be made safe to display)")
 
 
 def safe_attachments(attachments) -> dict:
@@ -332,7 +335,8 @@ class UntrustedOutputs(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         nb = nbformat.from_dict(nb)
-        make_inert(nb)
+        with speaking(language_of(nb.get("metadata"))):  # the notes it leaves, in the notebook's edition
+            make_inert(nb)
         return nbformat.from_dict(nb), resources  # (the metadata it rebuilt as nbformat's nodes too)
 
 
@@ -345,7 +349,8 @@ class BoundedOutputs:
     def preprocess(self, nb, resources=None, km=None):
         self._cell_bytes: dict[int, int] = {}
         self._left_out: dict[int, int] = {}
-        return super().preprocess(nb, resources, km)
+        with speaking(language_of(nb.get("metadata"))):  # the notes it leaves, in the notebook's edition
+            return super().preprocess(nb, resources, km)
 
     def output(self, outs, msg, display_id, cell_index):
         before = len(outs)

@@ -50,8 +50,9 @@ def read_catalogue(path: Path) -> polib.POFile:
                           f"from git, then run `deepgrad translate` again") from None
 
 
-def updated(old: polib.POFile, found: list[Unit], assignment: str, language: str) -> polib.POFile:
-    """A catalogue of ``found`` (the English notebook's units) that keeps ``old``'s translations."""
+def updated(old: polib.POFile, found: list[Unit], assignment: str, language: str, place=None) -> polib.POFile:
+    """A catalogue of ``found`` (the English notebook's units) that keeps ``old``'s translations
+    (``place``: a unit's occurrence, (file, where); by default the notebook's cell)."""
     made = polib.POFile(wrapwidth=0)
     made.metadata = {"Project-Id-Version": f"deepgrad {assignment}", "Language": locale(language),
                      "MIME-Version": "1.0", "Content-Type": "text/plain; charset=UTF-8",
@@ -61,11 +62,12 @@ def updated(old: polib.POFile, found: list[Unit], assignment: str, language: str
     gone = [msgid for msgid in known if msgid not in present]
     entries: dict[str, polib.POEntry] = {}
     for unit in found:
-        place = (f"{assignment}.ipynb", f"cell-{unit.cell}")
+        where = place(unit) if place else (f"{assignment}.ipynb", f"cell-{unit.cell}")
         if unit.text in entries:
-            entries[unit.text].occurrences.append(place)
+            if where not in entries[unit.text].occurrences:
+                entries[unit.text].occurrences.append(where)
             continue
-        entry = polib.POEntry(msgid=unit.text, msgstr="", occurrences=[place], comment=unit.kind)
+        entry = polib.POEntry(msgid=unit.text, msgstr="", occurrences=[where], comment=unit.kind)
         before = known.get(unit.text)
         if before is not None:
             entry.msgstr, entry.flags, entry.previous_msgid = before.msgstr, list(before.flags), before.previous_msgid

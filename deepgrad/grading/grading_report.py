@@ -4,6 +4,7 @@ Python's csv reads (:mod:`deepgrad.base.safe_text`)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -15,6 +16,9 @@ from .verdict import SubmissionVerdict
 
 REPORT_COLUMNS = ["assignment", "student", "status", "task", "score", "max_score", "hidden_seed", "reason",
                   "sandbox"]
+# One message of a task's reason (they are joined by " | "): "a01.sigmoid.values: ..." or
+# "a01.sigmoid.values (hidden): ...", as deepgrad.grading.verdict._run_checks writes them.
+CHECK_MESSAGE = re.compile(r"^(?P<id>[A-Za-z]\w*(?:\.[\w\-\[\]]+)+)(?P<hidden> \(hidden\))?: (?P<rest>.*)$", re.S)
 
 
 def report_rows(verdict: SubmissionVerdict) -> list[list]:

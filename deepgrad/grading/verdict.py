@@ -21,13 +21,32 @@ import numpy as np
 
 from autograder.bounded import Messages, bounded
 from autograder.calls import ReferenceFailure, StudentProblem, WorkerCaller
-from autograder.notebook import NotebookError, cell_id, cell_source, cell_type, grade_id, nbgrader_meta, read_cells
+from autograder.messages import (
+    SOURCE_LANGUAGE,
+    language_of,
+    overridden,
+    say,
+    speaking,
+)
+from autograder.notebook import (
+    NotebookError,
+    cell_id,
+    cell_source,
+    cell_type,
+    grade_id,
+    nbgrader_meta,
+    parse_notebook,
+    read_cells,
+)
 from autograder.registry import attempt, planned
 from autograder.sandbox import Limits
 
 from ..base.errors import CourseError
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# A check the reference could not judge says so in the report (an instructor's problem, in English):
+# "a01.sigmoid.values: not judged: ...". Every other message is said in the submission's language.
+NOT_JUDGED = "not judged"
 
 
 @dataclass
@@ -60,6 +79,8 @@ class SubmissionVerdict:
     seed: int = 0                   # of the hidden inputs; the same student always gets the same
     sandbox: str = "bubblewrap"     # where its code ran: "bubblewrap", or NO_SANDBOX when told so
     snapshot: bytes | None = field(default=None, repr=False)  # the notebook graded, as read once
+    # what its messages are said in: its notebook's edition (metadata.deepgrad.language), or DEEPGRAD_LANG
+    language: str = SOURCE_LANGUAGE
 
     def __setattr__(self, name, value):
         if name == "reason":  # however it is set (it may quote the student's traceback): cut
@@ -163,8 +184,8 @@ def graded_cells(source_notebook: Path, seed: int | None = None) -> list[GradedC
 # return garbage) after seeing the hidden input, so a kind per check would carry bits of that input
 # out in the feedback. The public checks, run before any hidden one, say what is wrong and why.
 def hidden_summary(number: int, task: str) -> str:
-    return (f"hidden check {number} of `{task}`: failed (it uses inputs other than the public checks'; "
-            "its inputs and the kind of failure are not shown)")
+    return say("hidden check {number} of `{task}`: failed (it uses inputs other than the public checks'; its inputs "
+               "and the kind of failure are not shown)", number=number, task=task)
 
 
 # A submission's whole grading may take this long; what is left after it is reported, not run.
@@ -188,12 +209,28 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
     if not submission.is_file():
         verdict.status, verdict.reason = "broken", f"no notebook at {submission} (wrong name?)"
         return verdict
-    verdict.seed = submission_seed(student, assignment, secret, submission.read_bytes())
+    data = submission.read_bytes()
+    verdict.seed = submission_seed(student, assignment, secret, data)
     try:  # a notebook no reader can make sense of is refused before any worker starts
-        read_cells(submission)
+        verdict.language = _override() or language_of(parse_notebook(data, str(submission)).get("metadata"))
     except NotebookError as exc:
         verdict.status, verdict.reason = "broken", str(exc)
         return verdict
+    with speaking(verdict.language):
+        return _graded(source_notebook, submission, verdict, limits, sandboxed, time_cap, reference)
+
+
+def _override() -> str | None:
+    """DEEPGRAD_LANG's language, or a CourseError saying which the course has."""
+    try:
+        return overridden()
+    except ValueError as exc:
+        raise CourseError(str(exc)) from None
+
+
+def _graded(source_notebook: Path, submission: Path, verdict: SubmissionVerdict, limits: Limits,
+            sandboxed: bool | None, time_cap: float, reference: WorkerCaller | None) -> SubmissionVerdict:
+    """:func:`grade_submission` of a notebook that reads, in its language."""
     caller = WorkerCaller(submission, limits, sandboxed=sandboxed)
     own_reference = reference is None
     caller.reference = reference_worker(source_notebook, limits, sandboxed) if own_reference else reference
@@ -201,7 +238,7 @@ def grade_submission(source_notebook: Path, submission: Path, student: str, assi
     # The cap kills the sandbox when it runs out, whatever call is under way: a check that never
     # returns cannot hold the submission past it.
     timer = threading.Timer(time_cap, caller.worker.expire,
-                            (f"the submission used up its {time_cap:g} s of grading time",))
+                            (say("the submission used up its {seconds:g} s of grading time", seconds=time_cap),))
     timer.daemon = True
     timer.start()
     try:  # closed whatever happens, also if starting it fails in a way no one foresaw
@@ -274,24 +311,31 @@ def _run_checks(cell: GradedCell, task: TaskVerdict, caller, verdict: Submission
                 message = attempt(item, caller, **params)
             except ReferenceFailure as failure:
                 # The grader's problem: the check is left out of the score and a person looks.
-                task.messages.append(f"{item.id}{' (hidden)' if hidden else ''}: not judged: {failure}")
+                # (the instructor's to read, in the instructor's English; deepgrad.commands.class_report reads it)
+                task.messages.append(f"{_label(item.id, hidden)}: {NOT_JUDGED}: {failure}")
                 if verdict.status == "graded":
                     verdict.status = "review"
                     verdict.reason = f"{item.id} could not be judged: {failure}"
                 continue
             if message is None:
                 continue
-            task.messages.append(f"{item.id}{' (hidden)' if hidden else ''}: {message}")
+            task.messages.append(f"{_label(item.id, hidden)}: {message}")
             task.student_messages.append(hidden_summary(hidden_number, item.task.name) if hidden
                                          else f"{item.id}: {message}")
     return hidden_number
 
 
+def _label(check_id: str, hidden: bool) -> str:
+    """A message's check, as the report reads it: "a01.sigmoid.values" or "a01.sigmoid.values (hidden)"
+    (the same in every language: deepgrad.commands.class_report parses it)."""
+    return f"{check_id} (hidden)" if hidden else check_id
+
+
 def _not_graded(task: TaskVerdict, time_cap: float, verdict: SubmissionVerdict) -> TaskVerdict:
     task.status, task.score = "not graded", 0.0
-    task.messages.append(f"not graded: the submission used up its {time_cap:g} s of grading time")
+    task.messages.append(say("not graded: the submission used up its {seconds:g} s of grading time", seconds=time_cap))
     verdict.status = "broken"
-    verdict.reason = f"grading time cap of {time_cap:g} s reached; later tasks were not graded"
+    verdict.reason = f"grading time cap of {time_cap:g} s reached; later tasks were not graded"  # the instructor's
     return task
 
 
@@ -311,9 +355,9 @@ def submission_problem(source_notebook: Path, submission: Path) -> str:
     twice = sorted(i for i, n in counts.items() if n > 1)
     if twice:
         named = ", ".join(repr(bounded(i, 80)) for i in twice[:SHOWN_IDS])
-        more = f" and {len(twice) - SHOWN_IDS} more" if len(twice) > SHOWN_IDS else ""
-        return (f"duplicate cell ids [{named}{more}] (a copied cell?); graded from the answer cells, "
-                "but nbgrader's own view of this notebook may be off: check it by hand")
+        more = say(" and {count} more", count=len(twice) - SHOWN_IDS) if len(twice) > SHOWN_IDS else ""
+        return say("duplicate cell ids [{named}{more}] (a copied cell?); graded from the answer cells, but nbgrader's "
+                   "own view of this notebook may be off: check it by hand", named=named, more=more)
     present = {grade_id(c): cell_type(c) for c in cells}
     wrong = []
     for cell in read_cells(source_notebook):
@@ -321,54 +365,9 @@ def submission_problem(source_notebook: Path, submission: Path) -> str:
         if meta.get("grade") or meta.get("solution"):
             kind = present.get(grade_id(cell))
             if kind != cell_type(cell):
-                wrong.append(f"{grade_id(cell)} ({'deleted' if kind is None else 'turned into ' + kind})")
+                wrong.append(say("{cell} (deleted)", cell=grade_id(cell)) if kind is None
+                             else say("{cell} (turned into {kind})", cell=grade_id(cell), kind=kind))
     if wrong:
-        return ("graded or answer cells deleted or re-typed: " + ", ".join(wrong)
-                + "; graded with the source's checks, but check this submission by hand")
+        return say("graded or answer cells deleted or re-typed: {cells}; graded with the source's checks, but check "
+                   "this submission by hand", cells=", ".join(wrong))
     return ""
-
-
-# Test cells whose outputs the verdict wrote carry this mark in their metadata: an HMAC, under the
-# course secret, of the cell's id and outputs. Feedback shows a test cell's outputs only with a
-# valid mark, so outputs from anywhere else (an autograded notebook made without deepgrad, a
-# student's forged metadata) never reach a student.
-VERDICT_MARK = "deepgrad_verdict"
-
-
-def verdict_mark(secret: bytes, grade: str, outputs) -> str:
-    text = json.dumps([grade, outputs], sort_keys=True, ensure_ascii=True, default=str)
-    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
-
-
-def has_verdict_mark(cell: dict, secret: bytes) -> bool:
-    metadata = cell.get("metadata")
-    mark = metadata.get(VERDICT_MARK) if isinstance(metadata, dict) else None
-    return type(mark) is str and hmac.compare_digest(
-        mark, verdict_mark(secret, str(grade_id(cell)), cell.get("outputs")))
-
-
-def show_verdict(nb: dict, verdict: SubmissionVerdict, secret: bytes) -> None:
-    """Make a notebook (the autograded one, in memory) show the verdict: test cells lose their
-    hidden blocks, and their outputs become the verdict's student messages, marked as the verdict's
-    (nbgrader's feedback renders this notebook)."""
-    tasks = {t.grade_id: t for t in verdict.tasks}
-    for cell in nb["cells"]:
-        if cell_type(cell) != "code" or grade_id(cell) not in tasks:
-            continue
-        task = tasks[grade_id(cell)]
-        cell["source"] = task.public_source + "\n# hidden checks ran at grading"
-        if task.student_messages:
-            cell["outputs"] = [{"output_type": "error", "ename": "CheckFailure",
-                                "evalue": f"{len(task.student_messages)} check(s) failed",
-                                "traceback": task.student_messages}]
-        else:
-            cell["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                "text": f"✓ {task.grade_id}: every check passed, hidden ones included\n"}]
-        cell.setdefault("metadata", {})[VERDICT_MARK] = verdict_mark(secret, task.grade_id, cell["outputs"])
-
-
-def rewrite_for_feedback(autograded: Path, verdict: SubmissionVerdict, secret: bytes) -> None:
-    """:func:`show_verdict` on an autograded notebook file."""
-    nb = json.loads(autograded.read_text(encoding="utf-8"))
-    show_verdict(nb, verdict, secret)
-    autograded.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 from tqdm import tqdm
 
+from autograder.messages import language_of, say, speaking
 from autograder.notebook import cell_type
 from autograder.registry import exception_summary
 from autograder.sandbox import Limits
@@ -33,7 +34,8 @@ from ..base.safe_text import ID_CHARS, terminal_text
 from ..base.sandbox_rule import NO_SANDBOX, require_sandbox
 from ..base.snapshot import SnapshotError, Snapshots
 from ..grading.grading_report import write_report
-from ..grading.verdict import SubmissionVerdict, course_secret, rewrite_for_feedback, submission_seed
+from ..grading.shown_verdict import rewrite_for_feedback
+from ..grading.verdict import SubmissionVerdict, course_secret, submission_seed
 from .jobs import dask_cluster, job_pool, killed_workers, make_job
 
 SAID_CHARS = 2000  # a line of the grader's own (_say): an exception's summary fits whole
@@ -314,15 +316,17 @@ def write_unexecuted(submitted: Path, autograded: Path, why: str) -> None:
     for cell in nb["cells"]:
         if cell_type(cell) == "code":
             cell["outputs"], cell["execution_count"] = [], None
-    note = (f"**Note from the grader:** nbgrader could not run this notebook to the end ({why}), so "
-            "it shows no outputs. Your scores do not depend on that run: every check ran on your "
-            "functions separately, and its results are in the test cells below.")
+    with speaking(language_of(nb.get("metadata"))):
+        note = say("**Note from the grader:** nbgrader could not run this notebook to the end ({why}), so it shows "
+                   "no outputs. Your scores do not depend on that run: every check ran on your functions separately, "
+                   "and its results are in the test cells below.", why=why)
     cell = {"cell_type": "markdown", "metadata": {}, "source": note}
     if _has_cell_ids(nb):
         cell["id"] = "deepgrad-unexecuted"
     nb["cells"].insert(0, cell)
     nb = nbformat.from_dict(nb)
-    make_inert(nb)  # what the formgrader and the feedback show of it: as inert as any autograded notebook
+    with speaking(language_of(nb.get("metadata"))):
+        make_inert(nb)  # what the formgrader and the feedback show of it: as inert as any autograded notebook
     autograded.parent.mkdir(parents=True, exist_ok=True)
     autograded.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from ...calls import CheckFailure
 from ...compare import a_type, describe
+from ...messages import say
 from ...registry import check, task
 
 # ---------------------------------------------------------------- minibatches
@@ -18,24 +19,27 @@ minibatches = task("a05.minibatches", points=2)
 
 
 def _epochs(call, n, batch_size, seed, drop_last, epochs):
-    where = f" for n={n}, batch_size={batch_size}, drop_last={drop_last} (rng seeded with {seed})"
+    where = say(" for n={n}, batch_size={batch_size}, drop_last={drop_last} (rng seeded with {seed})", n=n,
+                batch_size=batch_size, drop_last=drop_last, seed=seed)
     got = call("epochs_of_batches", n, batch_size, seed, drop_last, epochs)
     if type(got) not in (list, tuple) or len(got) != epochs:  # the setup helper, redefined?
-        length = f" of length {len(got)}" if type(got) in (list, tuple) else ""
-        raise CheckFailure(f"`epochs_of_batches` (the setup helper) should return one list of batches per "
-                           f"epoch, {epochs} in all{where}; it returned {describe(got)}{length}. Keep the "
-                           "helper as given.")
+        length = say(" of length {length}", length=len(got)) if type(got) in (list, tuple) else ""
+        raise CheckFailure(say("`epochs_of_batches` (the setup helper) should return one list of batches per "
+                               "epoch, {epochs} in all{where}; it returned {described}{length}. Keep the "
+                               "helper as given.", epochs=epochs, where=where, described=describe(got),
+                               length=length))
     result = []
     for e, batches in enumerate(got):
         if type(batches) not in (list, tuple):
-            raise CheckFailure(f"`minibatches` should return a list of index arrays{where}; it returned "
-                               f"{a_type(batches)}")
+            raise CheckFailure(say("`minibatches` should return a list of index arrays{where}; it returned "
+                                   "{type_name}", where=where, type_name=a_type(batches)))
         for k, batch in enumerate(batches):
             if type(batch) is not np.ndarray or batch.ndim != 1 or not np.issubdtype(batch.dtype, np.integer):
-                what = f"an array of dtype {batch.dtype} and shape {batch.shape}" if type(batch) is np.ndarray \
-                    else f"{a_type(batch)}"
-                raise CheckFailure(f"`minibatches`: batch {k} of epoch {e + 1} should be a 1-D integer array "
-                                   f"of sample indices{where}; it is {what}")
+                what = say("an array of dtype {dtype} and shape {shape}", dtype=batch.dtype, shape=batch.shape) \
+                    if type(batch) is np.ndarray else a_type(batch)
+                raise CheckFailure(say("`minibatches`: batch {k} of epoch {epoch} should be a 1-D integer array "
+                                       "of sample indices{where}; it is {what}", k=k, epoch=e + 1, where=where,
+                                       what=what))
         result.append([np.asarray(b) for b in batches])
     return result, where
 
@@ -45,10 +49,10 @@ def _sizes_ok(batches, n, batch_size, drop_last, where, epoch):
     want = [batch_size] * full + ([rest] if rest and not drop_last else [])
     sizes = [len(b) for b in batches]
     if sizes != want:
-        last = ("drop_last=True drops the last, smaller batch" if drop_last else
-                "the last batch keeps the remaining samples (it is smaller when batch_size does not divide n)")
-        raise CheckFailure(f"`minibatches` returned batches of sizes {sizes} in epoch {epoch}{where}; "
-                           f"expected {want}: {last}")
+        last = (say("drop_last=True drops the last, smaller batch") if drop_last else
+                say("the last batch keeps the remaining samples (it is smaller when batch_size does not divide n)"))
+        raise CheckFailure(say("`minibatches` returned batches of sizes {sizes} in epoch {epoch}{where}; "
+                               "expected {want}: {last}", sizes=sizes, epoch=epoch, where=where, want=want, last=last))
 
 
 def _epoch_orders(got, n, batch_size, drop_last, where):
@@ -67,15 +71,16 @@ def _batches_partition(call, n, batch_size, seed, drop_last, epochs):
         if not np.array_equal(np.sort(order), np.arange(n)):
             missing = sorted(set(range(n)) - set(order.tolist()))
             repeated = sorted({int(i) for i in order if np.count_nonzero(order == i) > 1})
-            raise CheckFailure(f"`minibatches` should use every sample index 0..{n - 1} exactly once per "
-                               f"epoch{where}; epoch {e} misses {missing} and repeats {repeated}")
+            raise CheckFailure(say("`minibatches` should use every sample index 0..{last} exactly once per "
+                                   "epoch{where}; epoch {e} misses {missing} and repeats {repeated}", last=n - 1,
+                                   where=where, e=e, missing=missing, repeated=repeated))
         orders.append(order)
     if np.array_equal(orders[0], np.arange(n)):
-        raise CheckFailure(f"`minibatches` returned the samples in their original order 0..{n - 1}{where}: "
-                           "shuffle them with `rng.permutation(n)` first")
+        raise CheckFailure(say("`minibatches` returned the samples in their original order 0..{last}{where}: "
+                               "shuffle them with `rng.permutation(n)` first", last=n - 1, where=where))
     if epochs > 1 and all(np.array_equal(orders[0], o) for o in orders[1:]):
-        raise CheckFailure(f"`minibatches` returned the same order in all {epochs} epochs{where}: draw a "
-                           "fresh permutation from `rng` at every call")
+        raise CheckFailure(say("`minibatches` returned the same order in all {epochs} epochs{where}: draw a "
+                               "fresh permutation from `rng` at every call", epochs=epochs, where=where))
 
 
 @check(minibatches, "drop_last", n=10, batch_size=4, seed=1, drop_last=True, epochs=2)
@@ -84,8 +89,8 @@ def _batches_drop_last(call, n, batch_size, seed, drop_last, epochs):
     got, where = _epochs(call, n, batch_size, seed, drop_last, epochs)
     for e, order in _epoch_orders(got, n, batch_size, drop_last, where):
         if len(np.unique(order)) != len(order) or (len(order) and (order.min() < 0 or order.max() >= n)):
-            raise CheckFailure(f"`minibatches` should return distinct indices between 0 and {n - 1}{where}; "
-                               f"epoch {e} holds {sorted(order.tolist())}")
+            raise CheckFailure(say("`minibatches` should return distinct indices between 0 and {last}{where}; "
+                                   "epoch {e} holds {held}", last=n - 1, where=where, e=e, held=sorted(order.tolist())))
 
 
 @check(minibatches, "seeded", n=12, batch_size=5, seeds=(3, 4), epochs=2)
@@ -96,9 +101,10 @@ def _batches_seeded(call, n, batch_size, seeds, epochs):
     other, _ = _epochs(call, n, batch_size, seeds[1], False, epochs)
     same = all(len(a) == len(b) and all(np.array_equal(x, z) for x, z in zip(a, b)) for a, b in zip(first, again))
     if not same:
-        raise CheckFailure(f"`minibatches` returned different batches for the same seed{where}: draw the "
-                           "order from the `rng` argument (e.g. `rng.permutation(n)`), not from "
-                           "`np.random` or a new Generator")
+        raise CheckFailure(say("`minibatches` returned different batches for the same seed{where}: draw the "
+                               "order from the `rng` argument (e.g. `rng.permutation(n)`), not from "
+                               "`np.random` or a new Generator", where=where))
     if np.array_equal(np.concatenate(first[0]), np.concatenate(other[0])):
-        raise CheckFailure(f"`minibatches` returned the same order for seeds {seeds[0]} and {seeds[1]}"
-                           f"{where}: draw the order from the `rng` argument")
+        raise CheckFailure(say("`minibatches` returned the same order for seeds {first} and {second}"
+                               "{where}: draw the order from the `rng` argument", first=seeds[0], second=seeds[1],
+                               where=where))

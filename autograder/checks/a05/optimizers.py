@@ -7,9 +7,12 @@ setup helper ``optimizer_name``, which reports the name of the function it retur
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ...calls import CheckFailure, StudentProblem
+from ...messages import say
 from ...registry import check, task
 from .steps import fixed_step, trajectory
 
@@ -87,7 +90,13 @@ NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 def _last_line(message: str) -> str:
     """'it raised KeyError: 'adamw'' from a StudentProblem's message (its traceback's last line)."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
-    return f"it raised {lines[-1]}" if len(lines) > 1 else message
+    return say("it raised {line}", line=lines[-1]) if len(lines) > 1 else message
+
+
+def _raised(message: str, error: str) -> bool:
+    """Whether a StudentProblem's message says the function raised ``error``: its first line names
+    the type raised (``error`` as it is, in every language), no other kind of problem's does."""
+    return re.search(rf"(?<![\w.]){re.escape(error)}(?!\w)", message.split("\n", 1)[0]) is not None
 
 
 @check(get_optimizer, "names", names=NAMES)
@@ -99,11 +108,11 @@ def _optimizer_names(call, names):
         except StudentProblem as problem:
             if problem.not_implemented:
                 raise
-            raise CheckFailure(f"`get_optimizer({name!r})` should return `{name}_update`, but "
-                               f"{_last_line(problem.message)}") from None
+            raise CheckFailure(say("`get_optimizer({name!r})` should return `{name}_update`, but {raised}",
+                                   name=name, raised=_last_line(problem.message))) from None
         if type(got) is not str or got != f"{name}_update":  # an array's != is no yes-or-no
-            raise CheckFailure(f"`get_optimizer({name!r})` returned the function {got!r}; expected "
-                               f"`{name}_update`")
+            raise CheckFailure(say("`get_optimizer({name!r})` returned the function {got!r}; expected "
+                                   "`{name}_update`", name=name, got=got))
 
 
 @check(get_optimizer, "unknown", name="adamw")
@@ -115,15 +124,16 @@ def _optimizer_unknown(call, name):
         if problem.not_implemented:
             raise
         text = problem.message
-        if "raised ValueError" not in text.split("\n", 1)[0]:
-            raise CheckFailure(f"`get_optimizer({name!r})` should raise a ValueError for an unknown name, "
-                               f"but {_last_line(text)}") from None
+        if not _raised(text, "ValueError"):
+            raise CheckFailure(say("`get_optimizer({name!r})` should raise a ValueError for an unknown name, "
+                                   "but {raised}", name=name, raised=_last_line(text))) from None
         said = text.rsplit("ValueError", 1)[-1]
         listed = said.replace(name, " ") if name else said        # 'adamw' must not count as 'adam'
         missing = [n for n in NAMES if n not in listed]
         if missing:
-            raise CheckFailure(f"`get_optimizer({name!r})` raised a ValueError whose message does not list "
-                               f"the valid names {missing}: {said.lstrip(': ').strip()!r}") from None
+            raise CheckFailure(say("`get_optimizer({name!r})` raised a ValueError whose message does not list "
+                                   "the valid names {missing}: {said!r}", name=name, missing=missing,
+                                   said=said.lstrip(': ').strip())) from None
         return
-    raise CheckFailure(f"`get_optimizer({name!r})` should raise a ValueError naming the valid optimizers; "
-                       f"it returned {got!r}")
+    raise CheckFailure(say("`get_optimizer({name!r})` should raise a ValueError naming the valid optimizers; "
+                           "it returned {got!r}", name=name, got=got))

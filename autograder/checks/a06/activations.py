@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...compare import expect_array, expect_float_array
+from ...messages import say
 from ...registry import register, task
 from ..common import _describe_inputs, backward_grads, forward_out, layer_gradient
 
@@ -88,8 +89,10 @@ def _inputs(spec: Activation, x, alpha) -> tuple:
     return (x,) if spec.alpha is None else (x, alpha)
 
 
-def _where(spec: Activation, x, alpha) -> str:
-    return _describe_inputs({"x": x} if spec.alpha is None else {"x": x, "alpha": alpha})
+def _where(spec: Activation, x, alpha, **more) -> str:
+    """The inputs said (" for x=[...], alpha=0.1"), and ``more`` of them after, in full (``dout``)."""
+    inputs = {"x": x} if spec.alpha is None else {"x": x, "alpha": alpha}
+    return _describe_inputs({**inputs, **more}, whole=tuple(more))
 
 
 def _forward_values(spec: Activation):
@@ -113,7 +116,7 @@ def _grads(call, spec: Activation, x, alpha, dout, where):
 
 def _backward_values(spec: Activation):
     def run(call, expected, x, dout, alpha=None):
-        where = _where(spec, x, alpha) + f", dout={np.asarray(dout).tolist()}"
+        where = _where(spec, x, alpha, dout=dout)
         dx = _grads(call, spec, x, alpha, dout, where)[0]
         expect_array(dx, expected, fn=f"{spec.name}_backward", what="dx", where=where, rtol=1e-12, atol=1e-15,
                      pieces=(x, spec.kinks) if spec.kinks else None)
@@ -130,22 +133,22 @@ def _backward_expect(spec: Activation, index: int = 0):
 
 def _prelu_dalpha(call, expected, x, dout, alpha):
     spec = next(a for a in ACTIVATIONS if a.name == "prelu")
-    where = _where(spec, x, alpha) + f", dout={np.asarray(dout).tolist()}"
+    where = _where(spec, x, alpha, dout=dout)
     dalpha = _grads(call, spec, x, alpha, dout, where)[1]
     expect_array(dalpha, expected, fn="prelu_backward",
-                 what="dalpha (one entry per column: summed over the rows of the batch)", where=where,
-                 rtol=1e-12, atol=1e-15)
+                 subject=say("value for dalpha (one entry per column: summed over the rows of the batch)"),
+                 where=where, rtol=1e-12, atol=1e-15)
 
 
 def _extremes(spec: Activation):
     """Very large |x|: no overflow warning, the right limits, and a finite derivative."""
     def run(call, expected, x, alpha=None):
-        where = _where(spec, x, alpha) + " (very large |x|)"
+        where = _where(spec, x, alpha) + say(" (very large |x|)")
         out, cache = forward_out(call, f"{spec.name}_forward", _inputs(spec, x, alpha), where)
         expect_array(out, expected[0], fn=f"{spec.name}_forward", what="out", where=where, rtol=1e-12, atol=1e-15)
         dx = backward_grads(call, f"{spec.name}_backward", np.ones_like(x), cache, spec.wrt, where)[0]
-        expect_array(dx, expected[1], fn=f"{spec.name}_backward", what="dx (for dout = 1)", where=where,
-                     rtol=1e-12, atol=1e-15)
+        expect_array(dx, expected[1], fn=f"{spec.name}_backward", subject=say("value for dx (for dout = 1)"),
+                     where=where, rtol=1e-12, atol=1e-15)
     return run
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ...calls import CheckFailure
 from ...compare import expect_array, expect_float_array
+from ...messages import N_, say
 from ...registry import check, register, task
 
 # ================================================================ initialisers
@@ -50,7 +51,7 @@ def tolerances(kind: str, n: int) -> dict[str, float]:
 def _draw(call, name: str, shape, seed: int, *extra) -> tuple[np.ndarray, str]:
     shape = tuple(int(s) for s in shape)
     what = ", ".join([repr(shape), "rng", *(repr(e) for e in extra)])
-    where = f" for init_{name}({what}) with rng = np.random.default_rng({seed})"
+    where = say(" for init_{name}({args}) with rng = np.random.default_rng({seed})", name=name, args=what, seed=seed)
     got = call("sample_init", name, shape, seed, *extra)
     return expect_float_array(got, shape, fn=f"init_{name}", where=where), where
 
@@ -65,32 +66,38 @@ def judge_sample(w: np.ndarray, kind: str, scale: float, fn: str, where: str, ru
         bound = scale if kind == "uniform" else 2.0 * scale
         top = float(np.abs(w).max())
         if top > bound * (1 + 1e-12):
-            raise CheckFailure(f"`{fn}` drew {top:.6g}{where}, outside [-{bound:.6g}, {bound:.6g}] ({rule})")
+            raise CheckFailure(say("`{fn}` drew {top:.6g}{where}, outside [-{bound:.6g}, {bound:.6g}] ({rule})",
+                                   fn=fn, top=top, where=where, bound=bound, rule=rule))
         # With n draws (n >= 30,000 in every check) the largest |w| is this close to the bound with probability > 1 - e^-50.
         if top < bound * (1.0 - (50.0 / n if kind == "uniform" else 0.02)):
-            raise CheckFailure(f"`{fn}`: the largest |w| of {n} draws is {top:.6g}{where}; draws should "
-                               f"reach nearly to the bound {bound:.6g} ({rule})")
+            raise CheckFailure(say("`{fn}`: the largest |w| of {n} draws is {top:.6g}{where}; draws should reach "
+                                   "nearly to the bound {bound:.6g} ({rule})", fn=fn, n=n, top=top, where=where,
+                                   bound=bound, rule=rule))
     mean = float(w.mean())
     if abs(mean) > tol["mean"] * math.sqrt(variance):
-        raise CheckFailure(f"`{fn}` draws have mean {mean:.4g}{where}; expected 0 (within "
-                           f"{tol['mean'] * math.sqrt(variance):.2g}) ({rule})")
+        raise CheckFailure(say("`{fn}` draws have mean {mean:.4g}{where}; expected 0 (within {within:.2g}) ({rule})",
+                               fn=fn, mean=mean, where=where, within=tol["mean"] * math.sqrt(variance), rule=rule))
     got = float(np.mean((w - mean) ** 2))
     if abs(got / variance - 1.0) > tol["variance"]:
-        raise CheckFailure(f"`{fn}` draws have variance {got:.6g}{where}; expected {variance:.6g} "
-                           f"(within {tol['variance']:.1%}, i.e. standard deviation {math.sqrt(variance):.6g}) "
-                           f"({rule})")
+        raise CheckFailure(say("`{fn}` draws have variance {got:.6g}{where}; expected {variance:.6g} (within "
+                               "{within:.1%}, i.e. standard deviation {std:.6g}) ({rule})", fn=fn, got=got,
+                               where=where, variance=variance, within=tol["variance"], std=math.sqrt(variance),
+                               rule=rule))
     if kind == "normal":
         kurtosis = float(np.mean((w - mean) ** 4)) / got ** 2
         if abs(kurtosis - 3.0) > tol["kurtosis"]:
-            raise CheckFailure(f"`{fn}` draws have kurtosis {kurtosis:.3f}{where}; a normal distribution has "
-                               f"3 (a uniform one 1.8): draw from a normal distribution ({rule})")
+            raise CheckFailure(say("`{fn}` draws have kurtosis {kurtosis:.3f}{where}; a normal distribution has 3 "
+                                   "(a uniform one 1.8): draw from a normal distribution ({rule})", fn=fn,
+                                   kurtosis=kurtosis, where=where, rule=rule))
 
 
-def _statistics(name: str, kind: str, scale, rule: str, extra: tuple = ()):
+def _statistics(name: str, kind: str, scale, rule: str, extra: tuple = (), **values):
+    """``rule``: the distribution in words, a template marked N_ (its placeholders filled from ``values``),
+    said in the student's language when the check runs."""
     def run(call, shape, seed):
         w, where = _draw(call, name, shape, seed, *extra)
         value = scale(*w.shape) if callable(scale) else scale
-        judge_sample(w, kind, value, f"init_{name}", where, rule)
+        judge_sample(w, kind, value, f"init_{name}", where, say(rule, **values))
     return run
 
 
@@ -101,12 +108,13 @@ def _seeded(names: tuple[str, ...]):
             first, where = _draw(call, name, shape, seed)
             again, _ = _draw(call, name, shape, seed)
             if not np.array_equal(first, again):
-                raise CheckFailure(f"`init_{name}` gave different weights for the same seed{where}: draw "
-                                   "every number from the `rng` it is given (not np.random.*)")
+                raise CheckFailure(say("`init_{name}` gave different weights for the same seed{where}: draw every "
+                                       "number from the `rng` it is given (not np.random.*)", name=name, where=where))
             other, _ = _draw(call, name, shape, seed + 1)
             if np.array_equal(first, other):
-                raise CheckFailure(f"`init_{name}` gave the same weights for seeds {seed} and {seed + 1}"
-                                   f"{where}: draw them from the `rng` it is given")
+                raise CheckFailure(say("`init_{name}` gave the same weights for seeds {seed} and {other}{where}: draw "
+                                       "them from the `rng` it is given", name=name, seed=seed, other=seed + 1,
+                                       where=where))
     return run
 
 
@@ -121,9 +129,10 @@ def _constant(name: str, value: float):
 init_basic = task("a06.init_basic", points=1)
 register(init_basic, "zeros", _constant("zeros", 0.0), shape=(3, 4), seed=0)
 register(init_basic, "ones", _constant("ones", 1.0), shape=(4, 3), seed=0)
-register(init_basic, "normal", _statistics("normal", "normal", INIT_STD, f"N(0, {INIT_STD}^2)"),
+register(init_basic, "normal", _statistics("normal", "normal", INIT_STD, N_("N(0, {std}^2)"), std=INIT_STD),
          shape=INIT_SHAPE, seed=1)
-register(init_basic, "uniform", _statistics("uniform", "uniform", INIT_LIMIT, f"U(-{INIT_LIMIT}, {INIT_LIMIT})"),
+register(init_basic, "uniform", _statistics("uniform", "uniform", INIT_LIMIT, N_("U(-{limit}, {limit})"),
+                                            limit=INIT_LIMIT),
          shape=INIT_SHAPE, seed=2)
 register(init_basic, "seeded", _seeded(("normal", "uniform")), shape=(5, 6), seed=3)
 
@@ -131,7 +140,7 @@ register(init_basic, "seeded", _seeded(("normal", "uniform")), shape=(5, 6), see
 init_truncated = task("a06.init_truncated_normal", points=1)
 register(init_truncated, "statistics",
          _statistics("truncated_normal", "truncated", INIT_STD,
-                     f"N(0, {INIT_STD}^2) with every draw beyond 2 standard deviations drawn again"),
+                     N_("N(0, {std}^2) with every draw beyond 2 standard deviations drawn again"), std=INIT_STD),
          shape=INIT_SHAPE, seed=4)
 register(init_truncated, "seeded", _seeded(("truncated_normal",)), shape=(5, 6), seed=5)
 
@@ -145,10 +154,12 @@ def _orthonormal(call, shape, seed):
     """Q^T Q = I for a tall or square shape (orthonormal columns), Q Q^T = I for a wide one."""
     q, where = _draw(call, "orthogonal", shape, seed)
     rows, cols = q.shape
-    gram, which = (q.T @ q, "Q^T Q") if rows >= cols else (q @ q.T, "Q Q^T")
-    expect_array(gram, np.eye(min(rows, cols)), fn="init_orthogonal",
-                 what=f"{which} (it should be the identity: orthonormal {'columns' if rows >= cols else 'rows'})",
-                 where=where, rtol=0.0, atol=1e-10)
+    if rows >= cols:
+        gram, subject = q.T @ q, say("value for Q^T Q (it should be the identity: orthonormal columns)")
+    else:
+        gram, subject = q @ q.T, say("value for Q Q^T (it should be the identity: orthonormal rows)")
+    expect_array(gram, np.eye(min(rows, cols)), fn="init_orthogonal", subject=subject, where=where, rtol=0.0,
+                 atol=1e-10)
 
 
 @check(init_orthogonal, "orthonormal_wide", shape=(30, 50), seed=9)
@@ -164,9 +175,10 @@ def _haar(call, shape, seed):
     q, where = _draw(call, "orthogonal", shape, seed)
     trace = float(np.trace(q))
     if abs(trace) > 6.0:
-        raise CheckFailure(f"`init_orthogonal`: the trace of the {shape[0]}x{shape[1]} matrix is {trace:.3f}{where}; "
-                           "for a uniformly random orthogonal matrix it is about N(0, 1). Multiply each column "
-                           "of Q by the sign of the matching diagonal entry of R.")
+        raise CheckFailure(say("`init_orthogonal`: the trace of the {rows}x{cols} matrix is {trace:.3f}{where}; for a "
+                               "uniformly random orthogonal matrix it is about N(0, 1). Multiply each column of Q by "
+                               "the sign of the matching diagonal entry of R.", rows=shape[0], cols=shape[1],
+                               trace=trace, where=where))
 
 
 register(init_orthogonal, "seeded", _seeded(("orthogonal",)), shape=(6, 4), seed=8)
@@ -175,24 +187,24 @@ register(init_orthogonal, "seeded", _seeded(("orthogonal",)), shape=(6, 4), seed
 # ---------------------------------------------------------------- LeCun, He, Glorot: variance scaling
 init_scaling = task("a06.init_variance_scaling", points=2)
 SCALED = {  # name: (kind, scale from (fan_in, fan_out), the rule in words)
-    "lecun_normal": ("normal", lambda i, o: math.sqrt(1.0 / i), "LeCun normal: std sqrt(1 / fan_in)"),
-    "lecun_uniform": ("uniform", lambda i, o: math.sqrt(3.0 / i), "LeCun uniform: limit sqrt(3 / fan_in)"),
-    "he_normal": ("normal", lambda i, o: math.sqrt(2.0 / i), "He normal: std sqrt(2 / fan_in)"),
-    "he_uniform": ("uniform", lambda i, o: math.sqrt(6.0 / i), "He uniform: limit sqrt(6 / fan_in)"),
+    "lecun_normal": ("normal", lambda i, o: math.sqrt(1.0 / i), N_("LeCun normal: std sqrt(1 / fan_in)")),
+    "lecun_uniform": ("uniform", lambda i, o: math.sqrt(3.0 / i), N_("LeCun uniform: limit sqrt(3 / fan_in)")),
+    "he_normal": ("normal", lambda i, o: math.sqrt(2.0 / i), N_("He normal: std sqrt(2 / fan_in)")),
+    "he_uniform": ("uniform", lambda i, o: math.sqrt(6.0 / i), N_("He uniform: limit sqrt(6 / fan_in)")),
     "glorot_normal": ("normal", lambda i, o: math.sqrt(2.0 / (i + o)),
-                      "Glorot normal: std sqrt(2 / (fan_in + fan_out))"),
+                      N_("Glorot normal: std sqrt(2 / (fan_in + fan_out))")),
     "glorot_uniform": ("uniform", lambda i, o: math.sqrt(6.0 / (i + o)),
-                       "Glorot uniform: limit sqrt(6 / (fan_in + fan_out))"),
+                       N_("Glorot uniform: limit sqrt(6 / (fan_in + fan_out))")),
 }
 for _name, (_kind, _scale, _rule) in SCALED.items():
     register(init_scaling, _name, _statistics(_name, _kind, _scale, _rule), shape=INIT_SHAPE, seed=10)
 register(init_scaling, "fan_out_uniform",
          _statistics("variance_scaling", "uniform", lambda i, o: math.sqrt(3.0 * 3.0 / o),
-                     "scale 3, mode fan_out, uniform: limit sqrt(3 * 3 / fan_out)", (3.0, "fan_out", "uniform")),
+                     N_("scale 3, mode fan_out, uniform: limit sqrt(3 * 3 / fan_out)"), (3.0, "fan_out", "uniform")),
          shape=INIT_SHAPE, seed=11)
 register(init_scaling, "fan_avg_normal",
          _statistics("variance_scaling", "normal", lambda i, o: math.sqrt(0.5 / ((i + o) / 2.0)),
-                     "scale 0.5, mode fan_avg, normal: std sqrt(0.5 / ((fan_in + fan_out) / 2))",
+                     N_("scale 0.5, mode fan_avg, normal: std sqrt(0.5 / ((fan_in + fan_out) / 2))"),
                      (0.5, "fan_avg", "normal")),
          shape=INIT_SHAPE, seed=12)
 register(init_scaling, "seeded", _seeded(("he_normal", "glorot_uniform")), shape=(5, 6), seed=13)

@@ -14,6 +14,7 @@ from ...calls import CheckFailure
 from ...compare import as_float, expect_array, expect_float_array, expect_tuple
 from ...diagnose import value_hint
 from ...gradcheck import assert_gradient
+from ...messages import N_, say
 from ...registry import check, register, task
 from ..common import _describe_inputs, fixed_value, judged_gradient, mean_over_all
 
@@ -29,13 +30,13 @@ fixed_value(one_hot, "values", "one_hot", ("labels", "k"), labels=np.array([2, 0
 def _one_hot_rows(call, labels, k):
     """One row per label, k columns (also when the largest class is absent), a single 1.0 in the
     label's column."""
-    where = f" for {len(labels)} labels in 0..{int(labels.max())} and k={k}"
+    where = say(" for {count} labels in 0..{top} and k={k}", count=len(labels), top=int(labels.max()), k=k)
     got = expect_float_array(call("one_hot", labels, k), (len(labels), k), fn="one_hot", where=where)
     if not np.all((got == 0.0) | (got == 1.0)) or not np.all(got.sum(axis=1) == 1.0):
-        raise CheckFailure(f"`one_hot` should return rows of zeros with a single 1.0{where}; "
-                           f"row sums are {got.sum(axis=1).tolist()}")
+        raise CheckFailure(say("`one_hot` should return rows of zeros with a single 1.0{where}; row sums are {sums}",
+                               where=where, sums=got.sum(axis=1).tolist()))
     expect_array(got.argmax(axis=1).astype(float), labels.astype(float), fn="one_hot",
-                 what="column of the 1.0 (should be the label)", where=where, atol=0.0)
+                 subject=say("value for column of the 1.0 (should be the label)"), where=where, atol=0.0)
 
 
 # ================================================================ softmax
@@ -47,7 +48,7 @@ fixed_value(softmax, "values", "softmax", ("z",), rtol=1e-12, atol=1e-15,
                                [0.25, 0.25, 0.25, 0.25],
                                [0.000859206871620759, 0.02845302387973556, 0.02845302387973556, 0.9422347453689082]]))
 fixed_value(softmax, "extremes", "softmax", ("z",), rtol=1e-12, atol=1e-15,
-            note=" (logits of ±1000: shift each row by its own maximum before exp)",
+            note=N_(" (logits of ±1000: shift each row by its own maximum before exp)"),
             z=np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0], [1000.0, 1000.0, -1000.0]]),
             expected=np.array([[1.0, 0.0, 0.0], [0.3333333333333333, 0.3333333333333333, 0.3333333333333333],
                                [0.5, 0.5, 0.0]]))
@@ -57,18 +58,20 @@ fixed_value(softmax, "extremes", "softmax", ("z",), rtol=1e-12, atol=1e-15,
 def _softmax_properties(call, z, shift):
     """Rows are probabilities whose log-ratios are the differences of the logits, and adding one
     number to a whole row (even a huge one) changes nothing."""
-    where = f" for z of shape {z.shape}"
+    where = say(" for z of shape {shape}", shape=z.shape)
     p = expect_float_array(call("softmax", z), z.shape, fn="softmax", where=where)
     if np.any(p <= 0) or not np.allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-12):
-        raise CheckFailure(f"`softmax` should return positive rows that sum to 1{where}; the row sums "
-                           f"are {p.sum(axis=1).tolist()}")
+        raise CheckFailure(say("`softmax` should return positive rows that sum to 1{where}; the row sums are {sums}",
+                               where=where, sums=p.sum(axis=1).tolist()))
     expect_array(np.log(p) - np.log(p[:, :1]), z - z[:, :1], fn="softmax",
-                 what="log(p_j / p_0) (it should equal z_j - z_0)", where=where, rtol=1e-9, atol=1e-9)
+                 subject=say("value for log(p_j / p_0) (it should equal z_j - z_0)"), where=where, rtol=1e-9,
+                 atol=1e-9)
     rows = shift * np.arange(1, len(z) + 1)[:, None] * (-1.0) ** np.arange(len(z))[:, None]
     moved = expect_float_array(call("softmax", z + rows), z.shape, fn="softmax",
-                               where=f" for z + c with a different large constant c in every row (±{shift:g} and more)")
-    expect_array(moved, p, fn="softmax", what="value for z + c (softmax ignores a constant added to a row)",
-                 where=" (compare each row's maximum, not the whole array's)", rtol=1e-9, atol=1e-15)
+                               where=say(" for z + c with a different large constant c in every row (±{shift:g} "
+                                         "and more)", shift=shift))
+    expect_array(moved, p, fn="softmax", subject=say("value for z + c (softmax ignores a constant added to a row)"),
+                 where=say(" (compare each row's maximum, not the whole array's)"), rtol=1e-9, atol=1e-15)
 
 
 # ================================================================ output layers: loss + gradient
@@ -85,7 +88,8 @@ def output_values(task_, name: str, forward_fn: str, args: tuple[str, str], **pa
         point = inputs[args[0]]
         loss, _ = _loss_and_cache(call, forward_fn, point, inputs[args[1]], where)
         if not np.isclose(loss, expected, rtol=1e-12, atol=1e-15):
-            raise CheckFailure(f"`{forward_fn}` returned the loss {loss!r}{where}; expected {expected!r}"
+            raise CheckFailure(say("`{fn}` returned the loss {loss!r}{where}; expected {expected!r}", fn=forward_fn,
+                                   loss=loss, where=where, expected=expected)
                                + value_hint(np.float64(loss), np.float64(expected), 1e-12, 1e-15,
                                             samples=np.shape(point)[0], mistakes=mean_over_all(expected, point)))
 
@@ -101,7 +105,8 @@ def output_backward_values(task_, name: str, forward_fn: str, backward_fn: str, 
         where = _describe_inputs(inputs)
         _, cache = _loss_and_cache(call, forward_fn, inputs[args[0]], inputs[args[1]], where)
         got = call(backward_fn, cache)
-        expect_array(got, expected, fn=backward_fn, what=f"gradient d loss / d {args[0]}", where=where,
+        expect_array(got, expected, fn=backward_fn, subject=say("value for gradient d loss / d {name}", name=args[0]),
+                     where=where,
                      rtol=1e-12, atol=1e-15, samples=np.shape(inputs[args[0]])[0],
                      mistakes=mean_over_all(expected, inputs[args[0]]))
 
@@ -119,7 +124,7 @@ def output_gradient(task_, name: str, forward_fn: str, backward_fn: str, args: t
         point, target = inputs[args[0]], inputs[args[1]]
         _, cache = _loss_and_cache(call, forward_fn, point, target)
         analytic = expect_float_array(call(backward_fn, cache), np.shape(point), fn=backward_fn,
-                                      where=f" (d loss / d {args[0]}, shaped like `{args[0]}`)")
+                                      where=say(" (d loss / d {name}, shaped like `{name}`)", name=args[0]))
         numeric = judged_gradient(call, lambda judge, v: _loss_and_cache(judge, forward_fn, v, target)[0], point)
         assert_gradient(analytic, numeric, fn=backward_fn, wrt=args[0], rtol=1e-6, atol=1e-9, loss=forward_fn,
                         mistakes=lambda: mean_over_all(numeric, point))
