@@ -158,6 +158,9 @@ def test_a_planted_bug_is_said_in_chinese_throughout(reference, task_id, source,
     name the same mistake as the English one, in Chinese?"""
     with speaking(LANGUAGE):
         said = failures(planted(reference, task_id, source), task_id)
+    english = failures(planted(reference, task_id, source), task_id)
+    # graded alike: the same checks fail, in the same order, whatever the language
+    assert [m.split(":", 1)[0] for m in said] == [m.split(":", 1)[0] for m in english], (said, english)
     assert said, f"no check of {task_id} caught the bug in 繁體中文"
     leftovers = {m: english_left(m) for m in said if english_left(m)}
     assert not leftovers, leftovers
