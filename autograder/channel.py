@@ -8,7 +8,7 @@ subclass or a monkeypatched numpy cannot take part in the comparison.
 
 Decoded values are: ``np.ndarray`` (exactly that class), NumPy scalars, ``float``, ``int``,
 ``bool``, ``str``, ``None``, ``tuple``, ``list``, ``dict`` (str keys), :class:`Polynomial`,
-or :class:`Foreign` (a description of anything else).
+:class:`LinearPullback`, or :class:`Foreign` (a description of anything else).
 """
 from __future__ import annotations
 
@@ -59,6 +59,55 @@ class Polynomial:
         terms = [f"{c:g}" + (f"*x**{k}" if k > 1 else "*x" if k == 1 else "")
                  for k, c in enumerate(self.coeffs) if c]
         return "lambda x: " + (" + ".join(terms) or "0")
+
+
+MAX_PULLBACK_ENTRIES = 1_000_000  # a LinearPullback's matrix: at most this many float64 entries (8 MB)
+
+
+@dataclass(frozen=True, eq=False)
+class LinearPullback:
+    """A callable sent as data: the pullback of a linear map, ``pb(g) = (matrix.T @ g.ravel()).reshape(out_shape)``.
+
+    ``matrix`` is the map's Jacobian, of shape (size of ``in_shape``, size of ``out_shape``): ``pb``
+    takes the gradient of a node (an array of ``in_shape``, the node's shape) and gives one operand's
+    share of its gradient (an array of ``out_shape``, the operand's shape). Used where a check hands
+    ``backward_pass`` the pullbacks of a graph. The matrix is a read-only float64 copy; the shapes are
+    tuples of ints, checked against it.
+    """
+
+    matrix: np.ndarray
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+
+    def __post_init__(self):
+        matrix = np.array(self.matrix, dtype=np.float64)
+        in_shape, out_shape = _pullback_shape(self.in_shape), _pullback_shape(self.out_shape)
+        if matrix.shape != (math.prod(in_shape), math.prod(out_shape)) or matrix.size > MAX_PULLBACK_ENTRIES:
+            raise ValueError(f"a LinearPullback's matrix of shape {matrix.shape} does not map shape {in_shape} "
+                             f"to shape {out_shape} (or has over {MAX_PULLBACK_ENTRIES} entries)")
+        matrix.flags.writeable = False
+        object.__setattr__(self, "matrix", matrix)
+        object.__setattr__(self, "in_shape", in_shape)
+        object.__setattr__(self, "out_shape", out_shape)
+
+    def __call__(self, grad):
+        given = np.asarray(grad, dtype=np.float64)
+        if given.shape != self.in_shape:
+            raise ValueError(say("this pullback takes the gradient of its node, an array of shape {shape}; it was "
+                                 "given one of shape {got_shape}", shape=self.in_shape, got_shape=given.shape))
+        return (self.matrix.T @ given.ravel()).reshape(self.out_shape)
+
+    def __repr__(self) -> str:
+        return f"LinearPullback(matrix={self.matrix!r}, in_shape={self.in_shape}, out_shape={self.out_shape})"
+
+
+def _pullback_shape(shape) -> tuple[int, ...]:
+    """A shape of a LinearPullback: a list or tuple of at most 64 ints, each in [0, MAX_PULLBACK_ENTRIES]."""
+    if (type(shape) not in (list, tuple) or len(shape) > _MAX_DIMS
+            or not all(type(n) is int and 0 <= n <= MAX_PULLBACK_ENTRIES for n in shape)):
+        raise ValueError("a LinearPullback's shape must be a list of at most 64 ints, each from 0 to "
+                         f"{MAX_PULLBACK_ENTRIES}")
+    return tuple(shape)
 
 
 def _array_message(kind: str, arr: np.ndarray) -> dict:
@@ -157,6 +206,9 @@ def _encode(value, depth: int, budget: _Budget) -> dict:
         return {"kind": "dict", "items": {k: _encode(v, depth + 1, budget) for k, v in value.items()}}
     if cls is Polynomial:
         return {"kind": "polynomial", "coeffs": [repr(float(c)) for c in value.coeffs]}
+    if cls is LinearPullback:
+        return {"kind": "linear_pullback", "matrix": _array_message("ndarray", value.matrix),
+                "in_shape": list(value.in_shape), "out_shape": list(value.out_shape)}
     if isinstance(value, np.ndarray):
         return {"kind": "foreign", "type": _type_name(value), "why": "subclass"}
     return {"kind": "foreign", "type": _type_name(value), "detail": ""}
@@ -206,9 +258,27 @@ def _decode(data: dict, depth: int, budget: _Budget):
         return {str(k): _decode(v, depth + 1, budget) for k, v in data["items"].items()}
     if kind == "polynomial":
         return Polynomial(tuple(float(str(c)) for c in _sequence(data["coeffs"])))
+    if kind == "linear_pullback":
+        return _linear_pullback(data)
     if kind == "foreign":
         return Foreign(str(data.get("type", "?")), _foreign_detail(data))
     raise ValueError(f"unknown value kind {kind!r} on the grading channel")
+
+
+def _linear_pullback(data: dict) -> LinearPullback:
+    """A LinearPullback rebuilt as strictly as an array: a float64 matrix of two dimensions and of
+    at most MAX_PULLBACK_ENTRIES entries, whose shape the two shapes sent must give exactly."""
+    matrix = data["matrix"]
+    shape = matrix.get("shape") if type(matrix) is dict and matrix.get("kind") == "ndarray" else None
+    if type(shape) is not list or len(shape) != 2 or not all(type(n) is int and 0 <= n for n in shape) \
+            or shape[0] * shape[1] > MAX_PULLBACK_ENTRIES:
+        raise ValueError(f"a LinearPullback's matrix must be an array of two dimensions and at most "
+                         f"{MAX_PULLBACK_ENTRIES} entries")
+    array = _array(matrix)
+    if array.dtype != np.float64:
+        raise ValueError(f"a LinearPullback's matrix must be float64, not {array.dtype}")
+    return LinearPullback(array, _pullback_shape(_sequence(data["in_shape"])),
+                          _pullback_shape(_sequence(data["out_shape"])))
 
 
 def _foreign_detail(data: dict) -> str:

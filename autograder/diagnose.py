@@ -54,13 +54,27 @@ CLIP_PER_ARRAY, CLIP_ALWAYS = N_("each array clipped on its own"), N_("scaled to
 STRICT_STEP, NO_BIAS_UPDATE = N_("z > 0 where z >= 0 belongs"), N_("the bias never updated")
 NO_CLEAN_EPOCH, EPOCH_TOO_MANY, EPOCH_TOO_FEW = (N_("the epoch with no mistake left out"), N_("one epoch too many"),
                                                 N_("one epoch too few"))
+# ... automatic differentiation's (a09)
+NOT_UNBROADCAST, SUMS_MISSHAPED = N_("a broadcast gradient not summed back"), N_("the right sums in the wrong shape")
+OPERAND_SWAPPED, DIV_SQUARE = N_("the operand itself where the other one belongs"), N_("b where b ** 2 belongs")
+MATMUL_TRANSPOSES, NO_GRAD = N_("matmul's transposes misplaced"), N_("the upstream `grad` not multiplied in")
+POW_EXPONENT, POW_FACTOR = N_("a ** p where a ** (p - 1) belongs"), N_("the factor p missing")
+MEAN_NOT_DIVIDED, MEAN_BY_SIZE = N_("not divided by the count"), N_("divided by the size of the whole array")
+INPUT_AS_OUTPUT, LOG_TIMES, RELU_AT_ZERO = (N_("`a` taken for the output"),
+                                            N_("multiplied by `a` where dividing by it belongs"),
+                                            N_("relu's derivative at 0 taken as 1"))
+REVERSED_ORDER, OVERWRITTEN = N_("a valid order read backwards"), N_("overwritten instead of accumulated")
+PULLED_TOO_SOON, ROOT_GRAD_IGNORED = N_("pulled back before its gradient was complete"), N_("`root_grad` ignored")
 KINDS = (SIGN, TWICE, HALF, SUM_FOR_MEAN, MEAN_FOR_SUM, TRANSPOSED, NO_BIAS_CORRECTION, EPS_OUTSIDE_ROOT,
          OLD_VELOCITY, AT_Z, NOT_SUMMED, ONE_STEP_SHORT, NO_X0, NO_DOUT, AT_OUTPUT, GRADS_ORDER, BIAS_ROW,
          SIGMOID_SLOPE, NEXT_STEP, MEAN_OVER_ALL, NO_BIAS, ONE_PIECE, UNBIASED_VAR, WRONG_AXIS, EVAL_BATCH,
          STEP_SIGN, PLAIN_GD, FIRST_STEP_MOMENTUM, MOMENTUM_TERM_SIGN, NO_LOOK_AHEAD, NO_GRADIENT_TERM,
          NOT_SQUARED, NOT_CARRIED, STALE_V, NEW_TERM_WEIGHT, WEIGHTS_SWAPPED, WRONG_BETA, T_BEFORE_ADDING,
          EPS_WRITTEN_IN, PADDING_FIRST, MASK_IGNORED, PADDING_ZEROED, STATE_WH_T, BEFORE_TANH, CLIP_PER_ARRAY, CLIP_ALWAYS,
-         STRICT_STEP, NO_BIAS_UPDATE, NO_CLEAN_EPOCH, EPOCH_TOO_MANY, EPOCH_TOO_FEW)
+         STRICT_STEP, NO_BIAS_UPDATE, NO_CLEAN_EPOCH, EPOCH_TOO_MANY, EPOCH_TOO_FEW,
+         NOT_UNBROADCAST, SUMS_MISSHAPED, OPERAND_SWAPPED, DIV_SQUARE, MATMUL_TRANSPOSES, NO_GRAD, POW_EXPONENT,
+         POW_FACTOR, MEAN_NOT_DIVIDED, MEAN_BY_SIZE, INPUT_AS_OUTPUT, LOG_TIMES, RELU_AT_ZERO, REVERSED_ORDER,
+         OVERWRITTEN, PULLED_TOO_SOON, ROOT_GRAD_IGNORED)
 
 
 def _factor(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,

@@ -1,6 +1,6 @@
 """One sandbox for all the notebooks of a self-check, each loaded in a fresh process of its own.
 
-``pytest autograder`` checks up to eight notebooks, one after another. A sandboxed worker of its
+``pytest autograder`` checks one notebook per assignment, one after another. A sandboxed worker of its
 own for each (:class:`autograder.sandbox.Worker`) starts an interpreter, imports numpy, matplotlib
 and the toolkit, and only then loads the notebook: about 0.3 s of CPU each time, most of a
 whole-course run. Here one sandbox is started (:class:`WorkerHost`) whose first process, the

@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -208,9 +209,21 @@ def _process_helper(pid: int, cmdline: bytes) -> bool:
     return parent == os.getpid() and b"from multiprocessing.resource_tracker import main" in cmdline
 
 
-def processes_left_by_this_test_run() -> list[tuple[str, bytes]]:
+def processes_left_by_this_test_run(grace: float = 5.0) -> list[tuple[str, bytes]]:
     """(pid, command) of each live process this run started and should have ended: a sandbox, a
-    worker or a Jupyter kernel (in or out of the sandbox), fork-bomb children included."""
+    worker or a Jupyter kernel (in or out of the sandbox), fork-bomb children included. A process
+    still on its way out (a sandbox whose last process was just killed, a self-check's host that ends
+    once its pytest has; on a loaded machine that takes a moment) is given ``grace`` seconds: one
+    left is one still there after them."""
+    deadline = time.monotonic() + grace
+    found = _processes_of_this_run()
+    while found and time.monotonic() < deadline:
+        time.sleep(0.1)
+        found = _processes_of_this_run()
+    return found
+
+
+def _processes_of_this_run() -> list[tuple[str, bytes]]:
     mine = os.getpid()
     marker = f"{RUN_MARKER}={os.environ[RUN_MARKER]}".encode()
     found = []

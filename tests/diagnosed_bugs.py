@@ -16,6 +16,11 @@ from autograder.diagnose import (AT_OUTPUT, AT_Z, BEFORE_TANH, BIAS_ROW, CLIP_AL
                                  WRONG_BETA)
 from autograder.diagnose import (EPOCH_TOO_FEW, EPOCH_TOO_MANY, NO_BIAS_UPDATE, NO_CLEAN_EPOCH,
                                  STRICT_STEP)
+from autograder.diagnose import (DIV_SQUARE, INPUT_AS_OUTPUT, LOG_TIMES, MATMUL_TRANSPOSES,
+                                 MEAN_BY_SIZE, MEAN_NOT_DIVIDED, NOT_UNBROADCAST, NO_GRAD,
+                                 OPERAND_SWAPPED, OVERWRITTEN, POW_EXPONENT, POW_FACTOR,
+                                 PULLED_TOO_SOON, RELU_AT_ZERO, REVERSED_ORDER, ROOT_GRAD_IGNORED,
+                                 SUMS_MISSHAPED)
 
 DIAGNOSED = {
     ('a01.gradient_descent', '06487ee0a7fb'): {ONE_STEP_SHORT},  # return np.array(xs)
@@ -139,4 +144,26 @@ DIAGNOSED = {
     ('a08.rnn_forward', '4ea43bcb64fc'): {NOT_CARRIED},  # return hs, (caches, mask)
     ('a08.clip_gradients', 'cce3b66de0f1'): {CLIP_PER_ARRAY},  # return [g * min(1.0, max_norm / np.linal…
     ('a08.clip_gradients', '3f137d8e57ae'): {CLIP_ALWAYS},  # return [g * max_norm / max(norm, 1e-12) …
+    ('a09.unbroadcast', '208c9adfce10'): {SUMS_MISSHAPED},  # return grad.sum(axis=tuple(k for k, n in…
+    ('a09.unbroadcast', 'f9882a73484d'): {MEAN_FOR_SUM},  # return grad.mean(axis=tuple(k for k, n i…
+    ('a09.elementwise_backward', '20159d9ff6a6'): {NOT_UNBROADCAST},  # return grad, grad
+    ('a09.elementwise_backward', '358a3d20ce3d'): {SIGN},  # return unbroadcast(grad, a.shape), unbro…
+    ('a09.elementwise_backward', '241ee1ca6a87'): {OPERAND_SWAPPED},  # return unbroadcast(grad * a, a.shape), u…
+    ('a09.elementwise_backward', '3b4635d58056'): {DIV_SQUARE},  # return unbroadcast(grad / b, a.shape), u…
+    ('a09.elementwise_backward', 'f277a84d5aad'): {SIGN},  # return unbroadcast(grad / b, a.shape), u…
+    ('a09.matmul_backward', '487249fee337'): {MATMUL_TRANSPOSES},  # return grad @ b, a.T @ grad
+    ('a09.matmul_backward', '6f1cf32c92d9'): {GRADS_ORDER},  # return a.T @ grad, grad @ b.T
+    ('a09.pow_backward', '356471262c6f'): {POW_EXPONENT},  # return grad * p * a ** p
+    ('a09.pow_backward', 'ca67abfa54ac'): {POW_FACTOR},  # return grad * a ** (p - 1)
+    ('a09.reduce_backward', '7b86701fe30d'): {MEAN_NOT_DIVIDED},  # return sum_backward(grad, shape, axis)
+    ('a09.reduce_backward', 'a9c5c0f9931c'): {MEAN_BY_SIZE},  # return sum_backward(grad, shape, axis) /…
+    ('a09.unary_backward', 'f5c98bbe3e69'): {INPUT_AS_OUTPUT},  # return grad * (1.0 - a ** 2)
+    ('a09.unary_backward', '31cf1444ce4f'): {INPUT_AS_OUTPUT},  # return grad * a * (1.0 - a)
+    ('a09.unary_backward', 'd1f9b1f8c778'): {RELU_AT_ZERO},  # return np.where(a >= 0, grad, 0.0)
+    ('a09.unary_backward', 'a7516310abf2'): {LOG_TIMES},  # return grad * a
+    ('a09.unary_backward', 'cbdb13793a20'): {NO_GRAD},  # return np.exp(a)
+    ('a09.topological_order', '241f0e0a9be1'): {REVERSED_ORDER},  # return order
+    ('a09.backward_pass', '19a98eebd6b6'): {OVERWRITTEN},  # return grads
+    ('a09.backward_pass', 'f816f3d8bae5'): {PULLED_TOO_SOON},  # return grads
+    ('a09.backward_pass', '7f6f2c2cef06'): {ROOT_GRAD_IGNORED},  # return _reference_backward_pass(root, pa…
 }

@@ -20,7 +20,7 @@ from conftest import reference_namespace, solution_notebook
 from deepgrad.grading.verdict import graded_cells
 
 SEEDS = (11, 2024, 90210)   # hidden inputs are drawn per seed (per student at grading)
-COVERED_TASKS = 79          # distinct tasks the catalogue has alternatives for: all of them
+COVERED_TASKS = 87          # distinct tasks the catalogue has alternatives for: all of them
 
 
 @functools.cache

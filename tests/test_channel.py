@@ -10,7 +10,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from autograder.channel import Foreign, Polynomial, decode, dumps, encode, loads
+from autograder.channel import Foreign, LinearPullback, Polynomial, decode, dumps, encode, loads
 
 
 def round_trip(value):
@@ -355,3 +355,41 @@ def test_arrays_cross_as_they_were_sent(array):
     assert type(got) is np.ndarray and got.dtype == array.dtype and got.shape == array.shape
     assert np.array_equal(got, array) and got.flags.writeable
     assert got.flags.f_contiguous == array.flags.f_contiguous
+
+
+def _pullback_message(**changes) -> dict:
+    """A well-formed LinearPullback message (a 2 x 3 matrix: shape (2,) to shape (3,)), some fields forged."""
+    return {**encode(LinearPullback(np.arange(6.0).reshape(2, 3), (2,), (3,))), **changes}
+
+
+@pytest.mark.parametrize("matrix, in_shape, out_shape", [(np.arange(6.0).reshape(2, 3) - 2.5, (2,), (1, 3)),
+                                                         (np.array([[1.5]]), (), ()), (np.zeros((4, 0)), (2, 2), (0,))])
+def test_a_linear_pullback_crosses_and_still_pulls_back(matrix, in_shape, out_shape):
+    """Does a LinearPullback (inside a dict of lists, as backward_pass gets it) come back as one, a
+    read-only float64 copy, and map g to (matrix.T @ g.ravel()).reshape(out_shape), refusing a g of
+    another shape than its node's?"""
+    sent = LinearPullback(matrix, in_shape, out_shape)
+    got = round_trip({"node": [sent, sent]})["node"][1]
+    assert type(got) is LinearPullback and (got.in_shape, got.out_shape) == (in_shape, out_shape)
+    assert got.matrix.dtype == np.float64 and not got.matrix.flags.writeable and np.array_equal(got.matrix, matrix)
+    g = np.arange(1.0, 1.0 + matrix.shape[0]).reshape(in_shape)
+    assert np.array_equal(got(g), (matrix.T @ g.ravel()).reshape(out_shape)) and got(g).shape == out_shape
+    with pytest.raises(ValueError, match="shape"):
+        got(np.ones(matrix.shape[0] + 1))
+
+
+@pytest.mark.parametrize("changes", [
+    {"in_shape": [3]}, {"in_shape": [1, 2, 1, 2]}, {"out_shape": [2, 2]}, {"out_shape": [3.0]}, {"out_shape": [True]},
+    {"in_shape": [-2, -1]}, {"in_shape": "2"}, {"in_shape": [1] * 65 + [2]}, {"out_shape": [3, 10**40, 0]},
+    {"matrix": encode(np.arange(6).reshape(2, 3))}, {"matrix": encode(np.arange(6.0))},
+    {"matrix": encode(np.zeros((2, 3), dtype=np.float32))}, {"matrix": {"kind": "polynomial", "coeffs": []}},
+    {"matrix": {**encode(np.zeros((2, 3))), "shape": [10**6, 10**6]}}, {"matrix": "eye"},
+], ids=["in-size", "in-size-4d", "out-size", "float-dim", "bool-dim", "negative", "str", "65-dims", "huge-dim",
+        "int-matrix", "1d-matrix", "float32", "not-an-array", "huge-matrix", "str-matrix"])
+def test_decode_refuses_a_linear_pullback_whose_shapes_or_matrix_do_not_fit(changes):
+    """A pullback's shapes must give its matrix's shape exactly (a decoder trusting them would build
+    one that fails, or lies, only when called), its matrix a float64 array of two dimensions and at
+    most MAX_PULLBACK_ENTRIES entries (refused before anything is allocated)."""
+    with pytest.raises(ValueError):
+        decode(_pullback_message(**changes))
+    assert type(decode(_pullback_message())) is LinearPullback

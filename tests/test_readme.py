@@ -137,7 +137,11 @@ def test_self_check_line_does_what_the_readme_says(course, line):
         assert {a for a, _ in rows} == {"a02"}
     elif options == ("-k", "sigmoid"):  # by name
         assert done.returncode == 1 and 0 < total < len(CHECKS)
-        assert rows and all("sigmoid" in t for _, t in rows), rows
+        # each row's task (its own, or one carried into a later notebook) has a check -k matched: by the
+        # task's name (a01.sigmoid) or by a check's (a09.unary_backward.sigmoid)
+        assert rows and all(any("sigmoid" in c.id for c in CHECKS.values() if c.task.name == t)
+                            for _, t in rows), rows
+        assert ("a09", "unary_backward") in rows  # by the name of one of its checks alone
     elif options == ("--submission", "solutions"):  # another folder of notebooks: all passes
         assert done.returncode == 0, out[-3000:]
         assert score["score"] == score["max_score"] > 0 and n == total == len(CHECKS)

@@ -202,7 +202,7 @@ def test_a_daemon_leaving_its_session_dies_with_the_sandbox(tmp_path):
     """Is a process that left the worker's session and process group ended with the worker, and
     does the test run's leftover check see the sandbox itself until then?"""
     def this_run():
-        return {pid for pid, _ in processes_left_by_this_test_run()}
+        return {pid for pid, _ in processes_left_by_this_test_run(grace=0)}  # as it is now: polled below
 
     before = this_run()  # the module's shared worker, still alive
     caller = WorkerCaller(write_notebook(tmp_path, ATTACKS), LIMITS)

@@ -19,6 +19,8 @@ BUGS = {
     "a06": ("ans_softmax_ce_backward", "return (probs - y) / probs.shape[0]", "return probs - y"),  # no 1/N
     "a07": ("ans_dropout_forward", "keep = mask / (1.0 - p)", "keep = mask"),               # not inverted
     "a08": ("ans_rnn_backward", "dh = dh + dhs[:, t]", "dh = dhs[:, t]"),                # carried gradient dropped
+    "a09": ("ans_backward_pass", "grads[operand] = grads[operand] + share if operand in grads else share",
+            "grads[operand] = share"),                                                   # overwritten, not added up
 }
 
 

@@ -11,7 +11,7 @@ left as they are where the notebook says so: the ones in ``in_place`` write into
 source that changes a forward pass's cache also defines the backward pass reading it, as a student
 would.
 
-One module per assignment (``a01`` ... ``a08``), then ``in_place``: the idioms that write into
+One module per assignment (``a01`` ... ``a09``), then ``in_place``: the idioms that write into
 an array the function was given. ``catalogue`` holds the record and the list they append to.
 
 ``tests/test_alternatives.py`` runs every alternative through the task's public checks (self-check)
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 # Importing a module appends its alternatives: this order is the catalogue's, so the order of the
 # tests made from it.
-from . import a01, a02, a03, a04, a05, a06, a07, a08, in_place  # noqa: F401
+from . import a01, a02, a03, a04, a05, a06, a07, a08, a09, in_place  # noqa: F401
 from .catalogue import ALTERNATIVES, Alternative
 
 __all__ = ["ALTERNATIVES", "Alternative"]
