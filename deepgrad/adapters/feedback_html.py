@@ -55,7 +55,9 @@ LABELS = (N_("Test cell"), N_("Coding free-response"), N_("Written response"), N
           N_("Comments:"), N_("Late submission penalty"))
 _LABEL_MARKUP = ('>{}</a>', '<span class="nbgrader-label">{}</span>', '<span class="nbgrader-label">{} <code>',
                  '<b>{}</b>', '<li class="late-penalty">{} ')
-_SCORE = re.compile(r"\(Score: (-?\d+(?:\.\d+)?) / (\d+(?:\.\d+)?)\)|(?<=\n)(\s*)Score: (-?\d+(?:\.\d+)?) / "
+# Linear on any page: the indent after a new line is spaces and tabs only (a run of blank lines, which a
+# student's output may hold, is not scanned again from each of its new lines).
+_SCORE = re.compile(r"\(Score: (-?\d+(?:\.\d+)?) / (\d+(?:\.\d+)?)\)|(?<=\n)([ \t]*)Score: (-?\d+(?:\.\d+)?) / "
                     r"(\d+(?:\.\d+)?) |\(Score: -(\d+(?:\.\d+)?)\)")
 
 
