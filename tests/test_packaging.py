@@ -61,3 +61,18 @@ def test_every_file_the_student_package_reads_is_installed(pyproject):
     assert any(d.startswith("locale/") for d in data)
     assert [d for d in data if not any(fnmatch.fnmatch(d, pattern) for pattern in patterns)] == []
     assert "polib" in text  # what reads the catalogues
+
+
+def test_no_file_of_the_packages_is_ignored_by_git():
+    """A module or catalogue that .gitignore matches (a report's pattern catching a module's name)
+    works here and is missing from every clone: CI, the instructors' and the bundle."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("git") or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = [str(p.relative_to(ROOT)) for top in ("autograder", "deepgrad", "dlkit", "tests", "tools", "bench")
+             for p in (ROOT / top).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    done = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=ROOT, input="\n".join(files),
+                          capture_output=True, text=True)
+    assert done.stdout.split() == []
