@@ -79,6 +79,11 @@ def speaking(lang: str):
         _current.reset(token)
 
 
+def speaking_as(nb):
+    """:func:`speaking` the language of notebook ``nb``'s edition (:func:`language_of` its metadata)."""
+    return speaking(language_of(nb.get("metadata") if isinstance(nb, dict) else None))
+
+
 def catalogue_folder(lang: str) -> Path:
     return LOCALE_DIR / lang.replace("-", "_")
 

@@ -33,7 +33,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from autograder.calls import WorkerCaller
-from autograder.messages import N_, language_of, phrase, speaking
+from autograder.messages import N_, phrase, speaking_as
 from autograder.notebook import cell_type
 from autograder.registry import exception_summary
 from autograder.sandbox import Limits
@@ -293,7 +293,7 @@ class NoteSkippedCells(NbGraderPreprocessor):
 def phrase_in(constant: str, nb) -> str:
     """``constant`` in the language of the notebook's edition (its metadata is the student's: only a
     language of the course's is taken, else English)."""
-    with speaking(language_of(nb.get("metadata"))):
+    with speaking_as(nb):
         return phrase(constant)
 
 

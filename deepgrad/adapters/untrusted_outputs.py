@@ -31,7 +31,7 @@ import nh3
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.messages import language, language_of, say, speaking
+from autograder.messages import language, say, speaking_as
 from autograder.notebook import cell_type, nbgrader_meta
 
 from ..base.notebook_metadata import make_valid
@@ -335,7 +335,7 @@ class UntrustedOutputs(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         nb = nbformat.from_dict(nb)
-        with speaking(language_of(nb.get("metadata"))):  # the notes it leaves, in the notebook's edition
+        with speaking_as(nb):  # the notes it leaves, in the notebook's edition
             make_inert(nb)
         return nbformat.from_dict(nb), resources  # (the metadata it rebuilt as nbformat's nodes too)
 
@@ -349,7 +349,7 @@ class BoundedOutputs:
     def preprocess(self, nb, resources=None, km=None):
         self._cell_bytes: dict[int, int] = {}
         self._left_out: dict[int, int] = {}
-        with speaking(language_of(nb.get("metadata"))):  # the notes it leaves, in the notebook's edition
+        with speaking_as(nb):  # the notes it leaves, in the notebook's edition
             return super().preprocess(nb, resources, km)
 
     def output(self, outs, msg, display_id, cell_index):

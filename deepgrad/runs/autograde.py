@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 from tqdm import tqdm
 
-from autograder.messages import language_of, say, speaking
+from autograder.messages import say, speaking_as
 from autograder.notebook import cell_type
 from autograder.registry import exception_summary
 from autograder.sandbox import Limits
@@ -316,7 +316,7 @@ def write_unexecuted(submitted: Path, autograded: Path, why: str) -> None:
     for cell in nb["cells"]:
         if cell_type(cell) == "code":
             cell["outputs"], cell["execution_count"] = [], None
-    with speaking(language_of(nb.get("metadata"))):
+    with speaking_as(nb):
         note = say("**Note from the grader:** nbgrader could not run this notebook to the end ({why}), so it shows "
                    "no outputs. Your scores do not depend on that run: every check ran on your functions separately, "
                    "and its results are in the test cells below.", why=why)
@@ -325,7 +325,7 @@ def write_unexecuted(submitted: Path, autograded: Path, why: str) -> None:
         cell["id"] = "deepgrad-unexecuted"
     nb["cells"].insert(0, cell)
     nb = nbformat.from_dict(nb)
-    with speaking(language_of(nb.get("metadata"))):
+    with speaking_as(nb):
         make_inert(nb)  # what the formgrader and the feedback show of it: as inert as any autograded notebook
     autograded.parent.mkdir(parents=True, exist_ok=True)
     autograded.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
