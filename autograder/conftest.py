@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from .calls import WorkerCaller
-from .host import WorkerHost
+from .host import EarlySandbox, WorkerHost
 from .messages import ENVIRONMENT, LANGUAGES, SOURCE_LANGUAGE, N_, overridden, say, speaking
 from .sandbox import sandbox_missing
 from .notebook import NotebookError, carried_tasks, notebook_language
@@ -62,6 +62,7 @@ def pytest_configure(config):
         chosen = override(config)
     except ValueError as exc:  # DEEPGRAD_LANG names no language of the course
         raise pytest.UsageError(str(exc)) from None
+    start_sandbox_early(config)  # first: it imports while the rest of pytest's start goes on
     load_all()
     with speaking(chosen or SOURCE_LANGUAGE):  # `pytest --markers` (no notebook read yet)
         for assignment in sorted({t.assignment for t in TASKS.values()}):
@@ -179,15 +180,31 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("check_id", [p for notebook in sorted(by_notebook) for p in by_notebook[notebook]])
 
 
+# Options with which pytest shows something and runs no check: no sandbox is started for them.
+SHOWING_ONLY = ("help", "version", "markers", "showfixtures", "show_fixtures_per_test", "collectonly")
+
+
+def start_sandbox_early(config) -> None:
+    if not any(getattr(config.option, name, False) for name in SHOWING_ONLY):
+        config._deepgrad_sandbox = EarlySandbox()
+
+
+def pytest_unconfigure(config):
+    early = getattr(config, "_deepgrad_sandbox", None)
+    if early is not None and not early.taken:  # no check ran: nothing else closes it
+        early.close()
+
+
 class Submission:
     """A caller per notebook, its process started on first use: a copy forked by one sandbox for
-    them all (:mod:`autograder.host`), or where no sandbox can be made, a plain worker each."""
+    them all (:mod:`autograder.host`, ``host``), or where no sandbox can be made (``host`` None), a
+    plain worker each."""
 
-    def __init__(self, target: Path):
+    def __init__(self, target: Path, host: WorkerHost | None):
         self.target = target
         self.notebooks = find_notebooks(target)
         self.callers: dict[str, WorkerCaller] = {}
-        self.host = None if sandbox_missing() else WorkerHost()
+        self.host = host
         # notebook ("a04") -> task id -> all its public checks pass on that notebook's functions
         self.task_results: dict[str, dict[str, bool]] = {}
 
@@ -207,10 +224,14 @@ class Submission:
 
 @pytest.fixture(scope="session")
 def submission(request):
+    early = getattr(request.config, "_deepgrad_sandbox", None) or EarlySandbox()
+    host = early.host()
     try:
         with speaking(getattr(request.config, "_deepgrad_override", None) or SOURCE_LANGUAGE):
-            sub = Submission(submission_target(request.config))
+            sub = Submission(submission_target(request.config), host)
     except SubmissionError as exc:
+        if host is not None:
+            host.close()
         pytest.exit(str(exc), returncode=4)
     yield sub
     sub.close()

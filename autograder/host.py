@@ -33,14 +33,15 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from . import bubblewrap
 from .channel import dumps
 from .messages import say
 from .resources import ResourceGroup
-from .sandbox import (PACKAGE_ROOT, WORKER_SCRIPT, Limits, Worker, WorkerGone, kill_sandbox, set_limits,
-                      toolkit_paths)
+from .sandbox import (PACKAGE_ROOT, WORKER_SCRIPT, Limits, Worker, WorkerGone, kill_sandbox, sandbox_missing,
+                      set_limits, toolkit_paths)
 
 OUTPUT = "/tmp/student-output.txt"  # each notebook's printed output, in the sandbox's own /tmp
 CLOSE_SECONDS = 2.0  # how long the host may take to end on its own at close before it is killed
@@ -58,6 +59,7 @@ class WorkerHost:
         self._proc: subprocess.Popen | None = None
         self._group: ResourceGroup | None = None
         self._ready = False  # the host said it is ready (it says so once, when its imports are done)
+        self._command: list[str] | None = None
         self.current: HostedWorker | None = None  # whose notebook the host's copy serves now
 
     def _alive(self) -> bool:
@@ -92,16 +94,24 @@ class WorkerHost:
             raise WorkerGone(worker._ended()) from None
         return copy
 
+    def command(self) -> list[str]:
+        """bwrap's command line for the host's sandbox: the same at every launch, so made once
+        (finding the package folders to hide walks the system's folders)."""
+        if self._command is None:
+            argv = [sys.executable, "-I", str(WORKER_SCRIPT), "--host", OUTPUT]
+            view = bubblewrap.View(readable=(*toolkit_paths(), self.folder), hidden_libraries=True,
+                                   masked=(PACKAGE_ROOT,))
+            self._command = bubblewrap.command(argv, view)
+        return self._command
+
     def launch(self) -> None:
         """Start the sandbox, without waiting for it: the host imports while the grader goes on
         (:meth:`load` reads its "ready")."""
-        argv = [sys.executable, "-I", str(WORKER_SCRIPT), "--host", OUTPUT]
-        view = bubblewrap.View(readable=(*toolkit_paths(), self.folder), hidden_libraries=True,
-                               masked=(PACKAGE_ROOT,))
+        command = self.command()
         group = self._group = ResourceGroup(self.limits.max_processes, self.limits.memory_bytes)
         self._ready = False
         self._proc = subprocess.Popen(
-            bubblewrap.command(argv, view), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, cwd=self._tmp.name, env=bubblewrap.launch_environment(),
             start_new_session=True, preexec_fn=lambda: set_limits(self.limits, group))
 
@@ -191,3 +201,52 @@ class HostedWorker(Worker):
         self.host.release(self)
         self._proc = None
         self._tmp.cleanup()
+
+
+class EarlySandbox:
+    """The self-check's sandbox (:class:`WorkerHost`), started in a thread as pytest is configured
+    (``autograder/conftest.py``): the host's interpreter imports numpy and the toolkit while pytest
+    collects the checks, instead of after (a tenth of a one-assignment run). Its command line is
+    made while the bwrap probe runs (:func:`autograder.sandbox.sandbox_missing`). ``host()`` waits
+    for it: the host, or None where no sandbox can be made. Closed at the end if no check took it."""
+
+    def __init__(self):
+        self._host: WorkerHost | None = None
+        self._error: BaseException | None = None
+        self.taken = False
+        self._thread = threading.Thread(target=self._start, name="deepgrad-sandbox-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            host = WorkerHost()
+            preparing = threading.Thread(target=self._prepare, args=(host,), daemon=True)
+            preparing.start()
+            missing = sandbox_missing()  # (the probe: a sandbox of its own, waited for here)
+            preparing.join()
+            if missing:
+                host.close()
+                return
+            host.launch()
+            self._host = host
+        except BaseException as exc:  # said where the host is taken, in the main thread
+            self._error = exc
+
+    @staticmethod
+    def _prepare(host: WorkerHost) -> None:
+        try:
+            host.command()
+        except Exception:  # noqa: BLE001 -- no sandbox here: the probe says why, launch() raises
+            pass
+
+    def host(self) -> WorkerHost | None:
+        self._thread.join()
+        self.taken = True
+        if self._error is not None:
+            raise self._error
+        return self._host
+
+    def close(self) -> None:
+        self._thread.join()
+        if self._host is not None:
+            self._host.close()

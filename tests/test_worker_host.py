@@ -284,3 +284,49 @@ UID = '''
 def uid():
     return float(os.getuid())
 '''
+
+
+# ------------------------------------------------------------------ started early (autograder/conftest.py)
+def _configured(**options):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(option=SimpleNamespace(**options))
+
+
+def test_the_sandbox_started_early_is_the_one_the_checks_take():
+    """`pytest autograder` starts its host as pytest is configured: is that the host the checks
+    get, already launched, and does it serve a notebook?"""
+    from autograder import conftest as plugin
+
+    config = _configured()
+    plugin.start_sandbox_early(config)
+    host = config._deepgrad_sandbox.host()
+    try:
+        assert isinstance(host, WorkerHost) and host._alive()
+        name = NOTEBOOKS["a01"]
+        caller = WorkerCaller(ROOT / "solutions" / name / f"{name}.ipynb", host=host)
+        assert caller("sigmoid", 0.0) == 0.5
+        plugin.pytest_unconfigure(config)  # taken: closing it is the checks' (their fixture's) part
+        assert host._alive()
+    finally:
+        host.close()
+    assert not host._alive()
+
+
+def test_a_sandbox_no_check_takes_is_ended_and_none_starts_to_only_show_something():
+    """A run that takes no check (`-m` matching none, a wrong --submission) still ends the sandbox
+    it started; `--markers`, `--help`, `--fixtures` and `--collect-only` start none."""
+    from autograder import conftest as plugin
+
+    config = _configured()
+    plugin.start_sandbox_early(config)
+    early = config._deepgrad_sandbox
+    early._thread.join()
+    launched = early._host._proc
+    assert launched.poll() is None
+    plugin.pytest_unconfigure(config)
+    assert launched.wait(timeout=10) is not None and not early._host._alive()
+    for option in plugin.SHOWING_ONLY:
+        shown = _configured(**{option: True})
+        plugin.start_sandbox_early(shown)
+        assert not hasattr(shown, "_deepgrad_sandbox"), option
