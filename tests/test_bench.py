@@ -75,17 +75,21 @@ def test_selfcheck_benchmark_reports_its_fields(tmp_path):
 
 def test_editions_benchmark_reports_both_editions(tmp_path):
     """Does bench/editions.py run a01 in English and in 繁體中文, report each edition's wall and
-    CPU time and their ratio, and find no problem? (One run: a functional check, not a timing one.)"""
+    CPU time and their ratio, find no problem, and list each edition over a ceiling set on the
+    run (here one no run can meet, 0.01 s: the exit status is then 1)? (One run: a functional
+    check, not a timing one.)"""
     out = tmp_path / "editions.json"
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "editions.py"), "--runs", "1", "--assignment", "a01",
-                           "--json", str(out)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+                           "--ceiling", "a01=0.01", "--json", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     result = json.loads(out.read_text())
     assert result["problems"] == [] and list(result["results"]) == ["a01_gradient_descent"]
     row = result["results"]["a01_gradient_descent"]
     for edition in ("en", "zh-TW"):
         assert row[edition]["wall"] > 0 and row[edition]["cpu"] > 0
     assert math.isfinite(row["ratio"]["wall"]) and row["ratio"]["wall"] > 0
+    assert row["ceiling"] == 0.01 and len(result["over_ceiling"]) == 2  # both editions
+    assert "within 0.01 s: NO" in done.stdout and "OVER THE CEILING: a01_gradient_descent (en)" in done.stdout
 
 
 def test_cpu_benchmark_measures_every_side_in_both_modes_with_the_same_scores(tmp_path, capsys):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import nbformat
 import pytest
@@ -31,9 +30,6 @@ OUTPUT_FLOORS = {
             (r"exact match on 2000 held-out sums: ([\d.]+)%", 90.0)),          # the encoder-decoder
 }
 
-# An assignment's issue may bound its reference notebook's whole run (seconds, top to bottom).
-RUN_TIME_CEILINGS = {"a08": 60.0, "a09": 20.0}
-
 
 def printed_text(nb) -> str:
     return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
@@ -57,16 +53,15 @@ def shows(numbers: list[float], quoted: str) -> bool:
 
 @pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
 def test_reference_notebook_runs_and_passes_its_tests(assignment):
-    """Does every cell, test cells with hidden tests included, run without error in time?"""
+    """Does every cell, test cells with hidden tests included, run without error within nbgrader's cell
+    timeout? (How long a whole run takes, against the bound an assignment's issue may set, is
+    bench/editions.py's to measure: a test's time depends on whatever else the machine runs.)"""
     path = solution_notebook(assignment)
     nb = nbformat.read(path, as_version=4)
-    started = time.monotonic()
     # its kernel killed once the last cell has run, as nbgrader_config.py has nbgrader do (a graceful
     # shutdown adds 0.3 s of CPU and nothing to the outputs)
     NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", shutdown_kernel="immediate",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    took = time.monotonic() - started
-    assert took <= RUN_TIME_CEILINGS.get(assignment, float("inf")), f"the notebook took {took:.0f} s"
     test_outputs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert test_outputs and all(any("passed" in o.get("text", "") for o in c.outputs) for c in test_outputs)
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
