@@ -1,7 +1,8 @@
 """Wall time of `deepgrad autograde` against plain `nbgrader autograde`, on the same notebooks.
 
     python bench/grading.py [--assignment a01_gradient_descent] [--class-size 50] [--jobs N]
-                            [--dask-workers 2] [--timeout 5] [--no-warmup] [--workdir DIR] [--json PATH]
+                            [--dask-workers 2] [--timeout 5] [--no-warmup] [--cases honest,hostile,class]
+                            [--workdir DIR] [--json PATH]
 
 Three cases: one honest submission, one hostile one, a class of N honest ones. Each is graded
 five times in this one run, in identical copies of the course: by plain nbgrader autograde (its
@@ -47,6 +48,9 @@ print("x" * 4_000_000)  # 4 MB of output
 LOOP = "    while True:\n        pass\n"
 LOOP_SWALLOWING_INTERRUPTS = ("    while True:\n        try:\n            while True:\n                pass\n"
                               "        except KeyboardInterrupt:\n            pass\n")
+
+
+CASES = ("honest", "hostile", "class")  # the kinds of case, in the order make_submissions gives them
 
 
 def make_course(root: Path, dest: Path, assignment: str) -> Path:
@@ -212,14 +216,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-warmup", dest="warmup", action="store_false",
                         help="no untimed warm-up submission (a functional check, not a timing one: each "
                              "side's first grading then pays for its imports)")
+    parser.add_argument("--cases", default=",".join(CASES),
+                        help=f"which cases to run, of {', '.join(CASES)} (default: all three)")
     parser.add_argument("--workdir", help="a new folder for the course copies (default: a temp folder, removed)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
+    chosen = [c.strip() for c in args.cases.split(",") if c.strip()]
+    if not chosen or set(chosen) - set(CASES):
+        parser.error(f"--cases {args.cases!r}: give some of {', '.join(CASES)}, separated by commas")
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="deepgrad-bench-"))
     try:
         base = make_course(find_root(), workdir / "base", args.assignment)
         cases = make_submissions(base, args.assignment, args.class_size, args.swallow_interrupts)
+        cases = {case: students for (kind, (case, students)) in zip(CASES, cases.items()) if kind in chosen}
         courses = {side: Path(shutil.copytree(base, workdir / side))
                    for side in ("nbgrader", "deepgrad", "jobs", "dask", "unsandboxed")}
         graders = {side: (stock_nbgrader if side == "nbgrader" else Nbgrader)(course, cell_timeout=args.timeout)
