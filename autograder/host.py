@@ -45,6 +45,7 @@ from .sandbox import (PACKAGE_ROOT, WORKER_SCRIPT, Limits, Worker, WorkerGone, k
 
 OUTPUT = "/tmp/student-output.txt"  # each notebook's printed output, in the sandbox's own /tmp
 CLOSE_SECONDS = 2.0  # how long the host may take to end on its own at close before it is killed
+START_ATTEMPTS = 2   # launches of a host that ends before it is ready (see WorkerHost._await_ready)
 
 
 class WorkerHost:
@@ -76,7 +77,7 @@ class WorkerHost:
         self.current = worker
         worker._proc, worker._buffer = self._proc, b""
         if not self._ready:
-            report = worker._read(self.limits.start_seconds, say("loading the notebook"))
+            report = self._await_ready(worker)
             if report.get("status") != "ready":
                 self.kill()
                 raise WorkerGone(say("the process running your code sent something unreadable"))
@@ -103,6 +104,24 @@ class WorkerHost:
                                    masked=(PACKAGE_ROOT,))
             self._command = bubblewrap.command(argv, view)
         return self._command
+
+    def _await_ready(self, worker: HostedWorker) -> dict:
+        """The launched host's first report, read as ``worker``'s. A host that ends before it has
+        run nothing but its own imports (no notebook code yet): a sandbox that could not start
+        (bwrap can fail to make one on a machine short of processes or namespaces for a moment) is
+        launched again, up to START_ATTEMPTS launches in all. One that takes too long is not."""
+        starts = START_ATTEMPTS
+        for attempt in range(1, starts + 1):
+            try:
+                return worker._read(self.limits.start_seconds, say("loading the notebook"))
+            except WorkerGone as gone:
+                if gone.timed_out or attempt == starts:
+                    raise
+            self.kill()
+            self.launch()
+            self.current = worker
+            worker._proc, worker._buffer = self._proc, b""
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def launch(self) -> None:
         """Start the sandbox, without waiting for it: the host imports while the grader goes on

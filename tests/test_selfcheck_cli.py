@@ -166,7 +166,8 @@ def test_carried_cells_are_checked_apart(tmp_path):
     assert failed == {f"a04/carried/a03.{c}" for c in (
         "affine_forward.values", "sigmoid_forward.values", "sigmoid_forward.extremes", "sigmoid_backward.numeric",
         # the pasted sigmoid_ce_forward calls sigmoid_forward, so it waits for that paste too
-        "sigmoid_ce_forward.values", "sigmoid_ce_forward.extremes", "sigmoid_ce_backward.numeric")}
+        "sigmoid_ce_forward.values", "sigmoid_ce_forward.extremes", "sigmoid_ce_backward.numeric")}, \
+        done.stdout[-4000:]
     assert "pasted from Assignment 3 (checked by its public checks, for no points here): `affine_forward`" \
         in done.stdout
     assert "not pasted yet: `sigmoid_forward` still raises NotImplementedError. Paste your code from " \

@@ -330,3 +330,27 @@ def test_a_sandbox_no_check_takes_is_ended_and_none_starts_to_only_show_somethin
         shown = _configured(**{option: True})
         plugin.start_sandbox_early(shown)
         assert not hasattr(shown, "_deepgrad_sandbox"), option
+
+
+@pytest.mark.parametrize("attempts, served", [(2, True), (1, False)], ids=["launched-again", "planted-no-retry"])
+def test_a_host_that_ends_before_it_is_ready_is_launched_again(monkeypatch, attempts, served):
+    """A host that ends before its "ready" has run no notebook code: a sandbox that failed to start
+    is launched once more, and the first check is served; without that second launch (the planted
+    bug) the first check meets the failed start."""
+    import autograder.host as host_module
+
+    monkeypatch.setattr(host_module, "START_ATTEMPTS", attempts)
+    made = WorkerHost(LIMITS)
+    launches = iter([["/bin/sh", "-c", "exit 3"], made.command()])
+    monkeypatch.setattr(made, "command", lambda: next(launches))
+    name = NOTEBOOKS["a01"]
+    caller = WorkerCaller(ROOT / "solutions" / name / f"{name}.ipynb", host=made)
+    try:
+        if served:
+            assert caller("sigmoid", 0.0) == 0.5
+        else:
+            with pytest.raises(StudentProblem, match="exit"):
+                caller("sigmoid", 0.0)
+    finally:
+        caller.close()
+        made.close()
