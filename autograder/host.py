@@ -110,18 +110,17 @@ class WorkerHost:
         run nothing but its own imports (no notebook code yet): a sandbox that could not start
         (bwrap can fail to make one on a machine short of processes or namespaces for a moment) is
         launched again, up to START_ATTEMPTS launches in all. One that takes too long is not."""
-        starts = START_ATTEMPTS
-        for attempt in range(1, starts + 1):
+        for _ in range(START_ATTEMPTS - 1):
             try:
                 return worker._read(self.limits.start_seconds, say("loading the notebook"))
             except WorkerGone as gone:
-                if gone.timed_out or attempt == starts:
+                if gone.timed_out:
                     raise
             self.kill()
             self.launch()
             self.current = worker
             worker._proc, worker._buffer = self._proc, b""
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return worker._read(self.limits.start_seconds, say("loading the notebook"))  # the last launch's
 
     def launch(self) -> None:
         """Start the sandbox, without waiting for it: the host imports while the grader goes on
