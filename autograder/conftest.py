@@ -189,6 +189,14 @@ def start_sandbox_early(config) -> None:
         config._deepgrad_sandbox = EarlySandbox()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session):
+    """The early sandbox's host starts now, from the main thread: it imports while pytest collects."""
+    early = getattr(session.config, "_deepgrad_sandbox", None)
+    if early is not None:
+        early.launch()
+
+
 def pytest_unconfigure(config):
     early = getattr(config, "_deepgrad_sandbox", None)
     if early is not None and not early.taken:  # no check ran: nothing else closes it

@@ -222,43 +222,57 @@ class HostedWorker(Worker):
 
 
 class EarlySandbox:
-    """The self-check's sandbox (:class:`WorkerHost`), started in a thread as pytest is configured
-    (``autograder/conftest.py``): the host's interpreter imports numpy and the toolkit while pytest
-    collects the checks, instead of after (a tenth of a one-assignment run). Its command line is
-    made while the bwrap probe runs (:func:`autograder.sandbox.sandbox_missing`). ``host()`` waits
-    for it: the host, or None where no sandbox can be made. Closed at the end if no check took it."""
+    """The self-check's sandbox (:class:`WorkerHost`), begun as pytest is configured
+    (``autograder/conftest.py``): a thread runs the bwrap probe
+    (:func:`autograder.sandbox.sandbox_missing`) and meanwhile makes the host's command line;
+    :meth:`launch`, called from the main thread as collection begins, starts the host, whose
+    interpreter then imports numpy and the toolkit while pytest collects the checks (a tenth of a
+    one-assignment run). (Not from the thread: the host is started with a ``preexec_fn``, which
+    CPython warns may deadlock in a child forked beside other threads.) ``host()`` gives the host,
+    or None where no sandbox can be made; closed at the end if no check took it."""
 
     def __init__(self):
         self._host: WorkerHost | None = None
         self._error: BaseException | None = None
+        self._launched = False
         self.taken = False
-        self._thread = threading.Thread(target=self._start, name="deepgrad-sandbox-start", daemon=True)
+        self._thread = threading.Thread(target=self._prepare, name="deepgrad-sandbox-start", daemon=True)
         self._thread.start()
 
-    def _start(self) -> None:
+    def _prepare(self) -> None:
         try:
             host = WorkerHost()
-            preparing = threading.Thread(target=self._prepare, args=(host,), daemon=True)
-            preparing.start()
+            making = threading.Thread(target=self._make_command, args=(host,), daemon=True)
+            making.start()
             missing = sandbox_missing()  # (the probe: a sandbox of its own, waited for here)
-            preparing.join()
+            making.join()
             if missing:
                 host.close()
                 return
-            host.launch()
             self._host = host
         except BaseException as exc:  # said where the host is taken, in the main thread
             self._error = exc
 
     @staticmethod
-    def _prepare(host: WorkerHost) -> None:
+    def _make_command(host: WorkerHost) -> None:
         try:
             host.command()
         except Exception:  # noqa: BLE001 -- no sandbox here: the probe says why, launch() raises
             pass
 
-    def host(self) -> WorkerHost | None:
+    def launch(self) -> None:
+        """Start the host (once), in the calling thread; a failure is raised by :meth:`host`."""
         self._thread.join()
+        if self._launched or self._host is None or self._error is not None:
+            return
+        self._launched = True
+        try:
+            self._host.launch()
+        except Exception as exc:  # noqa: BLE001 -- raised where the host is taken
+            self._error = exc
+
+    def host(self) -> WorkerHost | None:
+        self.launch()
         self.taken = True
         if self._error is not None:
             raise self._error

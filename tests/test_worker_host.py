@@ -294,13 +294,21 @@ def _configured(**options):
 
 
 def test_the_sandbox_started_early_is_the_one_the_checks_take():
-    """`pytest autograder` starts its host as pytest is configured: is that the host the checks
+    """`pytest autograder` prepares its host as pytest is configured (in a thread) and starts it as
+    collection begins (from the main thread, not the preparing one): is that the host the checks
     get, already launched, and does it serve a notebook?"""
+    from types import SimpleNamespace
+
     from autograder import conftest as plugin
 
     config = _configured()
     plugin.start_sandbox_early(config)
-    host = config._deepgrad_sandbox.host()
+    early = config._deepgrad_sandbox
+    early._thread.join()
+    assert early._host is not None and early._host._proc is None  # prepared, not started by the thread
+    plugin.pytest_collection(SimpleNamespace(config=config))
+    assert early._host._alive()
+    host = early.host()
     try:
         assert isinstance(host, WorkerHost) and host._alive()
         name = NOTEBOOKS["a01"]
@@ -321,7 +329,7 @@ def test_a_sandbox_no_check_takes_is_ended_and_none_starts_to_only_show_somethin
     config = _configured()
     plugin.start_sandbox_early(config)
     early = config._deepgrad_sandbox
-    early._thread.join()
+    early.launch()  # as collection begins (pytest_collection)
     launched = early._host._proc
     assert launched.poll() is None
     plugin.pytest_unconfigure(config)
