@@ -235,5 +235,6 @@ def _processes_of_this_run() -> list[tuple[str, bytes]]:
             except OSError:
                 continue
             if marker in environ and not _process_helper(int(entry), cmdline):
-                found.append((entry, cmdline[:120]))
+                # its start and its end: a sandbox's options fill the start, what it runs is at the end
+                found.append((entry, cmdline if len(cmdline) <= 400 else cmdline[:120] + b" ... " + cmdline[-280:]))
     return found
